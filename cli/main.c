@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * msrtrap: command table and dispatch. One file per subcommand
+ * (cmd_*.c); this file only finds the command and handles the global
+ * --help / --version.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <msrtrap/msrtrap.h>
+
+#include "msrtrap-cli.h"
+
+const char *progname = "msrtrap";
+
+const struct command commands[] = {
+	{ "names", cmd_names, "list MSRs of the name database" },
+	{ "decode", cmd_decode, "show what a VMX bitmap or SVM map passes through" },
+	{ NULL, NULL, NULL },
+};
+
+static void print_usage(FILE *out)
+{
+	fprintf(out, "usage: %s [--version] [--help] COMMAND [ARGS]\n\n"
+		     "commands:\n", progname);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	fprintf(out, "\nRun '%s COMMAND --help' for a command's options.\n",
+		progname);
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") ||
+	    !strcmp(name, "help")) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+		printf("msrtrap %s\n", msrtrap_version());
+		return EXIT_OK;
+	}
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(name, c->name))
+			return c->run(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n",
+		progname, name, progname);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared pieces of the msrtrap command-line tool. */
+#ifndef MSRTRAP_CLI_H
+#define MSRTRAP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* Exit codes: diff(1)-like commands use EXIT_DIFFERENT for "differs". */
+enum {
+	EXIT_OK = 0,
+	EXIT_BAD_INPUT = 1,
+	EXIT_USAGE = 2,
+};
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+extern const struct command commands[];
+extern const char *progname;
+
+/* "msrtrap: <what>: <message>" on stderr, one line. Returns EXIT_BAD_INPUT. */
+int fail(const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Usage error for a subcommand; points at --help. Returns EXIT_USAGE. */
+int usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Report the option getopt_long() just rejected, given its return value c
+ * (run it with opterr = 0 and a ':' leading the short options): unknown,
+ * or missing its argument. Returns EXIT_USAGE.
+ */
+int bad_option(const char *cmd, char **argv, int c);
+
+/*
+ * Read a whole file ("-" is stdin). Returns 0, or -errno with *len untouched.
+ * The buffer is 8-byte aligned and NUL-terminated one past *len.
+ */
+int read_file(const char *path, uint8_t **data, size_t *len);
+
+/* Parse an MSR number: 0x-prefixed hex or decimal, full 32-bit range. */
+bool parse_u32(const char *s, uint32_t *out);
+
+/*
+ * Parse an MSR operand: a number, a name from the database, or an
+ * inclusive interval A-B of those. Returns false with *why set.
+ */
+bool parse_msr_operand(const char *s, uint32_t *first, uint32_t *last,
+		       const char **why);
+
+/* Print a JSON value compactly followed by a newline; frees it. */
+void print_json(json_t *value);
+
+/*
+ * Canonical names inside [first, last], for human output: up to `max`
+ * names separated by ", ", then "(+N more)". Empty when none is known.
+ */
+void describe_interval(uint32_t first, uint32_t last, unsigned int max,
+		       char *buf, size_t size);
+
+int cmd_names(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+
+#endif

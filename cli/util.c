@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Helpers shared by the subcommands: errors, input, number parsing. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <msrtrap/msrtrap.h>
+
+#include "msrtrap-cli.h"
+
+int fail(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s: ", progname, what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_BAD_INPUT;
+}
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: ", progname, cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see '%s %s --help')\n", progname, cmd);
+	return EXIT_USAGE;
+}
+
+int bad_option(const char *cmd, char **argv, int c)
+{
+	const char *opt = argv[optind - 1];
+
+	if (c == ':')
+		return usage_error(cmd, "option '%s' needs an argument", opt);
+	if (optopt && strchr(opt, '-') == opt && opt[1] != '-')
+		return usage_error(cmd, "bad option '-%c'", optopt);
+	return usage_error(cmd, "bad option '%s'", opt);
+}
+
+int read_file(const char *path, uint8_t **data, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t cap = 8192, n = 0;
+	uint8_t *buf;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	buf = aligned_alloc(8, cap);
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+
+		n += got;
+		if (got == 0)
+			break;
+		if (n + 1 == cap) {
+			uint8_t *bigger = aligned_alloc(8, cap * 2);
+
+			if (bigger)
+				memcpy(bigger, buf, n);
+			free(buf);
+			buf = bigger;
+			cap *= 2;
+		}
+	}
+	if (!buf)
+		err = -ENOMEM;
+	else if (ferror(f))
+		err = errno ? -errno : -EIO;
+	if (f != stdin)
+		fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[n] = 0;
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+bool parse_u32(const char *s, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int base = 10;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (!*s)
+			return false;
+	}
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || *end || v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool parse_one(const char *s, uint32_t *out, const char **why)
+{
+	struct msrtrap_msr_info info;
+
+	if (parse_u32(s, out))
+		return true;
+	if (*s >= '0' && *s <= '9') {
+		*why = "not a 32-bit MSR number";
+		return false;
+	}
+	if (msrtrap_msr_lookup(s, &info)) {
+		*why = "unknown MSR name";
+		return false;
+	}
+	*out = info.index;
+	return true;
+}
+
+bool parse_msr_operand(const char *s, uint32_t *first, uint32_t *last,
+		       const char **why)
+{
+	const char *dash = strchr(s, '-');
+	char lo[128];
+
+	if (!dash)
+		return parse_one(s, first, why) && (*last = *first, true);
+	if ((size_t)(dash - s) >= sizeof(lo) || dash == s) {
+		*why = "bad interval";
+		return false;
+	}
+	memcpy(lo, s, (size_t)(dash - s));
+	lo[dash - s] = 0;
+	if (!parse_one(lo, first, why) || !parse_one(dash + 1, last, why))
+		return false;
+	if (*first > *last) {
+		*why = "interval end is below its start";
+		return false;
+	}
+	return true;
+}
+
+void print_json(json_t *value)
+{
+	char *text = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER |
+					       JSON_ENCODE_ANY);
+
+	if (text) {
+		fputs(text, stdout);
+		fputc('\n', stdout);
+		free(text);
+	}
+	json_decref(value);
+}
+
+void describe_interval(uint32_t first, uint32_t last, unsigned int max,
+		       char *buf, size_t size)
+{
+	size_t used = 0, i = msrtrap_msr_lower_bound(first);
+	unsigned int shown = 0, more = 0;
+	struct msrtrap_msr_info info;
+
+	buf[0] = 0;
+	for (; msrtrap_msr_at(i, &info) == 0 && info.index <= last; i++) {
+		if (!info.canonical)
+			continue;
+		if (shown == max) {
+			more++;
+			continue;
+		}
+		used += (size_t)snprintf(buf + used, used < size ? size - used : 0,
+					 "%s%s", shown ? ", " : "", info.name);
+		shown++;
+	}
+	if (more && used < size)
+		snprintf(buf + used, size - used, " (+%u more)", more);
+}

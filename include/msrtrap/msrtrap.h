@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libmsrtrap: x86 virtualization MSR interception. Umbrella header. */
+#ifndef MSRTRAP_MSRTRAP_H
+#define MSRTRAP_MSRTRAP_H
+
+#include <msrtrap/common.h>
+#include <msrtrap/map.h>
+#include <msrtrap/names.h>
+
+#endif

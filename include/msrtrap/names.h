@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The MSR name database: index <-> name, vendor and a short description
+ * for the architectural, Intel, AMD, KVM paravirtual and Hyper-V synthetic
+ * MSRs. Generated from data/msrs.tsv at build time.
+ *
+ * An index may have several names: the first is canonical (SDM/APM style,
+ * e.g. IA32_EFER), the others are aliases (e.g. the Linux spelling EFER).
+ */
+#ifndef MSRTRAP_NAMES_H
+#define MSRTRAP_NAMES_H
+
+#include <msrtrap/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum msrtrap_vendor {
+	MSRTRAP_VENDOR_ARCH = 0,   /* architectural, Intel and AMD */
+	MSRTRAP_VENDOR_INTEL = 1,
+	MSRTRAP_VENDOR_AMD = 2,
+	MSRTRAP_VENDOR_KVM = 3,    /* KVM paravirtual */
+	MSRTRAP_VENDOR_HYPERV = 4, /* Hyper-V synthetic */
+	MSRTRAP_VENDOR_OTHER = 5,
+};
+
+struct msrtrap_msr_info {
+	uint32_t index;
+	enum msrtrap_vendor vendor;
+	bool canonical;		/* false for an alias */
+	const char *name;	/* static storage, upper case */
+	const char *description;
+};
+
+/* "arch", "intel", "amd", "kvm", "hyperv", "other"; NULL if unknown. */
+MSRTRAP_API const char *msrtrap_vendor_name(enum msrtrap_vendor vendor);
+
+/* Number of database entries (names, aliases included). */
+MSRTRAP_API size_t msrtrap_msr_count(void);
+
+/* Entry i in index order (aliases after their canonical name): 0/-ENOENT. */
+MSRTRAP_API int msrtrap_msr_at(size_t i, struct msrtrap_msr_info *info);
+
+/* Canonical name of an MSR, or NULL when the database does not know it. */
+MSRTRAP_API const char *msrtrap_msr_name(uint32_t msr);
+
+/* Canonical entry of an MSR: 0 or -ENOENT. */
+MSRTRAP_API int msrtrap_msr_info(uint32_t msr, struct msrtrap_msr_info *info);
+
+/*
+ * Look a name up, ASCII case-insensitively, canonical names and aliases
+ * alike; a leading "MSR_" is ignored ("msr_ia32_efer" finds IA32_EFER).
+ * Returns 0 and fills *info (may be NULL), or -ENOENT, or -EINVAL.
+ */
+MSRTRAP_API int msrtrap_msr_lookup(const char *name,
+				   struct msrtrap_msr_info *info);
+
+/*
+ * The known name closest to `name` (edit distance, case-insensitive), for
+ * "did you mean" hints; NULL when nothing is close enough.
+ */
+MSRTRAP_API const char *msrtrap_msr_suggest(const char *name);
+
+/*
+ * Position (for msrtrap_msr_at) of the first entry whose index is >= msr;
+ * msrtrap_msr_count() when there is none. Lets callers walk the names that
+ * fall inside an interval.
+ */
+MSRTRAP_API size_t msrtrap_msr_lower_bound(uint32_t msr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MSRTRAP_NAMES_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Internal helpers for the freestanding core (maps, filter evaluation,
+ * engine). Nothing here may need libc: the core is compiled into
+ * hypervisors with -ffreestanding -nostdlib (checked by
+ * tools/check-freestanding.sh).
+ */
+#ifndef MSRTRAP_LIB_CORE_H
+#define MSRTRAP_LIB_CORE_H
+
+#include <stdint.h>
+
+/*
+ * errno values, spelled out because <errno.h> is not a freestanding header.
+ * They are the Linux/x86 numbers; lib/version.c checks them against the
+ * host's <errno.h> in hosted builds.
+ */
+#define MT_ENOENT 2
+#define MT_ENOMEM 12
+#define MT_EFAULT 14
+#define MT_EEXIST 17
+#define MT_EINVAL 22
+#define MT_ERANGE 34
+#define MT_EOVERFLOW 75
+
+#define MT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/*
+ * The maps are byte arrays with LSB-first bit order (SDM: "bit n of byte
+ * m"). We work on them 64 bits at a time; a little-endian load of 8 bytes
+ * puts byte k's bit i at word bit 8k+i, which is exactly that order. On a
+ * big-endian host the bytes are swapped so the arithmetic stays the same.
+ * may_alias: the caller's page is declared as bytes; we read it as words.
+ */
+typedef uint64_t __attribute__((may_alias)) mt_word_t;
+
+static inline uint64_t mt_le64(uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap64(v);
+#else
+	return v;
+#endif
+}
+
+static inline uint64_t mt_load64(const void *base, uint32_t word)
+{
+	return mt_le64(((const mt_word_t *)base)[word]);
+}
+
+static inline void mt_store64(void *base, uint32_t word, uint64_t v)
+{
+	((mt_word_t *)base)[word] = mt_le64(v);
+}
+
+/* Mask of word bits lo..hi inclusive (0 <= lo <= hi <= 63). */
+static inline uint64_t mt_bits(unsigned int lo, unsigned int hi)
+{
+	return (~0ULL >> (63 - hi)) & (~0ULL << lo);
+}
+
+#endif

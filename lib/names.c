@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Queries over the generated MSR name table (msr_db_table.c). */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include <msrtrap/names.h>
+
+#include "msr_db.h"
+
+static const char *const vendor_names[] = {
+	[MSRTRAP_VENDOR_ARCH] = "arch",	    [MSRTRAP_VENDOR_INTEL] = "intel",
+	[MSRTRAP_VENDOR_AMD] = "amd",	    [MSRTRAP_VENDOR_KVM] = "kvm",
+	[MSRTRAP_VENDOR_HYPERV] = "hyperv", [MSRTRAP_VENDOR_OTHER] = "other",
+};
+
+const char *msrtrap_vendor_name(enum msrtrap_vendor vendor)
+{
+	if ((unsigned int)vendor >= sizeof(vendor_names) / sizeof(*vendor_names))
+		return NULL;
+	return vendor_names[vendor];
+}
+
+size_t msrtrap_msr_count(void)
+{
+	return mt_msr_table_len;
+}
+
+static void fill(const struct mt_msr_entry *e, struct msrtrap_msr_info *info)
+{
+	if (!info)
+		return;
+	info->index = e->index;
+	info->vendor = (enum msrtrap_vendor)e->vendor;
+	info->canonical = e->canonical;
+	info->name = e->name;
+	info->description = e->desc;
+}
+
+int msrtrap_msr_at(size_t i, struct msrtrap_msr_info *info)
+{
+	if (i >= mt_msr_table_len)
+		return -ENOENT;
+	fill(&mt_msr_table[i], info);
+	return 0;
+}
+
+size_t msrtrap_msr_lower_bound(uint32_t msr)
+{
+	size_t lo = 0, hi = mt_msr_table_len;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (mt_msr_table[mid].index < msr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int msrtrap_msr_info(uint32_t msr, struct msrtrap_msr_info *info)
+{
+	size_t i = msrtrap_msr_lower_bound(msr);
+
+	/* the canonical entry is the first of its index */
+	if (i == mt_msr_table_len || mt_msr_table[i].index != msr)
+		return -ENOENT;
+	fill(&mt_msr_table[i], info);
+	return 0;
+}
+
+const char *msrtrap_msr_name(uint32_t msr)
+{
+	struct msrtrap_msr_info info;
+
+	return msrtrap_msr_info(msr, &info) ? NULL : info.name;
+}
+
+static const char *skip_msr_prefix(const char *name)
+{
+	return strncasecmp(name, "MSR_", 4) == 0 ? name + 4 : name;
+}
+
+static int upper(int c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
+/*
+ * Compare a query with a stored (upper-case) name in the order the table
+ * generator sorted by: strcmp on upper case. strcasecmp() would fold to
+ * lower case, where '_' sorts before the letters instead of after them.
+ */
+static int cmp_upper(const char *query, const char *name)
+{
+	while (*query && upper((unsigned char)*query) == *name) {
+		query++;
+		name++;
+	}
+	return upper((unsigned char)*query) - (unsigned char)*name;
+}
+
+/* Binary search of the by-name index. */
+static const struct mt_msr_entry *find_name(const char *name)
+{
+	size_t lo = 0, hi = mt_msr_table_len;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct mt_msr_entry *e = &mt_msr_table[mt_msr_by_name[mid]];
+		int c = cmp_upper(name, e->name);
+
+		if (c == 0)
+			return e;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+int msrtrap_msr_lookup(const char *name, struct msrtrap_msr_info *info)
+{
+	const struct mt_msr_entry *e;
+
+	if (!name || !*name)
+		return -EINVAL;
+	/* A real name may itself start with MSR_ (none do today). */
+	e = find_name(name);
+	if (!e)
+		e = find_name(skip_msr_prefix(name));
+	if (!e)
+		return -ENOENT;
+	fill(e, info);
+	return 0;
+}
+
+/* Levenshtein distance, case-insensitive, capped for long inputs. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[64];
+
+	if (la >= 64 || lb >= 64)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = upper((unsigned char)a[i - 1]) != b[j - 1];
+			size_t best = diag + cost;
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *msrtrap_msr_suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1, limit;
+
+	if (!name || !*name)
+		return NULL;
+	name = skip_msr_prefix(name);
+	/* allow roughly one typo per four characters, at least one */
+	limit = strlen(name) / 4 + 1;
+	for (size_t i = 0; i < mt_msr_table_len; i++) {
+		size_t d = distance(name, mt_msr_table[i].name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = mt_msr_table[i].name;
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}

@@ -1,0 +1,1 @@
+msrtrap decode --json edges.svm

@@ -1,0 +1,1 @@
+msrtrap decode --format svm efer-w.vmx

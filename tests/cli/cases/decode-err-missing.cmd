@@ -1,0 +1,1 @@
+msrtrap decode no-such-file.vmx

@@ -1,0 +1,1 @@
+msrtrap decode --format ept efer-w.vmx

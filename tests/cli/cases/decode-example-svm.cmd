@@ -1,0 +1,1 @@
+msrtrap decode --format svm examples/kvm-vcpu.svm

@@ -1,0 +1,1 @@
+msrtrap decode examples/kvm-vcpu.vmx

@@ -1,0 +1,1 @@
+msrtrap decode --format vmx --json zero4096.bin

@@ -1,0 +1,1 @@
+msrtrap names no_such_msr_anywhere

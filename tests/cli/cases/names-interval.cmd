@@ -1,0 +1,1 @@
+msrtrap names 0xc0000080-0xc0000084

@@ -1,0 +1,1 @@
+msrtrap names --json 0xc0000100

@@ -1,0 +1,1 @@
+msrtrap names 0x4b564d00-0x4b564dff
