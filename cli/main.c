@@ -16,6 +16,9 @@ const char *progname = "msrtrap";
 const struct command commands[] = {
 	{ "names", cmd_names, "list MSRs of the name database" },
 	{ "decode", cmd_decode, "show what a VMX bitmap or SVM map passes through" },
+	{ "check", cmd_check, "validate a filter with the kernel's rules" },
+	{ "query", cmd_query, "allow or deny, per MSR, under a filter or map" },
+	{ "explain", cmd_explain, "why a filter or map allows or denies an MSR" },
 	{ NULL, NULL, NULL },
 };
 

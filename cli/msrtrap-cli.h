@@ -68,5 +68,8 @@ void describe_interval(uint32_t first, uint32_t last, unsigned int max,
 
 int cmd_names(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif

@@ -4,7 +4,10 @@
 #define MSRTRAP_MSRTRAP_H
 
 #include <msrtrap/common.h>
+#include <msrtrap/filter.h>
+#include <msrtrap/json.h>
 #include <msrtrap/map.h>
 #include <msrtrap/names.h>
+#include <msrtrap/slot.h>
 
 #endif

@@ -13,3 +13,198 @@ python3 "$mk" svm edges.svm rw:0x0-0x3 w:0x1fff r:0xc0000000-0xc0001fff rw:0xc00
 python3 "$mk" vmx all.vmx rw:0x0-0x1fff rw:0xc0000000-0xc0001fff
 head -c 100 /dev/zero >short.bin
 head -c 4096 /dev/zero >zero4096.bin
+
+# ---- KVM MSR filters in the JSON format (check, query, explain) ----
+# rep STR N: STR repeated N times (bitmaps of large ranges)
+rep() { i=0; while [ "$i" -lt "$2" ]; do printf %s "$1"; i=$((i + 1)); done; }
+# a range's ok part, to complete filters that test something else
+ok='{"flags": ["read"], "base": "0x10", "nmsrs": 1, "bitmap": "00"}'
+
+# The kernel's validation table (spec §3.2, live-kvm-notes §3.5).
+# filter flags with a bit other than DEFAULT_DENY: EINVAL
+cat >k-flags-bit1.json <<EOF
+{"flags": 2, "ranges": [$ok]}
+EOF
+cat >k-flags-bit31.json <<EOF
+{"flags": 2147483648, "ranges": [$ok]}
+EOF
+cat >k-flags-6.json <<'EOF'
+{"flags": 6}
+EOF
+# default deny with every range empty: EINVAL
+cat >k-empty-deny.json <<'EOF'
+{"default": "deny", "ranges": []}
+EOF
+cat >k-empty-deny-slot.json <<'EOF'
+{"default": "deny", "ranges": [{"flags": ["read"], "base": "0x10", "nmsrs": 0}]}
+EOF
+# default allow with every range empty: accepted, acts as no filter
+cat >k-empty-allow.json <<'EOF'
+{"default": "allow", "ranges": []}
+EOF
+# nmsrs 0: flags, base and bitmap are never looked at
+cat >k-nmsrs0-garbage.json <<EOF
+{"default": "deny", "ranges": [
+  {"flags": 4294967295, "base": "0xffffffff", "nmsrs": 0},
+  {"flags": 255, "base": 12345, "nmsrs": 0, "bitmap": "0badf00d"},
+  $ok]}
+EOF
+# a non-empty range needs flags READ and/or WRITE only: EINVAL
+cat >k-range-flags0.json <<'EOF'
+{"ranges": [{"flags": 0, "base": "0x10", "nmsrs": 1, "bitmap": "01"}]}
+EOF
+cat >k-range-flags4.json <<EOF
+{"ranges": [$ok, {"flags": 4, "base": "0x10", "nmsrs": 1, "bitmap": "01"}]}
+EOF
+# nmsrs: 0x3000 is the largest (0x600 bitmap bytes); above it EINVAL
+cat >k-nmsrs-3000.json <<EOF
+{"default": "deny", "ranges": [
+  {"flags": ["read", "write"], "base": "0x0", "nmsrs": 12288,
+   "bitmap": "$(rep ff 1536)"}]}
+EOF
+cat >k-nmsrs-3001.json <<EOF
+{"ranges": [
+  {"flags": ["read", "write"], "base": "0x0", "nmsrs": 12289,
+   "bitmap": "$(rep ff 1537)"}]}
+EOF
+cat >k-nmsrs-ffffffff.json <<'EOF'
+{"ranges": [{"flags": ["read"], "base": "0x0", "nmsrs": 4294967295, "bitmap": "ff"}]}
+EOF
+# fewer bitmap bytes than nmsrs needs, or none: the kernel faults, EFAULT
+cat >k-short-bitmap.json <<'EOF'
+{"ranges": [{"flags": ["read"], "base": "0x0", "nmsrs": 9, "bitmap": "ff"}]}
+EOF
+cat >k-no-bitmap.json <<'EOF'
+{"ranges": [{"flags": ["write"], "base": "0xc0000080", "nmsrs": 1}]}
+EOF
+# the kernel stops at the first bad range: EFAULT in ranges[0] wins
+cat >k-order.json <<'EOF'
+{"ranges": [{"flags": ["read"], "base": "0x0", "nmsrs": 64, "bitmap": "ff"},
+            {"flags": 8, "base": "0x0", "nmsrs": 64, "bitmap": "ffffffffffffffff"}]}
+EOF
+# accepted: overlapping ranges, ranges over x2APIC, wrapping ranges
+cat >k-overlap.json <<EOF
+{"default": "deny", "ranges": [
+  {"flags": ["read", "write"], "base": "0x270", "nmsrs": 16, "bitmap": "ffff"},
+  {"flags": ["read"], "base": "0x274", "nmsrs": 8, "bitmap": "00"},
+  {"flags": ["write"], "base": "0x200", "nmsrs": 256, "bitmap": "$(rep 00 32)"}]}
+EOF
+cat >k-x2apic.json <<EOF
+{"default": "deny", "ranges": [
+  {"flags": ["read", "write"], "base": "0x7f0", "nmsrs": 288, "bitmap": "$(rep 00 36)"}]}
+EOF
+cat >k-wrap.json <<'EOF'
+{"ranges": [{"flags": ["read"], "base": "0xffffffff", "nmsrs": 2, "bitmap": "00"},
+            {"flags": ["read"], "base": "0xffffff00", "nmsrs": 256, "bitmap": "0000000000000000000000000000000000000000000000000000000000000000"}]}
+EOF
+
+# Not filters at all: JSON loading errors.
+cat >j-syntax.json <<'EOF'
+{"default": "deny",
+ "ranges": [
+   {"flags": ["read"] "base": 16}
+ ]}
+EOF
+cat >j-base.json <<EOF
+{"ranges": [$ok, $ok, $ok,
+  {"flags": ["read"], "base": -16, "nmsrs": 1, "bitmap": "00"}]}
+EOF
+cat >j-unknown-key.json <<'EOF'
+{"default": "deny", "ranges": [{"flags": ["read"], "base": 0, "nmsrs": 1, "bitmap": "00", "comment": "x"}]}
+EOF
+cat >j-hex.json <<'EOF'
+{"ranges": [{"flags": ["read"], "base": 0, "nmsrs": 16, "bitmap": "ff0"}]}
+EOF
+cat >j-too-many.json <<EOF
+{"ranges": [$ok, $ok, $ok, $ok, $ok, $ok, $ok, $ok, $ok, $ok, $ok, $ok, $ok, $ok, $ok, $ok, $ok]}
+EOF
+
+# live-kvm-notes §3.4 scenarios (the filter part; verdicts in the goldens)
+# S5: default allow; READ-only deny of PAT, WRITE-only deny of APIC_BASE
+cat >s5.json <<'EOF'
+{"default": "allow", "ranges": [
+  {"flags": ["read"], "base": "0x277", "nmsrs": 1, "bitmap": "00"},
+  {"flags": ["write"], "base": "0x1b", "nmsrs": 1, "bitmap": "00"}]}
+EOF
+# S6: default deny; RW allow [0, 0x3000) except 0x174 (byte 0x2e bit 4)
+cat >s6.json <<EOF
+{"default": "deny", "ranges": [
+  {"flags": ["read", "write"], "base": "0x0", "nmsrs": 12288,
+   "bitmap": "$(rep ff 46)ef$(rep ff 1489)"}]}
+EOF
+# S7a: READ [0x270, +16) allow, then the same range deny: the first wins
+cat >s7a.json <<'EOF'
+{"default": "allow", "ranges": [
+  {"flags": ["read"], "base": "0x270", "nmsrs": 16, "bitmap": "ffff"},
+  {"flags": ["read"], "base": "0x270", "nmsrs": 16, "bitmap": "0000"}]}
+EOF
+# S7b: the same two ranges swapped
+cat >s7b.json <<'EOF'
+{"default": "allow", "ranges": [
+  {"flags": ["read"], "base": "0x270", "nmsrs": 16, "bitmap": "0000"},
+  {"flags": ["read"], "base": "0x270", "nmsrs": 16, "bitmap": "ffff"}]}
+EOF
+# S7c: default deny; WRITE [0x270, +16) deny, then RW [0x200, +0x100) allow
+cat >s7c.json <<EOF
+{"default": "deny", "ranges": [
+  {"flags": ["write"], "base": "0x270", "nmsrs": 16, "bitmap": "0000"},
+  {"flags": ["read", "write"], "base": "0x200", "nmsrs": 256, "bitmap": "$(rep ff 32)"}]}
+EOF
+# S8: default deny plus an explicit RW deny of 0x800-0x8ff
+cat >s8.json <<EOF
+{"default": "deny", "ranges": [
+  {"flags": ["read", "write"], "base": "0x800", "nmsrs": 256, "bitmap": "$(rep 00 32)"},
+  {"flags": ["read", "write"], "base": "0x1b", "nmsrs": 1, "bitmap": "01"}]}
+EOF
+# S9: default allow; RW [0xc0000000, +0x200) allow except EFER (byte 0x10
+# bit 0) and FS_BASE (byte 0x20 bit 0); READ deny-all [0xc0010000, +0x100);
+# RW deny [0x4b564d00, +16) (2 bytes given, padded to a word on loading)
+cat >s9.json <<EOF
+{"default": "allow", "ranges": [
+  {"flags": ["read", "write"], "base": "0xc0000000", "nmsrs": 512,
+   "bitmap": "$(rep ff 16)fe$(rep ff 15)fe$(rep ff 31)"},
+  {"flags": ["read"], "base": "0xc0010000", "nmsrs": 256, "bitmap": "$(rep 00 32)"},
+  {"flags": ["read", "write"], "base": "0x4b564d00", "nmsrs": 16, "bitmap": "0000"}]}
+EOF
+# S13: default deny; only a WRITE [0, 0x3000) allow range
+cat >s13.json <<EOF
+{"default": "deny", "ranges": [
+  {"flags": ["write"], "base": "0x0", "nmsrs": 12288, "bitmap": "$(rep ff 1536)"}]}
+EOF
+# S14: ranges[0] empty with flags 0xff; ranges[5] READ deny PAT;
+# ranges[6] READ deny 0xffffffff +2 (wraps); ranges[7] READ deny 0xfffffffe
+cat >s14.json <<'EOF'
+{"default": "allow", "ranges": [
+  {"flags": 255, "base": "0x0", "nmsrs": 0},
+  {"flags": 0, "base": "0x0", "nmsrs": 0},
+  {"flags": 0, "base": "0x0", "nmsrs": 0},
+  {"flags": 0, "base": "0x0", "nmsrs": 0},
+  {"flags": 0, "base": "0x0", "nmsrs": 0},
+  {"flags": ["read"], "base": "0x277", "nmsrs": 1, "bitmap": "00"},
+  {"flags": ["read"], "base": "0xffffffff", "nmsrs": 2, "bitmap": "00"},
+  {"flags": ["read"], "base": "0xfffffffe", "nmsrs": 1, "bitmap": "00"}]}
+EOF
+# S19 (selftest U2): default deny, six ranges; WRITE denies POWER_CTL 0x1fc
+# (byte 0x3f bit 4), READ denies SYSCALL_MASK 0xc0000084 (byte 0x10 bit 4)
+# and GS_BASE 0xc0000101 (byte 0x20 bit 1)
+cat >s19.json <<EOF
+{"default": "deny", "ranges": [
+  {"flags": ["read"], "base": "0x0", "nmsrs": 12288, "bitmap": "$(rep ff 1536)"},
+  {"flags": ["write"], "base": "0x0", "nmsrs": 12288, "bitmap": "$(rep ff 63)ef$(rep ff 1472)"},
+  {"flags": ["read", "write"], "base": "0x40000000", "nmsrs": 12288, "bitmap": "$(rep ff 1536)"},
+  {"flags": ["read"], "base": "0xc0000000", "nmsrs": 12288, "bitmap": "$(rep ff 16)ef$(rep ff 15)fd$(rep ff 1503)"},
+  {"flags": ["write"], "base": "0xc0000000", "nmsrs": 12288, "bitmap": "$(rep ff 1536)"},
+  {"flags": ["read", "write"], "base": "0xdeadbeef", "nmsrs": 1, "bitmap": "01"}]}
+EOF
+# MSR lists for query -
+cat >msrs.txt <<'EOF'
+# S9 accesses
+efer            # read denied
+0xc0000081
+fs_base
+0xc0000100-0xc0000102
+
+0xc0010015
+0x4b564d01
+EOF
+printf 'efer\nno_such_msr\n' >bad-msrs.txt

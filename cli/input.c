@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Loading the FILE operand of check, query and explain: a JSON filter or
+ * a hardware intercept map, recognised by content.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msrtrap/msrtrap.h>
+
+#include "input.h"
+#include "msrtrap-cli.h"
+
+bool input_parse_format(const char *arg, enum input_kind *kind)
+{
+	if (!strcmp(arg, "json")) {
+		*kind = INPUT_FILTER;
+		return true;
+	}
+	switch (msrtrap_format_parse(arg)) {
+	case MSRTRAP_FMT_VMX:
+		*kind = INPUT_VMX;
+		return true;
+	case MSRTRAP_FMT_SVM:
+		*kind = INPUT_SVM;
+		return true;
+	default:
+		fail("--format", "unknown format '%s' (expected json, vmx or svm)",
+		     arg);
+		return false;
+	}
+}
+
+static bool is_space(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * What the bytes are. JSON text starting with '{' after whitespace is a
+ * filter, unless the file has a map's size and a byte JSON text never
+ * holds (NUL, 0xff): a map whose first byte happens to be '{' stays a
+ * map. Otherwise the size decides: 4096 bytes VMX, 8192 SVM.
+ *
+ * Hook: the policy language is recognised here when it arrives (its
+ * first line will say so), before the map sizes.
+ */
+static enum input_kind recognise(const uint8_t *data, size_t len)
+{
+	bool map_size = len == MSRTRAP_VMX_BITMAP_SIZE ||
+			len == MSRTRAP_SVM_MSRPM_SIZE;
+	size_t i = 0;
+
+	while (i < len && is_space(data[i]))
+		i++;
+	if (i < len && data[i] == '{' &&
+	    !(map_size && (memchr(data, 0, len) || memchr(data, 0xff, len))))
+		return INPUT_FILTER;
+	if (len == MSRTRAP_VMX_BITMAP_SIZE)
+		return INPUT_VMX;
+	if (len == MSRTRAP_SVM_MSRPM_SIZE)
+		return INPUT_SVM;
+	return INPUT_AUTO;
+}
+
+int input_open(const char *path, enum input_kind want, struct input *in)
+{
+	enum input_kind kind;
+	enum msrtrap_format fmt;
+	uint8_t *data;
+	size_t len;
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	in->path = path;
+	err = read_file(path, &data, &len);
+	if (err)
+		return fail(path, "cannot read: %s", strerror(-err));
+	kind = want != INPUT_AUTO ? want : recognise(data, len);
+	in->kind = kind;
+	switch (kind) {
+	case INPUT_FILTER:
+		in->err = msrtrap_filter_from_json((const char *)data, len,
+						   &in->filter, &in->diag);
+		if (!in->err)
+			in->err = msrtrap_filter_validate(in->filter, &in->diag);
+		break;
+	case INPUT_VMX:
+	case INPUT_SVM:
+		fmt = kind == INPUT_VMX ? MSRTRAP_FMT_VMX : MSRTRAP_FMT_SVM;
+		if (msrtrap_map_from_bytes(fmt, data, len, &in->map)) {
+			free(data);
+			return fail(path, "%zu bytes, but %s is %zu bytes", len,
+				    kind == INPUT_VMX ? "a VMX bitmap" : "an SVM map",
+				    msrtrap_format_size(fmt));
+		}
+		break;
+	default:
+		free(data);
+		return fail(path,
+			    "%zu bytes: not a JSON filter (text starting with '{'), "
+			    "a VMX bitmap (4096 bytes) or an SVM map (8192 bytes)",
+			    len);
+	}
+	free(data);
+	if (in->err == -ENOMEM) {
+		input_close(in);
+		return fail(path, "out of memory");
+	}
+	return EXIT_OK;
+}
+
+void input_close(struct input *in)
+{
+	msrtrap_filter_free(in->filter);
+	msrtrap_map_free(in->map);
+	in->filter = NULL;
+	in->map = NULL;
+}
+
+const char *input_errno_name(int err)
+{
+	static char buf[16];
+
+	switch (-err) {
+	case EINVAL:
+		return "EINVAL";
+	case EFAULT:
+		return "EFAULT";
+	case ENOMEM:
+		return "ENOMEM";
+	case ENOSPC:
+		return "ENOSPC";
+	default:
+		snprintf(buf, sizeof(buf), "E%d", -err);
+		return buf;
+	}
+}
+
+/* Keep the error on one line whatever the JSON text held. */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+int input_report(const struct input *in)
+{
+	struct msrtrap_diag d = in->diag;
+
+	printable(d.where);
+	printable(d.message);
+	/*
+	 * The contract of the filter issue: "FILE: EINVAL: ranges[3].flags:
+	 * ..." exactly, without the "msrtrap: " prefix of other errors, so
+	 * scripts can match the line as the kernel's errno report.
+	 */
+	if (d.where[0])
+		fprintf(stderr, "%s: %s: %s: %s\n", in->path,
+			input_errno_name(in->err), d.where, d.message);
+	else
+		fprintf(stderr, "%s: %s: %s\n", in->path,
+			input_errno_name(in->err), d.message);
+	return EXIT_BAD_INPUT;
+}
+
+const char *input_kind_name(enum input_kind kind)
+{
+	switch (kind) {
+	case INPUT_VMX:
+		return "vmx";
+	case INPUT_SVM:
+		return "svm";
+	default:
+		return "filter";
+	}
+}
+
+const char *input_kind_title(enum input_kind kind)
+{
+	switch (kind) {
+	case INPUT_VMX:
+		return "VMX MSR bitmap";
+	case INPUT_SVM:
+		return "SVM MSR permission map";
+	default:
+		return "KVM MSR filter";
+	}
+}
+
+bool input_range_wraps(const struct msrtrap_filter_range *r)
+{
+	return r->nmsrs && (uint64_t)r->base + r->nmsrs > UINT32_MAX;
+}
+
+bool input_range_holds(const struct msrtrap_filter_range *r, uint32_t msr)
+{
+	return !input_range_wraps(r) && input_range_would_hold(r, msr);
+}
+
+bool input_range_would_hold(const struct msrtrap_filter_range *r, uint32_t msr)
+{
+	return msr >= r->base && (uint64_t)msr < (uint64_t)r->base + r->nmsrs;
+}
+
+const char *input_access_name(uint32_t flags, char buf[16])
+{
+	switch (flags) {
+	case MSRTRAP_KVM_MSR_FILTER_READ:
+		return "read";
+	case MSRTRAP_KVM_MSR_FILTER_WRITE:
+		return "write";
+	case MSRTRAP_KVM_MSR_FILTER_READ | MSRTRAP_KVM_MSR_FILTER_WRITE:
+		return "read+write";
+	default:
+		snprintf(buf, 16, "0x%x", flags);
+		return buf;
+	}
+}

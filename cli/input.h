@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The FILE operand of check, query and explain: a KVM MSR filter in the
+ * JSON interchange format (docs/filter-json.md), or a hardware intercept
+ * map (VMX bitmap, SVM MSRPM) read as a filter where "allow" means
+ * "passes through". Recognised by content unless --format says.
+ */
+#ifndef MSRTRAP_CLI_INPUT_H
+#define MSRTRAP_CLI_INPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <msrtrap/msrtrap.h>
+
+enum input_kind {
+	INPUT_AUTO = 0, /* only as a --format request: recognise by content */
+	INPUT_FILTER,	/* JSON filter */
+	INPUT_VMX,	/* VMX MSR bitmap, 4096 bytes */
+	INPUT_SVM,	/* SVM MSR permission map, 8192 bytes */
+	/*
+	 * Hook: the policy language (later) becomes INPUT_POLICY here,
+	 * recognised in input.c:recognise() and compiled to a filter or map
+	 * in input_open(), so that check/query/explain take it unchanged.
+	 */
+};
+
+struct input {
+	const char *path;
+	enum input_kind kind;
+	struct msrtrap_filter *filter; /* INPUT_FILTER */
+	struct msrtrap_map *map;       /* INPUT_VMX, INPUT_SVM */
+	/*
+	 * 0 when the content is usable; else a negative errno with diag:
+	 * from loading the JSON (-EINVAL) or from the kernel's validation
+	 * rules (msrtrap_filter_validate()).
+	 */
+	int err;
+	struct msrtrap_diag diag;
+};
+
+/*
+ * Parse a --format argument: json, vmx or svm. Returns false (after
+ * printing the error) for anything else.
+ */
+bool input_parse_format(const char *arg, enum input_kind *kind);
+
+/*
+ * Read and recognise FILE (- is stdin), load it and, for a filter,
+ * validate it. Returns EXIT_OK with *in filled (content errors only in
+ * in->err / in->diag), or EXIT_BAD_INPUT after printing the one-line
+ * error when FILE cannot be read or is not any input format.
+ */
+int input_open(const char *path, enum input_kind want, struct input *in);
+
+void input_close(struct input *in);
+
+/* "EINVAL", "EFAULT", ... for a negative errno. */
+const char *input_errno_name(int err);
+
+/*
+ * Print in->err the way check does, "msrtrap: FILE: EINVAL: WHERE:
+ * MESSAGE", on stderr. Returns EXIT_BAD_INPUT.
+ */
+int input_report(const struct input *in);
+
+/*
+ * Range geometry as kvm_msr_allowed() sees it, for annotations only (the
+ * verdicts come from the library): empty ranges hold nothing; a range
+ * whose base + nmsrs reaches 2^32 holds nothing, as its u32 end wraps to
+ * a value <= base (spec §3.4, invariant 26).
+ */
+bool input_range_wraps(const struct msrtrap_filter_range *r);
+bool input_range_holds(const struct msrtrap_filter_range *r, uint32_t msr);
+/* Would it hold msr if base + nmsrs did not wrap? */
+bool input_range_would_hold(const struct msrtrap_filter_range *r, uint32_t msr);
+
+/* "read", "write", "read+write", or "0x%x" for other flags. */
+const char *input_access_name(uint32_t flags, char buf[16]);
+
+/* "vmx", "svm" or "filter". */
+const char *input_kind_name(enum input_kind kind);
+
+/* A long human name: "KVM MSR filter", "VMX MSR bitmap", ... */
+const char *input_kind_title(enum input_kind kind);
+
+#endif

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * KVM's userspace MSR filter (KVM_X86_SET_MSR_FILTER), modelled exactly:
+ * the ABI, the kernel's validation (same errno for the same input), its
+ * evaluation, and a compiled form with O(1) lookups.
+ *
+ * Semantics: ../shared/spec/kvm-msr-semantics.md §3, invariants 9-26.
+ *
+ * Three objects:
+ *  - struct msrtrap_filter: what userspace submits. Default flags plus up
+ *    to 16 range slots, held as given, including empty (nmsrs == 0) slots
+ *    and invalid values, so that validation can answer like the kernel.
+ *  - struct msrtrap_cfilter: a validated filter compiled for lookups in
+ *    constant time, independent of the number of ranges. Immutable.
+ *  - struct msrtrap_kvm_msr_filter: the kernel ABI struct, for the ioctl.
+ */
+#ifndef MSRTRAP_FILTER_H
+#define MSRTRAP_FILTER_H
+
+#include <msrtrap/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the kernel ABI (arch/x86/include/uapi/asm/kvm.h), our spelling ---- */
+
+#define MSRTRAP_KVM_MSR_FILTER_MAX_RANGES 16
+#define MSRTRAP_KVM_MSR_FILTER_MAX_BITMAP_SIZE 0x600
+#define MSRTRAP_KVM_MSR_FILTER_READ (1u << 0)
+#define MSRTRAP_KVM_MSR_FILTER_WRITE (1u << 1)
+#define MSRTRAP_KVM_MSR_FILTER_RANGE_VALID_MASK 3u
+#define MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW 0u
+#define MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY (1u << 0)
+#define MSRTRAP_KVM_MSR_FILTER_VALID_MASK 1u
+/* _IOW(0xAE, 0xc6, struct kvm_msr_filter) for 64-bit userspace */
+#define MSRTRAP_KVM_X86_SET_MSR_FILTER 0x4188aec6u
+/* Largest nmsrs a range may have: 0x600 bytes of bitmap. */
+#define MSRTRAP_KVM_MSR_FILTER_MAX_NMSRS (MSRTRAP_KVM_MSR_FILTER_MAX_BITMAP_SIZE * 8)
+
+struct msrtrap_kvm_msr_filter_range {
+	uint32_t flags;
+	uint32_t nmsrs;
+	uint32_t base;
+	uint8_t *bitmap; /* bit i (byte i/8, bit i%8): 1 = allow MSR base+i */
+};
+
+struct msrtrap_kvm_msr_filter {
+	uint32_t flags;
+	struct msrtrap_kvm_msr_filter_range ranges[MSRTRAP_KVM_MSR_FILTER_MAX_RANGES];
+};
+
+/* ---- diagnostics ---- */
+
+/*
+ * Where and why a filter was rejected. `where` names the field the way a
+ * user wrote it: "flags", "ranges[3].flags", "ranges[0].bitmap", ...
+ */
+struct msrtrap_diag {
+	char where[32];
+	char message[160];
+};
+
+/* ---- the submitted filter ---- */
+
+struct msrtrap_filter;
+
+/* A filter with these raw default flags (0 = allow, 1 = deny) and no ranges. */
+MSRTRAP_API int msrtrap_filter_new(uint32_t flags, struct msrtrap_filter **out);
+MSRTRAP_API void msrtrap_filter_free(struct msrtrap_filter *filter);
+MSRTRAP_API int msrtrap_filter_dup(const struct msrtrap_filter *filter,
+				   struct msrtrap_filter **out);
+
+/*
+ * Append a range slot, exactly as it would sit in ranges[i]. The filter
+ * keeps a copy of `bitmap_len` bytes of `bitmap`; bitmap may be NULL. Any
+ * values are accepted here (validation judges them). -ENOSPC after 16.
+ */
+MSRTRAP_API int msrtrap_filter_add_range(struct msrtrap_filter *filter,
+					 uint32_t flags, uint32_t base,
+					 uint32_t nmsrs, const void *bitmap,
+					 size_t bitmap_len);
+
+struct msrtrap_filter_range {
+	uint32_t flags;
+	uint32_t base;
+	uint32_t nmsrs;
+	const uint8_t *bitmap; /* NULL when none was given */
+	size_t bitmap_len;     /* bytes given */
+};
+
+MSRTRAP_API uint32_t msrtrap_filter_flags(const struct msrtrap_filter *filter);
+/* Number of range slots, empty ones included. */
+MSRTRAP_API unsigned int msrtrap_filter_nranges(const struct msrtrap_filter *filter);
+MSRTRAP_API int msrtrap_filter_range(const struct msrtrap_filter *filter,
+				     unsigned int i,
+				     struct msrtrap_filter_range *range);
+
+/*
+ * Validate with the kernel's rules, in the kernel's order (spec §3.2):
+ * 0, -EINVAL, or -EFAULT where the kernel would fault copying a bitmap
+ * (NULL, or fewer than ceil(nmsrs/64)*8 bytes given: the kernel copies
+ * whole 8-byte words). diag (may be NULL) says where and why.
+ */
+MSRTRAP_API int msrtrap_filter_validate(const struct msrtrap_filter *filter,
+					struct msrtrap_diag *diag);
+
+/* Bytes the kernel copies for a range of nmsrs MSRs: ceil(nmsrs/64)*8. */
+MSRTRAP_API size_t msrtrap_kvm_bitmap_bytes(uint32_t nmsrs);
+
+/*
+ * Evaluate like kvm_msr_allowed(): x2APIC 0x800-0x8ff is always allowed;
+ * otherwise the first non-empty range (submission order) whose flags
+ * include the access and whose [base, base+nmsrs) (u32; a wrapping range
+ * matches nothing) holds the MSR decides by its bit; otherwise the
+ * default. A NULL filter means no filter: everything allowed.
+ * access is MSRTRAP_READ or MSRTRAP_WRITE. Returns 1 allow, 0 deny,
+ * -EINVAL for a bad access or an invalid filter.
+ *
+ * This is the linear reference scan; msrtrap_cfilter_allowed() is the
+ * fast path and is proven equal to it.
+ */
+MSRTRAP_API int msrtrap_filter_allowed(const struct msrtrap_filter *filter,
+				       uint32_t msr, unsigned int access);
+
+enum msrtrap_decided_by {
+	MSRTRAP_BY_NO_FILTER = 0, /* no filter installed: allowed */
+	MSRTRAP_BY_X2APIC = 1,    /* 0x800-0x8ff: never filtered */
+	MSRTRAP_BY_RANGE = 2,     /* a range's bit */
+	MSRTRAP_BY_DEFAULT = 3,   /* no range matched */
+};
+
+struct msrtrap_decision {
+	bool allowed;
+	enum msrtrap_decided_by by;
+	unsigned int range; /* with BY_RANGE: slot index, empty slots counted */
+	uint32_t bit;	    /* with BY_RANGE: bit number, msr - base */
+};
+
+/* Why msrtrap_filter_allowed() answers what it answers. 0 or -EINVAL. */
+MSRTRAP_API int msrtrap_filter_explain(const struct msrtrap_filter *filter,
+				       uint32_t msr, unsigned int access,
+				       struct msrtrap_decision *decision);
+
+/* ---- the kernel ABI struct ---- */
+
+/*
+ * Bytes of bitmap storage msrtrap_filter_to_kvm() needs: for each slot
+ * with a bitmap, ceil(nmsrs/64)*8 (at least the bytes given, rounded up
+ * to 8), so every range can be copied by the kernel in whole words.
+ */
+MSRTRAP_API size_t msrtrap_filter_kvm_storage(const struct msrtrap_filter *filter);
+
+/*
+ * Fill an ABI struct; bitmaps are copied, zero-padded to whole 8-byte
+ * words, into caller-owned `storage` (msrtrap_filter_kvm_storage() bytes)
+ * that the struct then points into. Unused slots are zero. Works for
+ * invalid filters too (to hand the kernel exactly what was described).
+ * -ENOSPC when storage is too small.
+ */
+MSRTRAP_API int msrtrap_filter_to_kvm(const struct msrtrap_filter *filter,
+				      struct msrtrap_kvm_msr_filter *abi,
+				      void *storage, size_t storage_len);
+
+/*
+ * Read an ABI struct as the kernel would. For each slot with nmsrs > 0,
+ * valid flags and at most 0x600 bitmap bytes, ceil(nmsrs/64)*8 bytes are
+ * read from its bitmap pointer, so the caller must provide that much, as
+ * for the kernel. All 16 slots are kept (trailing all-zero slots are
+ * dropped), so validation answers as the kernel would.
+ */
+MSRTRAP_API int msrtrap_filter_from_kvm(const struct msrtrap_kvm_msr_filter *abi,
+					struct msrtrap_filter **out);
+
+/* ---- the compiled filter ---- */
+
+struct msrtrap_cfilter;
+
+/*
+ * Validate and compile. On a validation failure returns its errno and
+ * fills diag. NULL filter = no filter (compiles to allow-everything).
+ */
+MSRTRAP_API int msrtrap_cfilter_new(const struct msrtrap_filter *filter,
+				    struct msrtrap_cfilter **out,
+				    struct msrtrap_diag *diag);
+MSRTRAP_API void msrtrap_cfilter_free(struct msrtrap_cfilter *cfilter);
+
+/*
+ * O(1) verdict: true = allowed. access is MSRTRAP_READ or MSRTRAP_WRITE
+ * (anything else: false). A NULL cfilter means no filter: allowed.
+ * Freestanding code; never scans ranges.
+ */
+MSRTRAP_API bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,
+					 uint32_t msr, unsigned int access);
+
+/* The default verdict (true = allow) of a compiled filter. */
+MSRTRAP_API bool msrtrap_cfilter_default_allow(const struct msrtrap_cfilter *cfilter);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MSRTRAP_FILTER_H */

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Filter evaluation, freestanding: the kernel's linear scan (the reference)
+ * and the compiled O(1) lookup (the fast path). Both are used by hosted
+ * code and can be embedded in a hypervisor.
+ */
+#include <msrtrap/filter.h>
+
+#include "core.h"
+#include "filter_core.h"
+
+unsigned int mt_filter_scan(const struct mt_range *ranges, unsigned int n,
+			    uint32_t msr, unsigned int access)
+{
+	/* first range in submission order that matches both MSR and access
+	 * decides (invariants 21, 22) */
+	for (unsigned int i = 0; i < n; i++)
+		if ((ranges[i].flags & access) && mt_range_holds(&ranges[i], msr))
+			return i;
+	return n;
+}
+
+bool mt_cfilter_allowed(const struct mt_cfilter *cf, uint32_t msr,
+			unsigned int access)
+{
+	unsigned int dir = access - 1; /* READ 0, WRITE 1 */
+	const struct mt_cf_slot *slot;
+	uint32_t tag;
+	uint64_t word;
+
+	if (!cf)
+		return true; /* no filter: allow everything (invariant 19) */
+	if (MT_UNLIKELY(dir > 1))
+		return false;
+	if (mt_is_x2apic(msr))
+		return true;
+	tag = msr >> MT_CF_BLOCK_SHIFT;
+	slot = &cf->slots[mt_cf_hash(cf, tag)];
+	if (slot->tag != tag)
+		return cf->default_allow; /* no range touches this block */
+	word = cf->bits[((uint64_t)slot->block * 2 + dir) * MT_CF_BLOCK_WORDS +
+			((msr >> 6) & (MT_CF_BLOCK_WORDS - 1))];
+	return (word >> (msr & 63)) & 1;
+}
+
+bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,
+			     uint32_t msr, unsigned int access)
+{
+	return mt_cfilter_allowed(cfilter ? &cfilter->core : 0, msr, access);
+}
+
+bool msrtrap_cfilter_default_allow(const struct msrtrap_cfilter *cfilter)
+{
+	return cfilter ? cfilter->core.default_allow : true;
+}

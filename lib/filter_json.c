@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The JSON interchange format of KVM userspace MSR filters
+ * (docs/filter-json.md): loading with jansson, writing by hand so the
+ * layout is stable.
+ *
+ * Loading keeps whatever the ABI struct can hold, invalid values included,
+ * and leaves judgment to msrtrap_filter_validate() (spec §3.2), so that a
+ * check of a JSON file answers with the errno the kernel would return.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <msrtrap/filter.h>
+#include <msrtrap/json.h>
+
+struct loader {
+	struct msrtrap_diag *diag;
+	/*
+	 * Set when the document was re-read with every number as a real
+	 * (to find the key of an integer jansson could not hold): integral
+	 * reals then count as integers.
+	 */
+	bool ints_as_reals;
+};
+
+static int bad(struct loader *ld, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bad(struct loader *ld, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ld->diag) {
+		snprintf(ld->diag->where, sizeof(ld->diag->where), "%s", where);
+		va_start(ap, fmt);
+		vsnprintf(ld->diag->message, sizeof(ld->diag->message), fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* A JSON integer (or, when re-reading, an integral real) within u32. */
+static bool json_u32(const struct loader *ld, const json_t *v, uint32_t *out)
+{
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v);
+
+		if (i < 0 || i > (json_int_t)UINT32_MAX)
+			return false;
+		*out = (uint32_t)i;
+		return true;
+	}
+	if (ld->ints_as_reals && json_is_real(v)) {
+		double d = json_real_value(v);
+
+		if (!(d >= 0 && d <= (double)UINT32_MAX) || d != (double)(uint32_t)d)
+			return false;
+		*out = (uint32_t)d;
+		return true;
+	}
+	return false;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "0x..." (any number of hex digits, value within u32). */
+static bool hex_u32(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (len < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return false;
+	for (size_t i = 2; i < len; i++) {
+		int d = hex_digit(s[i]);
+
+		if (d < 0)
+			return false;
+		v = v << 4 | (uint64_t)d;
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* "parent.key" (just "key" at the top), cut to fit `size`. */
+static void path(char *buf, size_t size, const char *parent, const char *key)
+{
+	size_t n = strlen(parent), k = strlen(key);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, parent, n);
+	if (n && n + 1 < size)
+		buf[n++] = '.';
+	if (k > size - 1 - n)
+		k = size - 1 - n;
+	memcpy(buf + n, key, k);
+	buf[n + k] = 0;
+}
+
+/*
+ * Unknown keys are errors. `where` names the key when it fits in
+ * diag.where; otherwise the object, with the key in the message.
+ */
+static int check_keys(struct loader *ld, json_t *obj, const char *parent,
+		      const char *const *known, const char *expected)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		char where[sizeof(ld->diag->where)];
+		bool ok = false;
+
+		for (const char *const *k = known; *k; k++)
+			ok |= !strcmp(key, *k);
+		if (ok)
+			continue;
+		for (const char *c = key; *c; c++)
+			if (*c < 0x20 || *c > 0x7e || *c == '"')
+				return bad(ld, parent,
+					   "unknown key with unprintable characters (expected %s)",
+					   expected);
+		if (strlen(parent) + 1 + strlen(key) < sizeof(where)) {
+			path(where, sizeof(where), parent, key);
+			return bad(ld, where, "unknown key (expected %s)",
+				   expected);
+		}
+		return bad(ld, parent, "unknown key \"%.60s\" (expected %s)",
+			   key, expected);
+	}
+	return 0;
+}
+
+static int load_range_flags(struct loader *ld, json_t *v, const char *where,
+			    uint32_t *flags)
+{
+	size_t i;
+	json_t *e;
+
+	if (json_u32(ld, v, flags))
+		return 0;
+	if (!json_is_array(v))
+		return bad(ld, where,
+			   "not a 32-bit integer or an array of \"read\", \"write\"");
+	*flags = 0;
+	json_array_foreach(v, i, e) {
+		const char *s = json_string_value(e);
+		uint32_t bit;
+
+		if (s && !strcmp(s, "read"))
+			bit = MSRTRAP_KVM_MSR_FILTER_READ;
+		else if (s && !strcmp(s, "write"))
+			bit = MSRTRAP_KVM_MSR_FILTER_WRITE;
+		else if (s)
+			return bad(ld, where,
+				   "unknown access \"%.40s\" (expected \"read\" or \"write\")",
+				   s);
+		else
+			return bad(ld, where,
+				   "element %zu is not \"read\" or \"write\"", i);
+		if (*flags & bit)
+			return bad(ld, where, "\"%s\" given twice", s);
+		*flags |= bit;
+	}
+	return 0;
+}
+
+/*
+ * The bitmap bytes to keep (see msrtrap_filter_from_json()): *bytes is
+ * NULL with *len 0 for no bitmap, else malloc'ed (at least 1 byte, so an
+ * empty bitmap stays distinguishable from none).
+ */
+static int load_bitmap(struct loader *ld, json_t *v, const char *where,
+		       uint32_t nmsrs, uint8_t **bytes, size_t *len)
+{
+	uint64_t need = ((uint64_t)nmsrs + 7) / 8;
+	size_t digits, given, keep, alloc;
+	const char *s;
+	uint8_t *buf;
+
+	*bytes = NULL;
+	*len = 0;
+	if (!v)
+		return 0;
+	if (!json_is_string(v))
+		return bad(ld, where, "not a hex string");
+	s = json_string_value(v);
+	digits = json_string_length(v);
+	for (size_t i = 0; i < digits; i++)
+		if (hex_digit(s[i]) < 0)
+			return bad(ld, where,
+				   "not a hex digit at offset %zu", i);
+	if (digits % 2)
+		return bad(ld, where,
+			   "odd number of hex digits (%zu); 2 per byte", digits);
+	given = digits / 2;
+	if (nmsrs == 0)
+		return 0; /* the kernel never looks at it */
+	keep = given < need ? given : (size_t)need;
+	alloc = keep;
+	if (nmsrs <= MSRTRAP_KVM_MSR_FILTER_MAX_NMSRS && keep == need)
+		alloc = msrtrap_kvm_bitmap_bytes(nmsrs); /* whole words */
+	buf = calloc(alloc ? alloc : 1, 1);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < keep; i++)
+		buf[i] = (uint8_t)(hex_digit(s[2 * i]) << 4 | hex_digit(s[2 * i + 1]));
+	*bytes = buf;
+	*len = alloc;
+	return 0;
+}
+
+static int load_range(struct loader *ld, json_t *r, unsigned int idx,
+		      struct msrtrap_filter *f)
+{
+	static const char *const known[] = { "flags", "base", "nmsrs",
+					     "bitmap", NULL };
+	char parent[sizeof(ld->diag->where)], where[sizeof(ld->diag->where)];
+	uint32_t flags = 0, base = 0, nmsrs = 0;
+	uint8_t *bitmap;
+	size_t len;
+	json_t *v;
+	int err;
+
+	snprintf(parent, sizeof(parent), "ranges[%u]", idx);
+	if (!json_is_object(r))
+		return bad(ld, parent, "not an object");
+	err = check_keys(ld, r, parent, known,
+			 "flags, base, nmsrs, bitmap");
+	if (err)
+		return err;
+
+	path(where, sizeof(where), parent, "flags");
+	v = json_object_get(r, "flags");
+	if (!v)
+		return bad(ld, where, "missing");
+	err = load_range_flags(ld, v, where, &flags);
+	if (err)
+		return err;
+
+	path(where, sizeof(where), parent, "base");
+	v = json_object_get(r, "base");
+	if (!v)
+		return bad(ld, where, "missing");
+	if (!json_u32(ld, v, &base) &&
+	    !(json_is_string(v) &&
+	      hex_u32(json_string_value(v), json_string_length(v), &base)))
+		return bad(ld, where,
+			   "not a 32-bit integer or \"0x...\" hex string");
+
+	path(where, sizeof(where), parent, "nmsrs");
+	v = json_object_get(r, "nmsrs");
+	if (!v)
+		return bad(ld, where, "missing");
+	if (!json_u32(ld, v, &nmsrs))
+		return bad(ld, where, "not a 32-bit integer");
+
+	path(where, sizeof(where), parent, "bitmap");
+	err = load_bitmap(ld, json_object_get(r, "bitmap"), where, nmsrs,
+			  &bitmap, &len);
+	if (err)
+		return err;
+	err = msrtrap_filter_add_range(f, flags, base, nmsrs, bitmap, len);
+	free(bitmap);
+	return err;
+}
+
+static int load_doc(struct loader *ld, json_t *doc, struct msrtrap_filter **out)
+{
+	static const char *const known[] = { "default", "flags", "ranges",
+					     NULL };
+	json_t *def, *flags_v, *ranges, *r;
+	struct msrtrap_filter *f;
+	uint32_t flags = MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW;
+	size_t i;
+	int err;
+
+	if (!json_is_object(doc))
+		return bad(ld, "", "the document is not a JSON object");
+	err = check_keys(ld, doc, "", known, "default, flags, ranges");
+	if (err)
+		return err;
+	def = json_object_get(doc, "default");
+	flags_v = json_object_get(doc, "flags");
+	if (def && flags_v)
+		return bad(ld, "flags", "\"default\" and \"flags\" both given; use one");
+	if (def) {
+		const char *s = json_string_value(def);
+
+		if (s && !strcmp(s, "allow"))
+			flags = MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW;
+		else if (s && !strcmp(s, "deny"))
+			flags = MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY;
+		else
+			return bad(ld, "default",
+				   "not \"allow\" or \"deny\"");
+	}
+	if (flags_v && !json_u32(ld, flags_v, &flags))
+		return bad(ld, "flags", "not a 32-bit integer");
+	ranges = json_object_get(doc, "ranges");
+	if (ranges && !json_is_array(ranges))
+		return bad(ld, "ranges", "not an array");
+	if (json_array_size(ranges) > MSRTRAP_KVM_MSR_FILTER_MAX_RANGES)
+		return bad(ld, "ranges", "%zu ranges; the ABI has %d slots",
+			   json_array_size(ranges),
+			   MSRTRAP_KVM_MSR_FILTER_MAX_RANGES);
+
+	err = msrtrap_filter_new(flags, &f);
+	if (err)
+		return err;
+	json_array_foreach(ranges, i, r) {
+		err = load_range(ld, r, (unsigned int)i, f);
+		if (err) {
+			msrtrap_filter_free(f);
+			return err;
+		}
+	}
+	*out = f;
+	return 0;
+}
+
+int msrtrap_filter_from_json(const char *text, size_t len,
+			     struct msrtrap_filter **out,
+			     struct msrtrap_diag *diag)
+{
+	struct loader ld = { .diag = diag };
+	json_error_t jerr, jerr2;
+	json_t *doc;
+	int err;
+
+	if (diag)
+		diag->where[0] = diag->message[0] = 0;
+	if (!out || (!text && len))
+		return -EINVAL;
+	doc = json_loadb(text ? text : "", len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc && !strncmp(jerr.text, "too big", 7)) {
+		/*
+		 * An integer beyond what jansson holds: read every number as
+		 * a real to name the key it belongs to.
+		 */
+		doc = json_loadb(text, len,
+				 JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL,
+				 &jerr2);
+		ld.ints_as_reals = true;
+		if (doc) {
+			struct msrtrap_filter *f = NULL;
+
+			err = load_doc(&ld, doc, &f);
+			json_decref(doc);
+			msrtrap_filter_free(f);
+			if (err)
+				return err;
+			doc = NULL; /* it loaded: report jansson's own error */
+		}
+	}
+	if (!doc) {
+		char where[sizeof(diag->where)];
+
+		snprintf(where, sizeof(where), "line %d, column %d", jerr.line,
+			 jerr.column);
+		return bad(&ld, where, "%s", jerr.text);
+	}
+	err = load_doc(&ld, doc, out);
+	json_decref(doc);
+	return err;
+}
+
+/* ---- writing ---- */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void put(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t cap;
+	char *p;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		cap = (b->cap + (size_t)n + 1) * 2;
+		p = realloc(b->p, cap);
+
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+}
+
+static void put_hex(struct buf *b, const uint8_t *bytes, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	if (b->oom)
+		return;
+	if (b->cap - b->len <= 2 * n) {
+		size_t cap = b->len + 2 * n + 256;
+		char *p = realloc(b->p, cap);
+
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	for (size_t i = 0; i < n; i++) {
+		b->p[b->len++] = digits[bytes[i] >> 4];
+		b->p[b->len++] = digits[bytes[i] & 15];
+	}
+	b->p[b->len] = 0;
+}
+
+static void put_range(struct buf *b, const struct msrtrap_filter_range *r)
+{
+	static const char *const access[] = { NULL, "[\"read\"]", "[\"write\"]",
+					      "[\"read\", \"write\"]" };
+	uint64_t need = ((uint64_t)r->nmsrs + 7) / 8;
+
+	put(b, "    {\n");
+	if (r->flags >= 1 && r->flags <= 3)
+		put(b, "      \"flags\": %s,\n", access[r->flags]);
+	else
+		put(b, "      \"flags\": %u,\n", r->flags);
+	put(b, "      \"base\": \"0x%x\",\n", r->base);
+	put(b, "      \"nmsrs\": %u", r->nmsrs);
+	if (r->nmsrs && r->bitmap) {
+		put(b, ",\n      \"bitmap\": \"");
+		put_hex(b, r->bitmap,
+			r->bitmap_len < need ? r->bitmap_len : (size_t)need);
+		put(b, "\"");
+	}
+	put(b, "\n    }");
+}
+
+int msrtrap_filter_to_json(const struct msrtrap_filter *filter, char **text)
+{
+	struct buf b = { 0 };
+	unsigned int n;
+	uint32_t flags;
+
+	if (!filter || !text)
+		return -EINVAL;
+	b.cap = 256;
+	b.p = malloc(b.cap);
+	if (!b.p)
+		return -ENOMEM;
+	b.p[0] = 0;
+	flags = msrtrap_filter_flags(filter);
+	n = msrtrap_filter_nranges(filter);
+	if (flags == MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW)
+		put(&b, "{\n  \"default\": \"allow\",\n");
+	else if (flags == MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY)
+		put(&b, "{\n  \"default\": \"deny\",\n");
+	else
+		put(&b, "{\n  \"flags\": %u,\n", flags);
+	put(&b, "  \"ranges\": [%s", n ? "\n" : "");
+	for (unsigned int i = 0; i < n; i++) {
+		struct msrtrap_filter_range r;
+
+		if (msrtrap_filter_range(filter, i, &r)) {
+			b.oom = true; /* cannot happen: i < n */
+			break;
+		}
+		put_range(&b, &r);
+		put(&b, "%s\n", i + 1 < n ? "," : "");
+	}
+	put(&b, "%s]\n}\n", n ? "  " : "");
+	if (b.oom) {
+		free(b.p);
+		return -ENOMEM;
+	}
+	*text = b.p;
+	return 0;
+}

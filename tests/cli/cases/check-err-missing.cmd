@@ -1,0 +1,1 @@
+msrtrap check no-such.json

@@ -1,0 +1,1 @@
+msrtrap check --format xml s5.json

@@ -1,0 +1,1 @@
+msrtrap check --format svm efer-w.vmx

@@ -1,0 +1,1 @@
+msrtrap check j-too-many.json

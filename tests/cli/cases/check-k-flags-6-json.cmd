@@ -1,0 +1,1 @@
+msrtrap check --json k-flags-6.json

@@ -1,0 +1,1 @@
+msrtrap check --json k-flags-bit1.json

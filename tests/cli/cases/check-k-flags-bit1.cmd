@@ -1,0 +1,1 @@
+msrtrap check k-flags-bit1.json

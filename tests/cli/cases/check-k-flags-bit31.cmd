@@ -1,0 +1,1 @@
+msrtrap check k-flags-bit31.json

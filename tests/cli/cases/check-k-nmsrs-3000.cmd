@@ -1,0 +1,1 @@
+msrtrap check k-nmsrs-3000.json

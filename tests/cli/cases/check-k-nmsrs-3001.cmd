@@ -1,0 +1,1 @@
+msrtrap check k-nmsrs-3001.json

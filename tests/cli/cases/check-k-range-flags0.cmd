@@ -1,0 +1,1 @@
+msrtrap check k-range-flags0.json

@@ -1,0 +1,1 @@
+msrtrap check --json k-range-flags4.json

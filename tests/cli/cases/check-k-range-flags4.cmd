@@ -1,0 +1,1 @@
+msrtrap check k-range-flags4.json

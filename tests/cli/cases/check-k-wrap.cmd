@@ -1,0 +1,1 @@
+msrtrap check k-wrap.json

@@ -1,0 +1,1 @@
+msrtrap check k-x2apic.json

@@ -1,0 +1,1 @@
+msrtrap check - <s5.json

@@ -1,0 +1,1 @@
+msrtrap check --verbose s5.json

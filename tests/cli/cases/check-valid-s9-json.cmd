@@ -1,0 +1,1 @@
+msrtrap check --json s9.json

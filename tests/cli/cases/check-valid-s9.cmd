@@ -1,0 +1,1 @@
+msrtrap check s9.json

@@ -1,0 +1,1 @@
+msrtrap explain s5.json 0x10-0x11

@@ -1,0 +1,1 @@
+msrtrap explain k-short-bitmap.json 0x10

@@ -1,0 +1,1 @@
+msrtrap explain --json efer-w.svm 0xc0010000

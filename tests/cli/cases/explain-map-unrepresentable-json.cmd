@@ -1,0 +1,1 @@
+msrtrap explain --json efer-w.vmx 0xc0010000

@@ -1,0 +1,1 @@
+msrtrap explain efer-w.svm 0x40000000

@@ -1,0 +1,1 @@
+msrtrap explain efer-w.vmx efer

@@ -1,0 +1,1 @@
+msrtrap explain k-overlap.json 0x275

@@ -1,0 +1,1 @@
+msrtrap explain --json s14.json 0xffffffff

@@ -1,0 +1,1 @@
+msrtrap explain s14.json 0xffffffff

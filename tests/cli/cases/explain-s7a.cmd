@@ -1,0 +1,1 @@
+msrtrap explain s7a.json IA32_CR_PAT

@@ -1,0 +1,1 @@
+msrtrap explain --json s8.json 0x808

@@ -1,0 +1,1 @@
+msrtrap explain s9.json efer

@@ -1,0 +1,1 @@
+msrtrap explain --format json - 0x10 <k-empty-allow.json

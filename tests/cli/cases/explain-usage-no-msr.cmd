@@ -1,0 +1,1 @@
+msrtrap explain s5.json

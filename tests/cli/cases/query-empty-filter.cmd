@@ -1,0 +1,1 @@
+msrtrap query k-empty-allow.json 0x10 0xffffffff

@@ -1,0 +1,1 @@
+msrtrap query s5.json 0x0-0x10000

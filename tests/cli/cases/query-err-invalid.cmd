@@ -1,0 +1,1 @@
+msrtrap query k-range-flags4.json 0x10

@@ -1,0 +1,1 @@
+msrtrap query j-syntax.json 0x10

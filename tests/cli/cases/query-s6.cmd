@@ -1,0 +1,1 @@
+msrtrap query s6.json IA32_TSC 0x174 IA32_EFER 0x474f4f00 0x2fff 0x3000

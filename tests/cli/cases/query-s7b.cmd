@@ -1,0 +1,1 @@
+msrtrap query s7b.json IA32_CR_PAT

@@ -1,0 +1,1 @@
+msrtrap query s7c.json IA32_CR_PAT

@@ -1,0 +1,1 @@
+msrtrap query --json s9.json IA32_EFER 0xc0000081 0xc0000100 0xc0000102 0xc0010015 0x4b564d01 0xc0000200

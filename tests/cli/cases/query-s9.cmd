@@ -1,0 +1,1 @@
+msrtrap query s9.json - <msrs.txt

@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The KVM userspace MSR filter model: spec invariants 9-26
+ * (../shared/spec/kvm-msr-semantics.md §11), the peer-suite scenarios
+ * U1-U4 of live-kvm-notes §2.2 and the errno table of §3.5, as model
+ * tests; and the property that the compiled O(1) lookup equals the linear
+ * kernel scan and an independent reference, for thousands of random
+ * filters.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <msrtrap/filter.h>
+
+#include "testutil.h"
+
+#define R MSRTRAP_KVM_MSR_FILTER_READ
+#define W MSRTRAP_KVM_MSR_FILTER_WRITE
+#define RW (R | W)
+#define DENY MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY
+#define ALLOW MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW
+
+static struct msrtrap_filter *mk(uint32_t flags)
+{
+	struct msrtrap_filter *f;
+
+	assert_int_equal(msrtrap_filter_new(flags, &f), 0);
+	return f;
+}
+
+/* A range whose bitmap bytes are all `fill` (0xff allow-all, 0 deny-all). */
+static void add_fill(struct msrtrap_filter *f, uint32_t flags, uint32_t base,
+		     uint32_t nmsrs, uint8_t fill)
+{
+	size_t len = msrtrap_kvm_bitmap_bytes(nmsrs);
+	uint8_t *bm = malloc(len + 1);
+
+	memset(bm, fill, len);
+	assert_int_equal(msrtrap_filter_add_range(f, flags, base, nmsrs, bm, len), 0);
+	free(bm);
+}
+
+/* Allow-all range except the listed MSRs, which are denied. */
+static void add_except(struct msrtrap_filter *f, uint32_t flags, uint32_t base,
+		       uint32_t nmsrs, const uint32_t *deny, size_t ndeny)
+{
+	size_t len = msrtrap_kvm_bitmap_bytes(nmsrs);
+	uint8_t *bm = malloc(len + 1);
+
+	memset(bm, 0xff, len);
+	for (size_t i = 0; i < ndeny; i++)
+		bm[(deny[i] - base) / 8] &= (uint8_t)~(1u << ((deny[i] - base) % 8));
+	assert_int_equal(msrtrap_filter_add_range(f, flags, base, nmsrs, bm, len), 0);
+	free(bm);
+}
+
+static int check(const struct msrtrap_filter *f, const char *where)
+{
+	struct msrtrap_diag d;
+	int err = msrtrap_filter_validate(f, &d);
+
+	if (err && where)
+		assert_string_equal(d.where, where);
+	return err;
+}
+
+/* Verdict through both paths, which must agree: 1 allow, 0 deny. */
+static int verdict(const struct msrtrap_filter *f, uint32_t msr, unsigned int access)
+{
+	struct msrtrap_cfilter *cf;
+	int slow = msrtrap_filter_allowed(f, msr, access);
+
+	assert_true(slow == 0 || slow == 1);
+	assert_int_equal(msrtrap_cfilter_new(f, &cf, NULL), 0);
+	assert_int_equal(msrtrap_cfilter_allowed(cf, msr, access), slow);
+	msrtrap_cfilter_free(cf);
+	return slow;
+}
+
+/* ---- validation: invariants 9-18, live notes §3.5, U4 ---- */
+
+static void test_inv09_filter_flags(void **state)
+{
+	for (unsigned int b = 0; b < 32; b++) {
+		struct msrtrap_filter *f = mk(1u << b);
+		struct msrtrap_cfilter *cf = (void *)0x1;
+
+		add_fill(f, RW, 0, 8, 0xff);
+		if (b == 0) {
+			assert_int_equal(check(f, NULL), 0);
+		} else {
+			assert_int_equal(check(f, "flags"), -EINVAL);
+			/* all or nothing: nothing is produced */
+			assert_int_equal(msrtrap_cfilter_new(f, &cf, NULL), -EINVAL);
+			assert_ptr_equal(cf, (void *)0x1);
+		}
+		msrtrap_filter_free(f);
+	}
+}
+
+static void test_inv10_empty_deny(void **state)
+{
+	struct msrtrap_filter *f = mk(DENY);
+
+	assert_int_equal(check(f, "ranges"), -EINVAL);
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(msrtrap_filter_add_range(f, R, 0x10, 0, NULL, 0), 0);
+	/* live notes §3.5: flags=READ but nmsrs=0 still counts as empty */
+	assert_int_equal(check(f, "ranges"), -EINVAL);
+	assert_int_equal(msrtrap_filter_add_range(f, R, 0, 1, "x", 1), -ENOSPC);
+	msrtrap_filter_free(f);
+}
+
+static void test_inv11_empty_allow(void **state)
+{
+	struct msrtrap_filter *f = mk(ALLOW);
+
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(msrtrap_filter_add_range(f, 0, 0, 0, NULL, 0), 0);
+	assert_int_equal(check(f, NULL), 0);
+	for (int i = 0; i < 2000; i++) {
+		uint32_t m = test_rand32();
+
+		assert_int_equal(verdict(f, m, R), 1);
+		assert_int_equal(verdict(f, m, W), 1);
+	}
+	msrtrap_filter_free(f);
+}
+
+static void test_inv12_empty_range_ignored(void **state)
+{
+	struct msrtrap_filter *f = mk(DENY);
+
+	/* garbage in an empty slot is never looked at (S14 range[0]) */
+	assert_int_equal(msrtrap_filter_add_range(f, 0xffffffff, 0xdeadbeef, 0, NULL, 0), 0);
+	assert_int_equal(msrtrap_filter_add_range(f, 0xff, 0, 0, NULL, 0), 0);
+	add_fill(f, R, 0x270, 16, 0xff);
+	assert_int_equal(check(f, NULL), 0);
+	assert_int_equal(verdict(f, 0x277, R), 1);
+	assert_int_equal(verdict(f, 0x277, W), 0);
+	msrtrap_filter_free(f);
+}
+
+static void test_inv13_range_flags(void **state)
+{
+	/* U4: range.flags = 1<<b: only bits 0 and 1 accepted */
+	for (unsigned int b = 0; b < 32; b++) {
+		struct msrtrap_filter *f = mk(ALLOW);
+
+		add_fill(f, 1u << b, 0, 8, 0);
+		assert_int_equal(check(f, b < 2 ? NULL : "ranges[0].flags"),
+				 b < 2 ? 0 : -EINVAL);
+		msrtrap_filter_free(f);
+	}
+	{
+		struct msrtrap_filter *f = mk(ALLOW);
+
+		add_fill(f, RW, 0, 8, 0);
+		add_fill(f, 0, 0, 1, 0);
+		assert_int_equal(check(f, "ranges[1].flags"), -EINVAL);
+		msrtrap_filter_free(f);
+	}
+}
+
+static void test_inv14_max_nmsrs(void **state)
+{
+	struct msrtrap_filter *f = mk(ALLOW);
+
+	add_fill(f, RW, 0, 0x3000, 0xff);
+	assert_int_equal(check(f, NULL), 0);
+	msrtrap_filter_free(f);
+
+	f = mk(ALLOW);
+	add_fill(f, RW, 0, 0x3001, 0xff);
+	assert_int_equal(check(f, "ranges[0].nmsrs"), -EINVAL);
+	msrtrap_filter_free(f);
+
+	/* 0xffffffff: no u32 overflow in the size computation */
+	f = mk(ALLOW);
+	assert_int_equal(msrtrap_filter_add_range(f, RW, 0, 0xffffffff, NULL, 0), 0);
+	assert_int_equal(check(f, "ranges[0].nmsrs"), -EINVAL);
+	msrtrap_filter_free(f);
+
+	/* 16 ranges of 0x3000 MSRs */
+	f = mk(DENY);
+	for (uint32_t i = 0; i < 16; i++)
+		add_fill(f, RW, i * 0x3000, 0x3000, 0xff);
+	assert_int_equal(check(f, NULL), 0);
+	msrtrap_filter_free(f);
+}
+
+static void test_inv15_bitmap_copy_size(void **state)
+{
+	static const uint8_t eight[8] = { 0xff };
+	struct msrtrap_filter *f;
+
+	assert_int_equal(msrtrap_kvm_bitmap_bytes(1), 8);
+	assert_int_equal(msrtrap_kvm_bitmap_bytes(64), 8);
+	assert_int_equal(msrtrap_kvm_bitmap_bytes(65), 16);
+	assert_int_equal(msrtrap_kvm_bitmap_bytes(0x3000), 0x600);
+	assert_int_equal(msrtrap_kvm_bitmap_bytes(0), 0);
+
+	/* nmsrs=1 with 1 byte: EFAULT (the kernel copies 8); with 8: ok */
+	f = mk(ALLOW);
+	assert_int_equal(msrtrap_filter_add_range(f, R, 0, 1, eight, 1), 0);
+	assert_int_equal(check(f, "ranges[0].bitmap"), -EFAULT);
+	msrtrap_filter_free(f);
+	f = mk(ALLOW);
+	assert_int_equal(msrtrap_filter_add_range(f, R, 0, 1, eight, 8), 0);
+	assert_int_equal(check(f, NULL), 0);
+	msrtrap_filter_free(f);
+	/* nmsrs=65 with 8 bytes: EFAULT; NULL bitmap: EFAULT */
+	f = mk(ALLOW);
+	assert_int_equal(msrtrap_filter_add_range(f, R, 0, 65, eight, 8), 0);
+	assert_int_equal(check(f, "ranges[0].bitmap"), -EFAULT);
+	msrtrap_filter_free(f);
+	f = mk(ALLOW);
+	assert_int_equal(msrtrap_filter_add_range(f, R, 0, 1, NULL, 0), 0);
+	assert_int_equal(check(f, "ranges[0].bitmap"), -EFAULT);
+	msrtrap_filter_free(f);
+}
+
+static void test_inv16_all_or_nothing(void **state)
+{
+	struct msrtrap_filter *f = mk(ALLOW);
+	struct msrtrap_cfilter *cf = NULL;
+	struct msrtrap_diag d;
+
+	for (int i = 0; i < 5; i++)
+		add_fill(f, RW, (uint32_t)i * 0x100, 8, 0);
+	add_fill(f, 4, 0x1000, 8, 0); /* bad flags in ranges[5] */
+	add_fill(f, RW, 0x2000, 8, 0);
+	assert_int_equal(msrtrap_cfilter_new(f, &cf, &d), -EINVAL);
+	assert_string_equal(d.where, "ranges[5].flags");
+	assert_null(cf);
+	/* the order of checks within a range: flags before size before bitmap */
+	msrtrap_filter_free(f);
+	f = mk(ALLOW);
+	assert_int_equal(msrtrap_filter_add_range(f, 4, 0, 0x4000, NULL, 0), 0);
+	assert_int_equal(check(f, "ranges[0].flags"), -EINVAL);
+	msrtrap_filter_free(f);
+	f = mk(ALLOW);
+	assert_int_equal(msrtrap_filter_add_range(f, R, 0, 0x4000, NULL, 0), 0);
+	assert_int_equal(check(f, "ranges[0].nmsrs"), -EINVAL);
+	msrtrap_filter_free(f);
+	/* filter flags are checked before any range */
+	f = mk(2);
+	assert_int_equal(msrtrap_filter_add_range(f, 4, 0, 1, NULL, 0), 0);
+	assert_int_equal(check(f, "flags"), -EINVAL);
+	msrtrap_filter_free(f);
+}
+
+static void test_inv17_accepted_oddities(void **state)
+{
+	struct msrtrap_filter *f = mk(DENY);
+
+	add_fill(f, RW, 0x200, 0x100, 0xff);
+	add_fill(f, RW, 0x280, 0x100, 0x00);	   /* overlaps */
+	add_fill(f, RW, 0x800, 0x100, 0x00);	   /* covers x2APIC */
+	add_fill(f, R, 0xffffffff, 2, 0x00);	   /* wraps */
+	add_fill(f, R, 0xfffff000, 0x3000, 0x00); /* wraps */
+	assert_int_equal(check(f, NULL), 0);
+	msrtrap_filter_free(f);
+}
+
+static void test_inv18_abi(void **state)
+{
+	assert_int_equal(sizeof(struct msrtrap_kvm_msr_filter), 392);
+	assert_int_equal(sizeof(struct msrtrap_kvm_msr_filter_range), 24);
+	assert_int_equal(MSRTRAP_KVM_X86_SET_MSR_FILTER, 0x4188aec6);
+	/* _IOW(0xAE, 0xC6, 392): dir 1 << 30, size << 16, type << 8, nr */
+	assert_int_equal(MSRTRAP_KVM_X86_SET_MSR_FILTER,
+			 (1u << 30) | (392u << 16) | (0xaeu << 8) | 0xc6u);
+}
+
+/* ---- evaluation: invariants 19-26 ---- */
+
+static void test_inv19_no_filter(void **state)
+{
+	for (int i = 0; i < 10000; i++) {
+		uint32_t m = test_rand32();
+
+		assert_int_equal(msrtrap_filter_allowed(NULL, m, R), 1);
+		assert_int_equal(msrtrap_filter_allowed(NULL, m, W), 1);
+		assert_true(msrtrap_cfilter_allowed(NULL, m, R));
+		assert_true(msrtrap_cfilter_allowed(NULL, m, W));
+	}
+}
+
+static void test_inv20_x2apic(void **state)
+{
+	/* S8a: default deny plus an explicit deny of 0x800-0x8ff */
+	struct msrtrap_filter *f = mk(DENY);
+	struct msrtrap_decision d;
+
+	add_fill(f, RW, 0x800, 0x100, 0x00);
+	add_fill(f, RW, 0x700, 0x300, 0x00);
+	for (uint32_t m = 0x800; m <= 0x8ff; m++) {
+		assert_int_equal(verdict(f, m, R), 1);
+		assert_int_equal(verdict(f, m, W), 1);
+	}
+	assert_int_equal(verdict(f, 0x7ff, R), 0);
+	assert_int_equal(verdict(f, 0x900, W), 0);
+	assert_int_equal(msrtrap_filter_explain(f, 0x830, W, &d), 0);
+	assert_int_equal(d.by, MSRTRAP_BY_X2APIC);
+	msrtrap_filter_free(f);
+}
+
+static void test_inv21_first_match_wins(void **state)
+{
+	/* S7a: READ allow then READ deny of [0x270,+16): PAT read allowed */
+	struct msrtrap_filter *f = mk(ALLOW);
+	struct msrtrap_decision d;
+
+	add_fill(f, R, 0x270, 16, 0xff);
+	add_fill(f, R, 0x270, 16, 0x00);
+	assert_int_equal(verdict(f, 0x277, R), 1);
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, &d), 0);
+	assert_int_equal(d.by, MSRTRAP_BY_RANGE);
+	assert_int_equal(d.range, 0);
+	assert_int_equal(d.bit, 7);
+	msrtrap_filter_free(f);
+	/* S7b: order swapped: read denied, write untouched */
+	f = mk(ALLOW);
+	add_fill(f, R, 0x270, 16, 0x00);
+	add_fill(f, R, 0x270, 16, 0xff);
+	assert_int_equal(verdict(f, 0x277, R), 0);
+	assert_int_equal(verdict(f, 0x277, W), 1);
+	msrtrap_filter_free(f);
+}
+
+static void test_inv22_access_types(void **state)
+{
+	/* S7c: default deny; WRITE deny [0x270,+16) then RW allow [0x200,+0x100) */
+	struct msrtrap_filter *f = mk(DENY);
+	struct msrtrap_decision d;
+
+	add_fill(f, W, 0x270, 16, 0x00);
+	add_fill(f, RW, 0x200, 0x100, 0xff);
+	assert_int_equal(verdict(f, 0x277, R), 1);
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, &d), 0);
+	assert_int_equal(d.range, 1);
+	assert_int_equal(verdict(f, 0x277, W), 0);
+	/* S13: only a WRITE allow range: reads fall to the default */
+	msrtrap_filter_free(f);
+	f = mk(DENY);
+	add_fill(f, W, 0, 0x3000, 0xff);
+	assert_int_equal(verdict(f, 0x10, R), 0);
+	assert_int_equal(verdict(f, 0x10, W), 1);
+	assert_int_equal(verdict(f, 0xc0000080, W), 0);
+	msrtrap_filter_free(f);
+}
+
+static void test_inv23_half_open(void **state)
+{
+	struct msrtrap_filter *f = mk(ALLOW);
+
+	add_fill(f, RW, 0x1000, 0x40, 0x00);
+	assert_int_equal(verdict(f, 0xfff, R), 1);
+	assert_int_equal(verdict(f, 0x1000, R), 0);
+	assert_int_equal(verdict(f, 0x103f, W), 0);
+	assert_int_equal(verdict(f, 0x1040, W), 1);
+	msrtrap_filter_free(f);
+	/* S6: RW allow [0,0x3000): 0x2fff allowed, 0x3000 denied */
+	f = mk(DENY);
+	add_except(f, RW, 0, 0x3000, (uint32_t[]){ 0x174 }, 1);
+	assert_int_equal(verdict(f, 0x2fff, R), 1);
+	assert_int_equal(verdict(f, 0x3000, R), 0);
+	assert_int_equal(verdict(f, 0x174, R), 0);
+	assert_int_equal(verdict(f, 0x174, W), 0);
+	assert_int_equal(verdict(f, 0x10, R), 1);
+	assert_int_equal(verdict(f, 0xc0000080, R), 0);
+	assert_int_equal(verdict(f, 0x474f4f00, R), 0);
+	msrtrap_filter_free(f);
+}
+
+static void test_inv24_bit_order(void **state)
+{
+	/* byte i/8, bit i%8, LSB first: 0x01 allows base, 0x80 base+7 */
+	for (unsigned int i = 0; i < 64; i++) {
+		uint8_t bm[8] = { 0 };
+		struct msrtrap_filter *f = mk(DENY);
+
+		bm[i / 8] = (uint8_t)(1u << (i % 8));
+		assert_int_equal(msrtrap_filter_add_range(f, RW, 0x300, 64, bm, 8), 0);
+		for (unsigned int j = 0; j < 64; j++)
+			assert_int_equal(verdict(f, 0x300 + j, R), j == i);
+		msrtrap_filter_free(f);
+	}
+}
+
+static void test_inv25_default(void **state)
+{
+	struct msrtrap_filter *f = mk(DENY);
+
+	add_fill(f, R, 0x100, 8, 0xff);
+	assert_int_equal(verdict(f, 0x108, R), 0);
+	assert_int_equal(verdict(f, 0x100, W), 0);
+	msrtrap_filter_free(f);
+	f = mk(ALLOW);
+	add_fill(f, R, 0x100, 8, 0x00);
+	assert_int_equal(verdict(f, 0x108, R), 1);
+	assert_int_equal(verdict(f, 0x100, W), 1);
+	msrtrap_filter_free(f);
+}
+
+static void test_inv26_wrapping(void **state)
+{
+	/* S14 */
+	struct msrtrap_filter *f = mk(ALLOW);
+	struct msrtrap_decision d;
+
+	assert_int_equal(msrtrap_filter_add_range(f, 0xff, 0, 0, NULL, 0), 0);
+	for (int i = 1; i < 5; i++)
+		assert_int_equal(msrtrap_filter_add_range(f, 0, 0, 0, NULL, 0), 0);
+	add_fill(f, R, 0x277, 1, 0x00);
+	add_fill(f, R, 0xffffffff, 2, 0x00);
+	add_fill(f, R, 0xfffffffe, 1, 0x00);
+	add_fill(f, R, 0xffffffff, 1, 0x00); /* end wraps to exactly 0 */
+	assert_int_equal(check(f, NULL), 0);
+	assert_int_equal(verdict(f, 0x277, R), 0);
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, &d), 0);
+	assert_int_equal(d.range, 5); /* slot index, empty slots counted */
+	assert_int_equal(verdict(f, 0xffffffff, R), 1);
+	assert_int_equal(verdict(f, 0x0, R), 1);
+	assert_int_equal(verdict(f, 0xfffffffe, R), 0);
+	msrtrap_filter_free(f);
+}
+
+/* ---- the peer-suite scenarios of live-kvm-notes §2.2 as model tests ---- */
+
+static void test_u1_deny_three(void **state)
+{
+	struct msrtrap_filter *f = mk(ALLOW);
+
+	add_fill(f, RW, 0xda0, 1, 0x00);	/* IA32_XSS */
+	add_fill(f, RW, 0x10b, 1, 0x00);	/* IA32_FLUSH_CMD */
+	add_fill(f, RW, 0x474f4f00, 1, 0x00);	/* fabricated */
+	assert_int_equal(verdict(f, 0xda0, R), 0);
+	assert_int_equal(verdict(f, 0xda0, W), 0);
+	assert_int_equal(verdict(f, 0x10b, R), 0);
+	assert_int_equal(verdict(f, 0x474f4f00, W), 0);
+	assert_int_equal(verdict(f, 0x10, R), 1);
+	assert_int_equal(verdict(f, 0xda1, R), 1);
+	msrtrap_filter_free(f);
+}
+
+static void test_u2_default_deny_six(void **state)
+{
+	struct msrtrap_filter *f = mk(DENY);
+
+	add_fill(f, R, 0, 0x3000, 0xff);
+	add_except(f, W, 0, 0x3000, (uint32_t[]){ 0x1fc }, 1); /* POWER_CTL */
+	add_fill(f, RW, 0x40000000, 0x3000, 0xff);
+	add_except(f, R, 0xc0000000, 0x3000,
+		   (uint32_t[]){ 0xc0000084, 0xc0000101 }, 2);
+	add_fill(f, W, 0xc0000000, 0x3000, 0xff);
+	add_fill(f, RW, 0xdeadbeef, 1, 0xff);
+	assert_int_equal(check(f, NULL), 0);
+	assert_int_equal(verdict(f, 0xc0000084, W), 1);
+	assert_int_equal(verdict(f, 0xc0000084, R), 0);
+	assert_int_equal(verdict(f, 0xc0000101, R), 0);
+	assert_int_equal(verdict(f, 0x1fc, W), 0);
+	assert_int_equal(verdict(f, 0x1fc, R), 1);
+	assert_int_equal(verdict(f, 0xdeadbeef, R), 1);
+	assert_int_equal(verdict(f, 0xdeadbeef, W), 1);
+	assert_int_equal(verdict(f, 0xdeadbef0, W), 0);
+	msrtrap_filter_free(f);
+	/* then an empty default-allow filter: everything allowed */
+	f = mk(ALLOW);
+	assert_int_equal(verdict(f, 0x1fc, W), 1);
+	assert_int_equal(verdict(f, 0xc0000084, R), 1);
+	msrtrap_filter_free(f);
+}
+
+static void test_u3_swap_fs_gs(void **state)
+{
+	struct msrtrap_filter *a = mk(ALLOW), *b = mk(ALLOW), *c = mk(ALLOW);
+
+	add_fill(a, R, 0xc0000100, 1, 0x00);
+	add_fill(b, R, 0xc0000101, 1, 0x00);
+	add_fill(c, RW, 0xda0, 1, 0x00);
+	assert_int_equal(verdict(a, 0xc0000100, R), 0);
+	assert_int_equal(verdict(a, 0xc0000101, R), 1);
+	assert_int_equal(verdict(b, 0xc0000100, R), 1);
+	assert_int_equal(verdict(b, 0xc0000101, R), 0);
+	assert_int_equal(verdict(c, 0xc0000100, R), 1);
+	assert_int_equal(verdict(c, 0xc0000101, R), 1);
+	msrtrap_filter_free(a);
+	msrtrap_filter_free(b);
+	msrtrap_filter_free(c);
+}
+
+/* ---- ABI conversion ---- */
+
+static void test_abi_round_trip(void **state)
+{
+	struct msrtrap_filter *f = mk(DENY), *back;
+	struct msrtrap_kvm_msr_filter abi;
+	uint8_t odd[3] = { 0x5a, 0xa5, 0x3c };
+	uint8_t *storage;
+	size_t need;
+
+	add_fill(f, RW, 0, 0x3000, 0xff);
+	assert_int_equal(msrtrap_filter_add_range(f, 0x7, 0x123, 0, NULL, 0), 0);
+	assert_int_equal(msrtrap_filter_add_range(f, R, 0xc0000080, 20, odd, 3), 0);
+	need = msrtrap_filter_kvm_storage(f);
+	assert_int_equal(need, 0x600 + 8);
+	storage = malloc(need);
+	assert_int_equal(msrtrap_filter_to_kvm(f, &abi, storage, need - 1), -ENOSPC);
+	assert_int_equal(msrtrap_filter_to_kvm(f, &abi, storage, need), 0);
+	assert_int_equal(abi.flags, DENY);
+	assert_int_equal(abi.ranges[1].flags, 7);
+	assert_int_equal(abi.ranges[1].base, 0x123);
+	assert_null(abi.ranges[1].bitmap);
+	assert_ptr_equal(abi.ranges[2].bitmap, storage + 0x600);
+	/* padded to a whole word with zeros */
+	assert_memory_equal(abi.ranges[2].bitmap, ((uint8_t[8]){ 0x5a, 0xa5, 0x3c }), 8);
+	assert_int_equal(abi.ranges[3].nmsrs, 0);
+	assert_null(abi.ranges[3].bitmap);
+
+	/* 3 bytes for 20 MSRs: the kernel would fault copying 8 ... */
+	assert_int_equal(check(f, "ranges[2].bitmap"), -EFAULT);
+	/* ... but the ABI copy is padded, so it is valid and means the same */
+	assert_int_equal(msrtrap_filter_from_kvm(&abi, &back), 0);
+	assert_int_equal(msrtrap_filter_nranges(back), 3);
+	assert_int_equal(check(back, NULL), 0);
+	for (uint32_t m = 0xc0000070; m < 0xc00000b0; m++) {
+		uint32_t i = m - 0xc0000080;
+		int want = m < 0xc0000080 || m >= 0xc0000094 ? 0 : (odd[i / 8] >> (i % 8)) & 1;
+
+		assert_int_equal(msrtrap_filter_allowed(back, m, R), want);
+		assert_int_equal(msrtrap_filter_allowed(back, m, W), 0);
+	}
+	assert_int_equal(msrtrap_filter_allowed(back, 0x2fff, W), 1);
+	msrtrap_filter_free(back);
+	msrtrap_filter_free(f);
+	free(storage);
+}
+
+/* from_kvm reads exactly ceil(nmsrs/64)*8 bytes, like the kernel. */
+static void test_abi_reads_whole_words(void **state)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *mem = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct msrtrap_kvm_msr_filter abi = { 0 };
+	struct msrtrap_filter *f;
+
+	assert_true(mem != MAP_FAILED);
+	assert_int_equal(mprotect(mem + page, (size_t)page, PROT_NONE), 0);
+	memset(mem, 0xff, (size_t)page);
+	abi.ranges[0].flags = R;
+	abi.ranges[0].nmsrs = 64;
+	abi.ranges[0].bitmap = mem + page - 8; /* exactly 8 readable bytes */
+	/* an invalid range is not read at all: its pointer may be anything */
+	abi.ranges[1].flags = 4;
+	abi.ranges[1].nmsrs = 1;
+	abi.ranges[1].bitmap = mem + page;
+	assert_int_equal(msrtrap_filter_from_kvm(&abi, &f), 0);
+	assert_int_equal(check(f, "ranges[1].flags"), -EINVAL);
+	msrtrap_filter_free(f);
+	munmap(mem, (size_t)page * 2);
+}
+
+/* ---- property: compiled = linear scan = independent reference ---- */
+
+struct ref_range {
+	uint32_t flags, base, nmsrs;
+	uint8_t bm[0x600];
+};
+
+/* kvm_msr_allowed() from the spec's pseudo-code, nothing shared */
+static int ref_allowed(uint32_t fflags, const struct ref_range *r, int n,
+		       uint32_t index, uint32_t type)
+{
+	if (index >= 0x800 && index <= 0x8ff)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		uint32_t end = r[i].base + r[i].nmsrs;
+
+		if (r[i].nmsrs == 0)
+			continue;
+		if (index >= r[i].base && index < end && (r[i].flags & type)) {
+			uint32_t b = index - r[i].base;
+
+			return (r[i].bm[b / 8] >> (b % 8)) & 1;
+		}
+	}
+	return !(fflags & 1);
+}
+
+static uint32_t random_base(void)
+{
+	static const uint32_t anchors[] = { 0x0,	0x7f0,	    0x800,
+					    0x1ff0,	0x2000,	    0x40000000,
+					    0x4b564d00, 0xc0000000, 0xc0001f00,
+					    0xc0010000, 0xfffff000, 0xffffffff };
+
+	switch (test_below(4)) {
+	case 0:
+		return test_rand32();
+	case 1:
+		return anchors[test_below(12)];
+	default:
+		return anchors[test_below(12)] + test_below(0x4000) - 0x2000;
+	}
+}
+
+static void random_bitmap(uint8_t *bm, size_t len)
+{
+	switch (test_below(4)) {
+	case 0:
+		memset(bm, 0, len);
+		break;
+	case 1:
+		memset(bm, 0xff, len);
+		break;
+	case 2:
+		test_fill_random(bm, len);
+		break;
+	default: /* sparse */
+		memset(bm, test_below(2) ? 0xff : 0, len);
+		for (int k = 0; k < 8; k++)
+			bm[test_below((uint32_t)len)] ^= (uint8_t)(1u << test_below(8));
+	}
+}
+
+static void compare_at(const struct msrtrap_filter *f,
+		       const struct msrtrap_cfilter *cf, uint32_t fflags,
+		       const struct ref_range *r, int n, uint32_t msr)
+{
+	for (uint32_t type = 1; type <= 2; type++) {
+		int want = ref_allowed(fflags, r, n, msr, type);
+
+		if (msrtrap_filter_allowed(f, msr, type) != want ||
+		    msrtrap_cfilter_allowed(cf, msr, type) != want)
+			fail_msg("msr 0x%x type %u: ref %d linear %d compiled %d", msr,
+				 type, want, msrtrap_filter_allowed(f, msr, type),
+				 msrtrap_cfilter_allowed(cf, msr, type));
+	}
+}
+
+static void test_compiled_equals_linear(void **state)
+{
+	static struct ref_range r[16];
+	unsigned int filters = 2000 * test_scale();
+	uint64_t lookups = 0;
+
+	for (unsigned int t = 0; t < filters; t++) {
+		uint32_t fflags = test_below(2);
+		int n = 1 + (int)test_below(16);
+		struct msrtrap_filter *f = mk(fflags);
+		struct msrtrap_cfilter *cf;
+
+		for (int i = 0; i < n; i++) {
+			uint32_t nmsrs;
+
+			switch (test_below(6)) {
+			case 0:
+				nmsrs = 0;
+				break;
+			case 1:
+				nmsrs = 0x3000 - test_below(3);
+				break;
+			case 2:
+				nmsrs = 1 + test_below(0x3000);
+				break;
+			default:
+				nmsrs = 1 + test_below(300);
+			}
+			r[i].flags = nmsrs ? 1 + test_below(3) : test_rand32();
+			r[i].base = random_base();
+			r[i].nmsrs = nmsrs;
+			random_bitmap(r[i].bm, msrtrap_kvm_bitmap_bytes(nmsrs) + 1);
+			assert_int_equal(msrtrap_filter_add_range(f, r[i].flags, r[i].base, nmsrs,
+								  nmsrs ? r[i].bm : NULL,
+								  msrtrap_kvm_bitmap_bytes(nmsrs)), 0);
+		}
+		if (msrtrap_filter_validate(f, NULL)) {
+			/* all ranges empty with default deny */
+			msrtrap_filter_free(f);
+			continue;
+		}
+		assert_int_equal(msrtrap_cfilter_new(f, &cf, NULL), 0);
+		/* every range span, one past each end */
+		for (int i = 0; i < n; i++) {
+			uint64_t lo = r[i].base ? r[i].base - 1ULL : 0;
+			uint64_t hi = (uint64_t)r[i].base + r[i].nmsrs;
+
+			if (hi > 0xffffffffULL)
+				hi = 0xffffffffULL;
+			for (uint64_t m = lo; m <= hi; m++) {
+				compare_at(f, cf, fflags, r, n, (uint32_t)m);
+				lookups += 2;
+			}
+		}
+		/* x2APIC edges, block edges and random samples */
+		for (uint32_t m = 0x7fe; m <= 0x901; m += (m < 0x802 || m > 0x8fe) ? 1 : 0x40)
+			compare_at(f, cf, fflags, r, n, m);
+		for (int k = 0; k < 500; k++) {
+			compare_at(f, cf, fflags, r, n, test_rand32());
+			compare_at(f, cf, fflags, r, n, random_base());
+		}
+		lookups += 2000;
+		msrtrap_cfilter_free(cf);
+		msrtrap_filter_free(f);
+	}
+	printf("# %u random filters, %llu lookups compared\n", filters,
+	       (unsigned long long)lookups);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inv09_filter_flags),
+		cmocka_unit_test(test_inv10_empty_deny),
+		cmocka_unit_test(test_inv11_empty_allow),
+		cmocka_unit_test(test_inv12_empty_range_ignored),
+		cmocka_unit_test(test_inv13_range_flags),
+		cmocka_unit_test(test_inv14_max_nmsrs),
+		cmocka_unit_test(test_inv15_bitmap_copy_size),
+		cmocka_unit_test(test_inv16_all_or_nothing),
+		cmocka_unit_test(test_inv17_accepted_oddities),
+		cmocka_unit_test(test_inv18_abi),
+		cmocka_unit_test(test_inv19_no_filter),
+		cmocka_unit_test(test_inv20_x2apic),
+		cmocka_unit_test(test_inv21_first_match_wins),
+		cmocka_unit_test(test_inv22_access_types),
+		cmocka_unit_test(test_inv23_half_open),
+		cmocka_unit_test(test_inv24_bit_order),
+		cmocka_unit_test(test_inv25_default),
+		cmocka_unit_test(test_inv26_wrapping),
+		cmocka_unit_test(test_u1_deny_three),
+		cmocka_unit_test(test_u2_default_deny_six),
+		cmocka_unit_test(test_u3_swap_fs_gs),
+		cmocka_unit_test(test_abi_round_trip),
+		cmocka_unit_test(test_abi_reads_whole_words),
+		cmocka_unit_test(test_compiled_equals_linear),
+	};
+
+	return TEST_MAIN(tests);
+}
