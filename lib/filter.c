@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <msrtrap/filter.h>
 
@@ -374,15 +376,41 @@ int msrtrap_filter_to_kvm(const struct msrtrap_filter *filter,
 	return 0;
 }
 
+/*
+ * Copy from a caller pointer the way copy_from_user() does: an unreadable
+ * address is an error, not a crash. process_vm_readv() on ourselves
+ * reports EFAULT for unmapped memory; where it is not permitted (seccomp,
+ * old kernels) fall back to a plain copy.
+ */
+static int copy_user(void *dst, const void *src, size_t len)
+{
+	struct iovec local = { dst, len };
+	struct iovec remote = { (void *)src, len };
+	ssize_t got = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+
+	if (got == (ssize_t)len)
+		return 0;
+	if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
+		memcpy(dst, src, len);
+		return 0;
+	}
+	return -EFAULT;
+}
+
 int msrtrap_filter_from_kvm(const struct msrtrap_kvm_msr_filter *abi,
 			    struct msrtrap_filter **out)
 {
+	struct msrtrap_kvm_msr_filter copy;
 	struct msrtrap_filter *f;
 	unsigned int used = 0;
 	int err;
 
-	if (!abi || !out)
+	if (!out)
 		return -EINVAL;
+	/* the ioctl's own argument faults first (live notes §3.5: NULL) */
+	if (!abi || copy_user(&copy, abi, sizeof(copy)))
+		return -EFAULT;
+	abi = &copy;
 	/* keep every slot up to the last one that is not all zero */
 	for (unsigned int i = 0; i < MSRTRAP_KVM_MSR_FILTER_MAX_RANGES; i++) {
 		const struct msrtrap_kvm_msr_filter_range *r = &abi->ranges[i];
@@ -398,10 +426,17 @@ int msrtrap_filter_from_kvm(const struct msrtrap_kvm_msr_filter *abi,
 				r->flags &&
 				r->nmsrs <= MSRTRAP_KVM_MSR_FILTER_MAX_NMSRS;
 
-		/* read only what the kernel would copy, and only when it would */
+		size_t bytes = readable ? msrtrap_kvm_bitmap_bytes(r->nmsrs) : 0;
+		uint8_t buf[MSRTRAP_KVM_MSR_FILTER_MAX_BITMAP_SIZE];
+
+		/* read only what the kernel would copy, and only when it
+		 * would; an unreadable bitmap is kept as none, which
+		 * validation reports as -EFAULT like the kernel */
+		if (readable && copy_user(buf, r->bitmap, bytes))
+			readable = false;
 		err = msrtrap_filter_add_range(f, r->flags, r->base, r->nmsrs,
-					       readable ? r->bitmap : NULL,
-					       readable ? msrtrap_kvm_bitmap_bytes(r->nmsrs) : 0);
+					       readable ? buf : NULL,
+					       readable ? bytes : 0);
 	}
 	if (err) {
 		msrtrap_filter_free(f);

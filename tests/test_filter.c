@@ -562,6 +562,30 @@ static void test_abi_reads_whole_words(void **state)
 	assert_int_equal(msrtrap_filter_from_kvm(&abi, &f), 0);
 	assert_int_equal(check(f, "ranges[1].flags"), -EINVAL);
 	msrtrap_filter_free(f);
+
+	/* live notes §3.5: 1 readable byte before a PROT_NONE page, nmsrs=1:
+	 * the kernel copies 8 bytes and faults; so do we, without crashing */
+	abi.ranges[1].flags = 0;
+	abi.ranges[1].nmsrs = 0;
+	abi.ranges[0].nmsrs = 1;
+	abi.ranges[0].bitmap = mem + page - 1;
+	assert_int_equal(msrtrap_filter_from_kvm(&abi, &f), 0);
+	assert_int_equal(check(f, "ranges[0].bitmap"), -EFAULT);
+	msrtrap_filter_free(f);
+	/* nmsrs=65 with 8 readable bytes: EFAULT; bitmap 0x10: EFAULT */
+	abi.ranges[0].nmsrs = 65;
+	abi.ranges[0].bitmap = mem + page - 8;
+	assert_int_equal(msrtrap_filter_from_kvm(&abi, &f), 0);
+	assert_int_equal(check(f, "ranges[0].bitmap"), -EFAULT);
+	msrtrap_filter_free(f);
+	abi.ranges[0].nmsrs = 1;
+	abi.ranges[0].bitmap = (uint8_t *)0x10;
+	assert_int_equal(msrtrap_filter_from_kvm(&abi, &f), 0);
+	assert_int_equal(check(f, "ranges[0].bitmap"), -EFAULT);
+	msrtrap_filter_free(f);
+	/* the ioctl argument itself: NULL faults */
+	assert_int_equal(msrtrap_filter_from_kvm(NULL, &f), -EFAULT);
+	assert_int_equal(msrtrap_filter_validate(NULL, NULL), -EFAULT);
 	munmap(mem, (size_t)page * 2);
 }
 

@@ -166,8 +166,11 @@ MSRTRAP_API int msrtrap_filter_to_kvm(const struct msrtrap_filter *filter,
  * Read an ABI struct as the kernel would. For each slot with nmsrs > 0,
  * valid flags and at most 0x600 bitmap bytes, ceil(nmsrs/64)*8 bytes are
  * read from its bitmap pointer, so the caller must provide that much, as
- * for the kernel. All 16 slots are kept (trailing all-zero slots are
- * dropped), so validation answers as the kernel would.
+ * for the kernel. Reads go through process_vm_readv(), so an unreadable
+ * bitmap is kept as missing (validation: -EFAULT) instead of crashing, and
+ * an unreadable or NULL abi returns -EFAULT. All 16 slots are kept
+ * (trailing all-zero slots are dropped), so validation answers as the
+ * kernel would.
  */
 MSRTRAP_API int msrtrap_filter_from_kvm(const struct msrtrap_kvm_msr_filter *abi,
 					struct msrtrap_filter **out);
