@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include <msrtrap/common.h>
+
 /*
  * errno values, spelled out because <errno.h> is not a freestanding header.
  * They are the Linux/x86 numbers; lib/version.c checks them against the
@@ -54,10 +56,36 @@ static inline void mt_store64(void *base, uint32_t word, uint64_t v)
 	((mt_word_t *)base)[word] = mt_le64(v);
 }
 
+/*
+ * Population count without libgcc: __builtin_popcountll() becomes a call to
+ * __popcountdi2 on CPUs without POPCNT, which a hypervisor may not link.
+ */
+static inline unsigned int mt_popcount64(uint64_t x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (unsigned int)((x * 0x0101010101010101ULL) >> 56);
+}
+
 /* Mask of word bits lo..hi inclusive (0 <= lo <= hi <= 63). */
 static inline uint64_t mt_bits(unsigned int lo, unsigned int hi)
 {
 	return (~0ULL >> (63 - hi)) & (~0ULL << lo);
 }
+
+/*
+ * Geometry of one representable span of a map format (core/map.c): its
+ * first MSR, the bit number of that MSR's read and write intercept bit,
+ * and the bit distance between consecutive MSRs (1 VMX, 2 SVM).
+ */
+struct mt_span_geom {
+	uint32_t first;
+	uint32_t bit[2];
+	unsigned int stride;
+};
+
+int mt_layout_span(enum msrtrap_format fmt, unsigned int i,
+		   struct mt_span_geom *g);
 
 #endif

@@ -85,6 +85,14 @@ static inline uint32_t mt_cf_hash(const struct mt_cfilter *cf, uint32_t tag)
 	return (uint32_t)(tag * cf->hash_mult) >> cf->hash_shift;
 }
 
+/*
+ * Verdicts of the 64 MSRs first..first+63 (first 64-aligned) for one
+ * access, bit i = MSR first+i allowed; x2APIC words are all allowed and
+ * NULL (no filter) allows everything.
+ */
+uint64_t mt_cfilter_allowed_word(const struct mt_cfilter *cf, uint32_t first,
+				 unsigned int access);
+
 /* The public compiled filter: the core layout plus the hosted allocation. */
 struct msrtrap_cfilter {
 	struct mt_cfilter core;

@@ -43,6 +43,22 @@ bool mt_cfilter_allowed(const struct mt_cfilter *cf, uint32_t msr,
 	return (word >> (msr & 63)) & 1;
 }
 
+uint64_t mt_cfilter_allowed_word(const struct mt_cfilter *cf, uint32_t first,
+				 unsigned int access)
+{
+	const struct mt_cf_slot *slot;
+	uint32_t tag;
+
+	if (!cf || mt_is_x2apic(first))
+		return ~0ULL;
+	tag = first >> MT_CF_BLOCK_SHIFT;
+	slot = &cf->slots[mt_cf_hash(cf, tag)];
+	if (slot->tag != tag)
+		return cf->default_allow ? ~0ULL : 0;
+	return cf->bits[((uint64_t)slot->block * 2 + (access - 1)) * MT_CF_BLOCK_WORDS +
+			((first >> 6) & (MT_CF_BLOCK_WORDS - 1))];
+}
+
 bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,
 			     uint32_t msr, unsigned int access)
 {

@@ -146,6 +146,22 @@ int msrtrap_format_span(enum msrtrap_format fmt, unsigned int i,
 	return 0;
 }
 
+int mt_layout_span(enum msrtrap_format fmt, unsigned int i,
+		   struct mt_span_geom *g)
+{
+	const struct layout *l = layout_of(fmt);
+
+	if (!l)
+		return -MT_EINVAL;
+	if (i >= l->nspans)
+		return -MT_ENOENT;
+	g->first = l->span[i].first;
+	g->bit[0] = l->span[i].bit[0];
+	g->bit[1] = l->span[i].bit[1];
+	g->stride = l->stride;
+	return 0;
+}
+
 bool msrtrap_format_covers(enum msrtrap_format fmt, uint32_t msr)
 {
 	const struct layout *l = layout_of(fmt);

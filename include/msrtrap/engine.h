@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The intercept engine: per-vCPU desired intercepts + the VM's userspace
+ * MSR filter -> the hardware bitmap (VMX MSR bitmap or SVM MSRPM), and the
+ * refresh a vCPU performs after the filter changed.
+ *
+ * Semantics: ../shared/spec/kvm-msr-semantics.md §4 (VMX, June 2022),
+ * §5 (SVM), §6 (6.17 recompute), invariants 33-40.
+ *
+ * For every pass-through-capable MSR and direction the engine keeps what
+ * the hypervisor wants (the "wish", KVM's shadow_msr_intercept) apart from
+ * the hardware bit, and maintains after every sync:
+ *
+ *	hardware bit = wish-intercept OR filter-denies
+ *
+ * (x2APIC 0x800-0x8ff is never denied by a filter). Enabling an intercept
+ * sets the bit unconditionally; disabling clears it only if the filter in
+ * force allows the access. Installing a filter raises a pending refresh on
+ * every vCPU, which the vCPU thread performs with msrtrap_vcpu_sync()
+ * before its next guest entry (vmx_msr_filter_changed()).
+ */
+#ifndef MSRTRAP_ENGINE_H
+#define MSRTRAP_ENGINE_H
+
+#include <msrtrap/common.h>
+#include <msrtrap/filter.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How a vCPU refreshes its bitmap after a filter change. */
+enum msrtrap_strategy {
+	/* before the seed patch: re-apply the wish of every
+	 * pass-through-capable MSR, both directions */
+	MSRTRAP_STRATEGY_REAPPLY_ALL = 0,
+	/* the seed patch (d895f28ed6da): re-run "disable" only where the
+	 * wish is pass-through */
+	MSRTRAP_STRATEGY_SKIP_INTERCEPTED = 1,
+	/* Linux 6.17: recompute every bit from wishes and filter, a
+	 * 64-bit word at a time */
+	MSRTRAP_STRATEGY_RECOMPUTE = 2,
+	/* ours: only the words whose verdict can have changed since this
+	 * vCPU's last sync */
+	MSRTRAP_STRATEGY_DELTA = 3,
+};
+#define MSRTRAP_STRATEGY_COUNT 4
+
+/* "reapply-all", "skip-intercepted", "recompute", "delta"; NULL if bad. */
+MSRTRAP_API const char *msrtrap_strategy_name(enum msrtrap_strategy s);
+/* The strategy with that name, or -EINVAL. */
+MSRTRAP_API int msrtrap_strategy_parse(const char *name);
+
+/* Which MSRs may be passed through (and so are refreshed). */
+enum msrtrap_passthrough {
+	/* every MSR the format represents (Linux 6.17 behaviour) */
+	MSRTRAP_PASSTHROUGH_ALL = 0,
+	/*
+	 * KVM, June 2022: the 15 MSRs of vmx_possible_passthrough_msrs[]
+	 * (spec §4.1), for both formats. Disabling the intercept of another
+	 * MSR still updates the bitmap but counts a warning (unless it is an
+	 * x2APIC, Intel PT or LBR MSR, which KVM handled elsewhere), and it
+	 * is never refreshed on a filter change.
+	 */
+	MSRTRAP_PASSTHROUGH_KVM2022 = 1,
+};
+
+/* "all", "kvm-2022"; NULL if bad. */
+MSRTRAP_API const char *msrtrap_passthrough_name(enum msrtrap_passthrough p);
+MSRTRAP_API int msrtrap_passthrough_parse(const char *name);
+
+struct msrtrap_vm;
+struct msrtrap_vcpu;
+
+struct msrtrap_vm_opts {
+	size_t sz;
+	enum msrtrap_format format;	      /* required: VMX or SVM */
+	enum msrtrap_strategy strategy;	      /* default REAPPLY_ALL (0) */
+	enum msrtrap_passthrough passthrough; /* default ALL (0) */
+	unsigned int max_vcpus;		      /* default 64, at most 4096 */
+};
+
+MSRTRAP_API int msrtrap_vm_new(const struct msrtrap_vm_opts *opts,
+			       struct msrtrap_vm **out);
+/* Frees the VM; its vCPUs must have been freed. */
+MSRTRAP_API void msrtrap_vm_free(struct msrtrap_vm *vm);
+
+/*
+ * Install a filter (NULL: remove it), like KVM_X86_SET_MSR_FILTER:
+ * validated and compiled first (on failure the old filter stays, the
+ * errno is returned and diag says why), then published and a refresh is
+ * raised on every vCPU. Returns after vCPUs that were reading the old
+ * filter have finished with it. Not to be called from a vCPU thread that
+ * is inside msrtrap_vcpu_sync().
+ */
+MSRTRAP_API int msrtrap_vm_set_filter(struct msrtrap_vm *vm,
+				      const struct msrtrap_filter *filter,
+				      struct msrtrap_diag *diag);
+
+/* Number of filters installed so far. */
+MSRTRAP_API uint64_t msrtrap_vm_filter_generation(const struct msrtrap_vm *vm);
+
+struct msrtrap_vcpu_opts {
+	size_t sz;
+	/*
+	 * Caller memory for the hardware bitmap (the format's size, 8-byte
+	 * aligned); NULL to allocate. It is initialised all-intercept.
+	 */
+	void *bitmap;
+};
+
+/* A vCPU: everything intercepted, every wish "intercept". -ENOSPC past max_vcpus. */
+MSRTRAP_API int msrtrap_vcpu_new(struct msrtrap_vm *vm,
+				 const struct msrtrap_vcpu_opts *opts,
+				 struct msrtrap_vcpu **out);
+MSRTRAP_API void msrtrap_vcpu_free(struct msrtrap_vcpu *vcpu);
+
+/*
+ * Set (intercept = true) or drop (false) the intercept of every MSR of
+ * [first, last] for `access` (READ, WRITE or RW), as KVM's
+ * vmx_{enable,disable}_intercept_for_msr() on each MSR: one bitmap-changed
+ * notification per MSR; disabling consults the filter in force now.
+ * All or nothing: -ERANGE if an MSR is not representable, -EINVAL for
+ * first > last or a bad access. Called from the vCPU's own thread.
+ */
+MSRTRAP_API int msrtrap_vcpu_intercept(struct msrtrap_vcpu *vcpu,
+				       uint32_t first, uint32_t last,
+				       unsigned int access, bool intercept);
+
+/* Has the filter changed since this vCPU last synced? */
+MSRTRAP_API bool msrtrap_vcpu_refresh_pending(const struct msrtrap_vcpu *vcpu);
+
+/*
+ * Before guest entry: if a refresh is pending, perform it with the VM's
+ * strategy against the filter in force now. Returns 1 when it refreshed,
+ * 0 when nothing was pending. Called from the vCPU's own thread.
+ */
+MSRTRAP_API int msrtrap_vcpu_sync(struct msrtrap_vcpu *vcpu);
+
+/* The effective hardware bitmap (msrtrap_format_size() bytes). */
+MSRTRAP_API const void *msrtrap_vcpu_bitmap(const struct msrtrap_vcpu *vcpu);
+
+/*
+ * The wish for one MSR and one access (READ or WRITE): 1 intercept
+ * wanted, 0 pass-through wanted, -ENOENT when the MSR is not
+ * pass-through-capable (its wish is not recorded), -EINVAL.
+ */
+MSRTRAP_API int msrtrap_vcpu_wish(const struct msrtrap_vcpu *vcpu,
+				  uint32_t msr, unsigned int access);
+
+struct msrtrap_vcpu_stats {
+	uint64_t lookups;	/* filter queries (a word strategy: one per 64 MSRs) */
+	uint64_t words_written; /* 64-bit bitmap words stored */
+	uint64_t bits_changed;	/* bitmap bits whose value actually changed */
+	/*
+	 * "bitmap changed" notifications: KVM's vmx_msr_bitmap_l01_changed(),
+	 * which forces the nested (L2) bitmap to be rebuilt. Per-MSR
+	 * strategies raise one per enable/disable call, as KVM does; the
+	 * word strategies one per sync that changed anything.
+	 */
+	uint64_t notifications;
+	uint64_t warnings;	/* kvm-2022: disable of an MSR not in the list */
+	uint64_t refreshes;	/* syncs that performed a refresh */
+};
+
+/* Counters since creation (or the last reset). */
+MSRTRAP_API void msrtrap_vcpu_stats(const struct msrtrap_vcpu *vcpu,
+				    struct msrtrap_vcpu_stats *stats);
+MSRTRAP_API void msrtrap_vcpu_stats_reset(struct msrtrap_vcpu *vcpu);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MSRTRAP_ENGINE_H */

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Intercept engine core (freestanding): wishes + filter -> hardware bits.
+ *
+ * The invariant after every refresh (spec §9, invariants 33-38): for a
+ * pass-through-capable MSR and direction d,
+ *	hw(d) = wish(d) OR NOT allowed(d)
+ * and x2APIC MSRs are always allowed. Enabling sets the hardware bit
+ * unconditionally; disabling consults the filter in force (§4.2, §4.3).
+ */
+#include <msrtrap/map.h>
+
+#include "engine_core.h"
+
+/*
+ * vmx_possible_passthrough_msrs[] as of June 2022, 64-bit build, in slot
+ * order (spec §4.1): the only MSRs the kvm-2022 profile refreshes.
+ */
+static const uint32_t kvm2022_list[] = {
+	0x48,	    /* IA32_SPEC_CTRL */
+	0x49,	    /* IA32_PRED_CMD */
+	0x10,	    /* IA32_TSC */
+	0xc0000100, /* FS_BASE */
+	0xc0000101, /* GS_BASE */
+	0xc0000102, /* KERNEL_GS_BASE */
+	0x1c4,	    /* IA32_XFD */
+	0x1c5,	    /* IA32_XFD_ERR */
+	0x174,	    /* IA32_SYSENTER_CS */
+	0x175,	    /* IA32_SYSENTER_ESP */
+	0x176,	    /* IA32_SYSENTER_EIP */
+	0x660,	    /* CORE_C1_RES */
+	0x3fc,	    /* CORE_C3_RESIDENCY */
+	0x3fd,	    /* CORE_C6_RESIDENCY */
+	0x3fe,	    /* CORE_C7_RESIDENCY */
+};
+
+/*
+ * MSRs is_valid_passthrough_msr() accepted without a slot in June 2022
+ * (handled by the x2APIC, Intel PT and LBR code): disabling them did not
+ * WARN. Inclusive intervals.
+ */
+static const uint32_t no_slot_ok[][2] = {
+	{ 0x800, 0x8ff },   /* x2APIC */
+	{ 0x560, 0x561 },   /* RTIT_OUTPUT_BASE, RTIT_OUTPUT_MASK */
+	{ 0x571, 0x572 },   /* RTIT_STATUS, RTIT_CR3_MATCH */
+	{ 0x580, 0x587 },   /* RTIT_ADDR0_A .. RTIT_ADDR3_B */
+	{ 0x1c8, 0x1c9 },   /* LBR_SELECT, LBR_TOS */
+	{ 0xdc0, 0xddf },   /* LBR_INFO_0 .. +31 */
+	{ 0x680, 0x69f },   /* LASTBRANCH_0_FROM_IP .. +31 */
+	{ 0x6c0, 0x6df },   /* LASTBRANCH_0_TO_IP .. +31 */
+	{ 0x40, 0x47 },	    /* LASTBRANCH_0 .. (Core) FROM */
+	{ 0x60, 0x67 },	    /* LASTBRANCH_0 .. (Core) TO */
+};
+
+static bool warns_when_unlisted(uint32_t msr)
+{
+	for (unsigned int i = 0; i < sizeof(no_slot_ok) / sizeof(*no_slot_ok); i++)
+		if (msr >= no_slot_ok[i][0] && msr <= no_slot_ok[i][1])
+			return false;
+	return true;
+}
+
+/* Span index of a representable MSR, or -1. */
+static int span_index(const struct mt_vcpu *v, uint32_t msr)
+{
+	for (unsigned int s = 0; s < v->nspans; s++)
+		if (msr - v->span[s].first < 0x2000)
+			return (int)s;
+	return -1;
+}
+
+void mt_engine_capable(enum msrtrap_format fmt, enum msrtrap_passthrough pt,
+		       uint64_t capable[MT_MAX_SPANS][MT_SPAN_WORDS])
+{
+	struct mt_span_geom g;
+
+	for (unsigned int s = 0; s < MT_MAX_SPANS; s++)
+		for (unsigned int w = 0; w < MT_SPAN_WORDS; w++)
+			capable[s][w] = pt == MSRTRAP_PASSTHROUGH_ALL &&
+						mt_layout_span(fmt, s, &g) == 0 ?
+						~0ULL : 0;
+	if (pt != MSRTRAP_PASSTHROUGH_KVM2022)
+		return;
+	for (unsigned int i = 0; i < sizeof(kvm2022_list) / sizeof(*kvm2022_list); i++) {
+		uint32_t msr = kvm2022_list[i];
+
+		for (unsigned int s = 0; mt_layout_span(fmt, s, &g) == 0; s++) {
+			uint32_t off = msr - g.first;
+
+			if (off < 0x2000)
+				capable[s][off / 64] |= 1ULL << (off % 64);
+		}
+	}
+}
+
+int mt_vcpu_init(struct mt_vcpu *v, enum msrtrap_format fmt,
+		 enum msrtrap_passthrough pt,
+		 const uint64_t (*capable)[MT_SPAN_WORDS], void *hw)
+{
+	int err = msrtrap_raw_init(fmt, hw);
+
+	if (err)
+		return err;
+	v->fmt = fmt;
+	v->passthrough = pt;
+	v->capable = capable;
+	v->hw = hw;
+	v->nspans = 0;
+	while (v->nspans < MT_MAX_SPANS &&
+	       mt_layout_span(fmt, v->nspans, &v->span[v->nspans]) == 0)
+		v->nspans++;
+	for (unsigned int s = 0; s < MT_MAX_SPANS; s++)
+		for (unsigned int d = 0; d < 2; d++) {
+			for (unsigned int w = 0; w < MT_SPAN_WORDS; w++)
+				v->wish[s][d][w] = ~0ULL;
+			v->dirty.words[s][d][0] = v->dirty.words[s][d][1] = 0;
+		}
+	v->stats = (struct msrtrap_vcpu_stats){ 0 };
+	return 0;
+}
+
+static inline bool is_capable(const struct mt_vcpu *v, unsigned int s,
+			      uint32_t off)
+{
+	return (v->capable[s][off / 64] >> (off % 64)) & 1;
+}
+
+/* ---- per-MSR hardware updates (the per-MSR strategies and intercept ops) */
+
+static void hw_put(struct mt_vcpu *v, uint32_t msr, unsigned int access,
+		   bool intercept)
+{
+	bool old = msrtrap_raw_test(v->fmt, v->hw, msr, access) == (int)access;
+
+	if (intercept)
+		msrtrap_raw_set(v->fmt, v->hw, msr, access);
+	else
+		msrtrap_raw_clear(v->fmt, v->hw, msr, access);
+	v->stats.words_written++;
+	v->stats.bits_changed += old != intercept;
+}
+
+/* vmx_enable_intercept_for_msr() for one direction (§4.3). */
+static void enable_one(struct mt_vcpu *v, int s, uint32_t msr,
+		       unsigned int access)
+{
+	uint32_t off = msr - v->span[s].first;
+	unsigned int d = access - 1;
+
+	v->stats.notifications++; /* vmx_msr_bitmap_l01_changed() */
+	if (is_capable(v, (unsigned int)s, off))
+		v->wish[s][d][off / 64] |= 1ULL << (off % 64);
+	hw_put(v, msr, access, true);
+}
+
+/* vmx_disable_intercept_for_msr() for one direction (§4.2). */
+static void disable_one(struct mt_vcpu *v, int s, uint32_t msr,
+			unsigned int access, const struct mt_cfilter *cf)
+{
+	uint32_t off = msr - v->span[s].first;
+	unsigned int d = access - 1;
+	bool allowed;
+
+	v->stats.notifications++;
+	if (is_capable(v, (unsigned int)s, off)) {
+		v->wish[s][d][off / 64] &= ~(1ULL << (off % 64));
+		/* the hardware bit now follows this filter, not the one of the
+		 * last sync: a delta refresh must look at this word again */
+		v->dirty.words[s][d][off / 64 / 64] |= 1ULL << (off / 64 % 64);
+	}
+	v->stats.lookups++;
+	allowed = mt_cfilter_allowed(cf, msr, access);
+	hw_put(v, msr, access, !allowed);
+}
+
+int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
+		      uint32_t first, uint32_t last, unsigned int access,
+		      bool intercept)
+{
+	int s;
+
+	if (access < MSRTRAP_READ || access > MSRTRAP_RW || first > last)
+		return -MT_EINVAL;
+	s = span_index(v, first);
+	if (s < 0 || last - v->span[s].first >= 0x2000)
+		return -MT_ERANGE;
+	for (uint64_t m = first; m <= last; m++) {
+		uint32_t msr = (uint32_t)m;
+
+		/* one KVM call per MSR: one notification, whatever the access */
+		if (intercept) {
+			if (access & MSRTRAP_READ)
+				enable_one(v, s, msr, MSRTRAP_READ);
+			if (access & MSRTRAP_WRITE)
+				enable_one(v, s, msr, MSRTRAP_WRITE);
+			v->stats.notifications -= access == MSRTRAP_RW;
+			continue;
+		}
+		if (v->passthrough == MSRTRAP_PASSTHROUGH_KVM2022 &&
+		    !is_capable(v, (unsigned int)s, msr - v->span[s].first) &&
+		    warns_when_unlisted(msr))
+			v->stats.warnings++; /* "please adapt ..." WARN */
+		if (access & MSRTRAP_READ)
+			disable_one(v, s, msr, MSRTRAP_READ, cf);
+		if (access & MSRTRAP_WRITE)
+			disable_one(v, s, msr, MSRTRAP_WRITE, cf);
+		v->stats.notifications -= access == MSRTRAP_RW;
+	}
+	return 0;
+}
+
+int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr, unsigned int access)
+{
+	int s = span_index(v, msr);
+	uint32_t off;
+
+	if (access != MSRTRAP_READ && access != MSRTRAP_WRITE)
+		return -MT_EINVAL;
+	if (s < 0)
+		return -MT_ENOENT;
+	off = msr - v->span[s].first;
+	if (!is_capable(v, (unsigned int)s, off))
+		return -MT_ENOENT;
+	return (v->wish[s][access - 1][off / 64] >> (off % 64)) & 1;
+}
+
+/* ---- MSR-word access to the hardware bitmap (the word strategies) ---- */
+
+/* Even bits of x, packed into the low 32 bits. */
+static uint64_t compact_even(uint64_t x)
+{
+	x &= 0x5555555555555555ULL;
+	x = (x | (x >> 1)) & 0x3333333333333333ULL;
+	x = (x | (x >> 2)) & 0x0f0f0f0f0f0f0f0fULL;
+	x = (x | (x >> 4)) & 0x00ff00ff00ff00ffULL;
+	x = (x | (x >> 8)) & 0x0000ffff0000ffffULL;
+	x = (x | (x >> 16)) & 0x00000000ffffffffULL;
+	return x;
+}
+
+/* The low 32 bits of x, spread to the even bits. */
+static uint64_t spread_even(uint64_t x)
+{
+	x &= 0x00000000ffffffffULL;
+	x = (x | (x << 16)) & 0x0000ffff0000ffffULL;
+	x = (x | (x << 8)) & 0x00ff00ff00ff00ffULL;
+	x = (x | (x << 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	x = (x | (x << 2)) & 0x3333333333333333ULL;
+	x = (x | (x << 1)) & 0x5555555555555555ULL;
+	return x;
+}
+
+/* Intercept bits of MSRs first(s)+64w .. +63 for direction d. */
+static uint64_t hw_word_get(const struct mt_vcpu *v, unsigned int s,
+			    unsigned int d, unsigned int w)
+{
+	const struct mt_span_geom *g = &v->span[s];
+
+	if (g->stride == 1)
+		return mt_load64(v->hw, g->bit[d] / 64 + w);
+	/* SVM: 64 MSRs are 128 interleaved bits, read even, write odd */
+	{
+		uint32_t base = (g->bit[0] + 128 * w) / 64;
+
+		return compact_even(mt_load64(v->hw, base) >> d) |
+		       compact_even(mt_load64(v->hw, base + 1) >> d) << 32;
+	}
+}
+
+/* Replace the bits of `mask` in that word with those of `value`. */
+static void hw_word_put(struct mt_vcpu *v, unsigned int s, unsigned int d,
+			unsigned int w, uint64_t value, uint64_t mask)
+{
+	const struct mt_span_geom *g = &v->span[s];
+
+	if (g->stride == 1) {
+		uint32_t i = g->bit[d] / 64 + w;
+		uint64_t old = mt_load64(v->hw, i);
+
+		mt_store64(v->hw, i, (old & ~mask) | (value & mask));
+		v->stats.words_written++;
+		return;
+	}
+	for (unsigned int half = 0; half < 2; half++) {
+		uint32_t i = (g->bit[0] + 128 * w) / 64 + half;
+		uint64_t m = spread_even(mask >> (32 * half)) << d;
+		uint64_t val = spread_even(value >> (32 * half)) << d;
+		uint64_t old;
+
+		if (!m)
+			continue;
+		old = mt_load64(v->hw, i);
+		mt_store64(v->hw, i, (old & ~m) | (val & m));
+		v->stats.words_written++;
+	}
+}
+
+/*
+ * Recompute one word: capable bits become wish OR denied, the others keep
+ * their value. Returns whether anything changed.
+ */
+static bool recompute_word(struct mt_vcpu *v, const struct mt_cfilter *cf,
+			   unsigned int s, unsigned int d, unsigned int w)
+{
+	uint64_t cap = v->capable[s][w], allowed, want, old, diff;
+
+	if (!cap)
+		return false;
+	v->stats.lookups++;
+	allowed = mt_cfilter_allowed_word(cf, v->span[s].first + 64 * w, d + 1);
+	want = v->wish[s][d][w] | ~allowed;
+	old = hw_word_get(v, s, d, w);
+	diff = (old ^ want) & cap;
+	if (!diff)
+		return false;
+	hw_word_put(v, s, d, w, want, diff);
+	v->stats.bits_changed += mt_popcount64(diff);
+	return true;
+}
+
+static void refresh_words(struct mt_vcpu *v, const struct mt_cfilter *cf,
+			  const struct mt_wordset *only)
+{
+	bool changed = false;
+
+	for (unsigned int s = 0; s < v->nspans; s++)
+		for (unsigned int d = 0; d < 2; d++)
+			for (unsigned int w = 0; w < MT_SPAN_WORDS; w++) {
+				if (only && !((only->words[s][d][w / 64] |
+					       v->dirty.words[s][d][w / 64]) >>
+					      (w % 64) & 1))
+					continue;
+				changed |= recompute_word(v, cf, s, d, w);
+			}
+	/* one "bitmap changed" signal per refresh that changed anything */
+	v->stats.notifications += changed;
+}
+
+/* Per-MSR strategies: walk the capable MSRs, as KVM walked its list. */
+static void refresh_msrs(struct mt_vcpu *v, const struct mt_cfilter *cf,
+			 bool skip_intercepted)
+{
+	for (unsigned int s = 0; s < v->nspans; s++)
+		for (unsigned int w = 0; w < MT_SPAN_WORDS; w++) {
+			uint64_t cap = v->capable[s][w];
+
+			while (cap) {
+				unsigned int b = (unsigned int)__builtin_ctzll(cap);
+				uint32_t msr = v->span[s].first + 64 * w + b;
+
+				cap &= cap - 1;
+				for (unsigned int d = 0; d < 2; d++) {
+					bool wish = (v->wish[s][d][w] >> b) & 1;
+
+					if (!wish)
+						disable_one(v, (int)s, msr, d + 1, cf);
+					else if (!skip_intercepted)
+						enable_one(v, (int)s, msr, d + 1);
+				}
+			}
+		}
+}
+
+void mt_vcpu_refresh(struct mt_vcpu *v, enum msrtrap_strategy strategy,
+		     const struct mt_cfilter *cf,
+		     const struct mt_wordset *changed)
+{
+	switch (strategy) {
+	case MSRTRAP_STRATEGY_REAPPLY_ALL:
+		refresh_msrs(v, cf, false);
+		break;
+	case MSRTRAP_STRATEGY_SKIP_INTERCEPTED:
+		refresh_msrs(v, cf, true);
+		break;
+	case MSRTRAP_STRATEGY_RECOMPUTE:
+		refresh_words(v, cf, 0);
+		break;
+	case MSRTRAP_STRATEGY_DELTA:
+		refresh_words(v, cf, changed);
+		break;
+	}
+	for (unsigned int s = 0; s < MT_MAX_SPANS; s++)
+		for (unsigned int d = 0; d < 2; d++)
+			v->dirty.words[s][d][0] = v->dirty.words[s][d][1] = 0;
+	v->stats.refreshes++;
+}
+
+void mt_filter_word_diff(enum msrtrap_format fmt, const struct mt_cfilter *a,
+			 const struct mt_cfilter *b, struct mt_wordset *out)
+{
+	struct mt_span_geom g;
+
+	for (unsigned int s = 0; s < MT_MAX_SPANS; s++)
+		for (unsigned int d = 0; d < 2; d++) {
+			out->words[s][d][0] = out->words[s][d][1] = 0;
+			if (mt_layout_span(fmt, s, &g))
+				continue;
+			for (unsigned int w = 0; w < MT_SPAN_WORDS; w++)
+				if (mt_cfilter_allowed_word(a, g.first + 64 * w, d + 1) !=
+				    mt_cfilter_allowed_word(b, g.first + 64 * w, d + 1))
+					out->words[s][d][w / 64] |= 1ULL << (w % 64);
+		}
+}

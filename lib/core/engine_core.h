@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The freestanding part of the intercept engine: one vCPU's wishes and
+ * hardware bitmap, the intercept operations and the four refresh
+ * strategies. The hosted part (lib/engine.c) owns VMs, publishes filters
+ * and tells a vCPU which filter is in force and what changed.
+ *
+ * Everything is kept in "MSR-word space": a representable span of 8192
+ * MSRs is 128 words of 64 MSRs, per direction. Span s, word w covers MSRs
+ * first(s) + 64w .. +63, whatever the hardware format's bit layout.
+ */
+#ifndef MSRTRAP_LIB_ENGINE_CORE_H
+#define MSRTRAP_LIB_ENGINE_CORE_H
+
+#include <msrtrap/engine.h>
+
+#include "core.h"
+#include "filter_core.h"
+
+#define MT_MAX_SPANS 3
+#define MT_SPAN_WORDS 128
+
+/* A set of MSR words: bit w of words[s][dir][w / 64]. */
+struct mt_wordset {
+	uint64_t words[MT_MAX_SPANS][2][MT_SPAN_WORDS / 64];
+};
+
+struct mt_vcpu {
+	enum msrtrap_format fmt;
+	enum msrtrap_passthrough passthrough;
+	unsigned int nspans;
+	struct mt_span_geom span[MT_MAX_SPANS];
+	uint8_t *hw; /* the hardware bitmap */
+	/* which MSRs are pass-through-capable (shared by the VM's vCPUs) */
+	const uint64_t (*capable)[MT_SPAN_WORDS];
+	/* 1 = the hypervisor wants the access intercepted */
+	uint64_t wish[MT_MAX_SPANS][2][MT_SPAN_WORDS];
+	/* capable words a disable wrote since the last sync (delta) */
+	struct mt_wordset dirty;
+	struct msrtrap_vcpu_stats stats;
+};
+
+/* Fill the capable set for a format and profile. */
+void mt_engine_capable(enum msrtrap_format fmt, enum msrtrap_passthrough pt,
+		       uint64_t capable[MT_MAX_SPANS][MT_SPAN_WORDS]);
+
+/* Initialise a vCPU over caller memory `hw`: all intercepted, all wished. */
+int mt_vcpu_init(struct mt_vcpu *v, enum msrtrap_format fmt,
+		 enum msrtrap_passthrough pt,
+		 const uint64_t (*capable)[MT_SPAN_WORDS], void *hw);
+
+/* vmx_{enable,disable}_intercept_for_msr() over [first, last]. */
+int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
+		      uint32_t first, uint32_t last, unsigned int access,
+		      bool intercept);
+
+/*
+ * The refresh after a filter change, against `cf` (the filter in force).
+ * For DELTA, `changed` holds the words whose verdict may differ from the
+ * filter of the last sync (NULL: unknown, treat all as changed).
+ */
+void mt_vcpu_refresh(struct mt_vcpu *v, enum msrtrap_strategy strategy,
+		     const struct mt_cfilter *cf,
+		     const struct mt_wordset *changed);
+
+/* Words whose verdict differs between two filters (either may be NULL). */
+void mt_filter_word_diff(enum msrtrap_format fmt, const struct mt_cfilter *a,
+			 const struct mt_cfilter *b, struct mt_wordset *out);
+
+int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr, unsigned int access);
+
+#endif

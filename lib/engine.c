@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The intercept engine, hosted part: VMs, vCPUs, filter publishing and the
+ * change log that lets the delta strategy touch only what changed.
+ *
+ * A VM publishes compiled filters through a msrtrap_slot (KVM's SRCU
+ * pointer swap). Before publishing generation g it records in a ring the
+ * MSR words whose verdict differs from generation g-1. A vCPU syncing
+ * from generation a to b refreshes the union of the entries a+1..b (plus
+ * the words its own disables touched since); if it lags by more than the
+ * ring holds, or an entry was overwritten while it read, it falls back to
+ * all words. Over-approximating is always safe: a refresh of an unchanged
+ * word changes nothing.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msrtrap/engine.h>
+#include <msrtrap/map.h>
+#include <msrtrap/slot.h>
+
+#include "core/engine_core.h"
+#include "internal.h"
+
+#define RING 64
+#define MASK_WORDS (MT_MAX_SPANS * 2 * (MT_SPAN_WORDS / 64))
+
+struct change {
+	/* generation this entry describes; 0 while being written */
+	_Atomic uint64_t gen;
+	_Atomic uint64_t mask[MASK_WORDS];
+};
+
+struct msrtrap_vm {
+	enum msrtrap_format fmt;
+	enum msrtrap_strategy strategy;
+	enum msrtrap_passthrough passthrough;
+	struct msrtrap_slot *slot;
+	pthread_mutex_t lock;		/* filter writers */
+	struct msrtrap_cfilter *current; /* what the slot holds (writers only) */
+	_Atomic unsigned int nvcpus;
+	uint64_t capable[MT_MAX_SPANS][MT_SPAN_WORDS];
+	struct change ring[RING];
+};
+
+struct msrtrap_vcpu {
+	struct msrtrap_vm *vm;
+	struct msrtrap_slot_reader *reader;
+	uint64_t synced_gen;
+	void *own_bitmap;
+	struct mt_vcpu core;
+};
+
+static const char *const strategy_names[] = {
+	[MSRTRAP_STRATEGY_REAPPLY_ALL] = "reapply-all",
+	[MSRTRAP_STRATEGY_SKIP_INTERCEPTED] = "skip-intercepted",
+	[MSRTRAP_STRATEGY_RECOMPUTE] = "recompute",
+	[MSRTRAP_STRATEGY_DELTA] = "delta",
+};
+
+const char *msrtrap_strategy_name(enum msrtrap_strategy s)
+{
+	return (unsigned int)s < MSRTRAP_STRATEGY_COUNT ? strategy_names[s] : NULL;
+}
+
+int msrtrap_strategy_parse(const char *name)
+{
+	for (int i = 0; name && i < MSRTRAP_STRATEGY_COUNT; i++)
+		if (!strcasecmp(name, strategy_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+const char *msrtrap_passthrough_name(enum msrtrap_passthrough p)
+{
+	switch (p) {
+	case MSRTRAP_PASSTHROUGH_ALL:
+		return "all";
+	case MSRTRAP_PASSTHROUGH_KVM2022:
+		return "kvm-2022";
+	}
+	return NULL;
+}
+
+int msrtrap_passthrough_parse(const char *name)
+{
+	if (name && !strcasecmp(name, "all"))
+		return MSRTRAP_PASSTHROUGH_ALL;
+	if (name && !strcasecmp(name, "kvm-2022"))
+		return MSRTRAP_PASSTHROUGH_KVM2022;
+	return -EINVAL;
+}
+
+int msrtrap_vm_new(const struct msrtrap_vm_opts *opts, struct msrtrap_vm **out)
+{
+	struct msrtrap_slot_opts sopts = { .sz = sizeof(sopts) };
+	struct msrtrap_vm *vm;
+	unsigned int max;
+	int err;
+
+	if (!out || !opts || !OPTS_VALID(opts, msrtrap_vm_opts))
+		return -EINVAL;
+	max = OPTS_GET(opts, max_vcpus, 0u);
+	if (!msrtrap_format_size(OPTS_GET(opts, format, MSRTRAP_FMT_NONE)) ||
+	    !msrtrap_strategy_name(OPTS_GET(opts, strategy, 0)) ||
+	    !msrtrap_passthrough_name(OPTS_GET(opts, passthrough, 0)) ||
+	    max > MSRTRAP_SLOT_MAX_READERS)
+		return -EINVAL;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->fmt = opts->format;
+	vm->strategy = OPTS_GET(opts, strategy, 0);
+	vm->passthrough = OPTS_GET(opts, passthrough, 0);
+	sopts.max_readers = max ? max : 64;
+	err = msrtrap_slot_new(&sopts, &vm->slot);
+	if (err) {
+		free(vm);
+		return err;
+	}
+	pthread_mutex_init(&vm->lock, NULL);
+	mt_engine_capable(vm->fmt, vm->passthrough, vm->capable);
+	*out = vm;
+	return 0;
+}
+
+void msrtrap_vm_free(struct msrtrap_vm *vm)
+{
+	if (!vm)
+		return;
+	msrtrap_slot_free(vm->slot); /* frees the current filter */
+	pthread_mutex_destroy(&vm->lock);
+	free(vm);
+}
+
+uint64_t msrtrap_vm_filter_generation(const struct msrtrap_vm *vm)
+{
+	return vm ? msrtrap_slot_generation(vm->slot) : 0;
+}
+
+/* Record what generation `gen` changes, before anyone can see it. */
+static void record_change(struct msrtrap_vm *vm, uint64_t gen,
+			  const struct mt_wordset *diff)
+{
+	struct change *c = &vm->ring[gen % RING];
+	const uint64_t *words = &diff->words[0][0][0];
+
+	/* release: a reader that sees 0 (or another generation) here after
+	 * copying knows its copy may be torn and falls back */
+	atomic_store_explicit(&c->gen, 0, memory_order_release);
+	atomic_thread_fence(memory_order_release);
+	for (unsigned int i = 0; i < MASK_WORDS; i++)
+		atomic_store_explicit(&c->mask[i], words[i], memory_order_relaxed);
+	atomic_store_explicit(&c->gen, gen, memory_order_release);
+}
+
+int msrtrap_vm_set_filter(struct msrtrap_vm *vm,
+			  const struct msrtrap_filter *filter,
+			  struct msrtrap_diag *diag)
+{
+	struct msrtrap_cfilter *next = NULL;
+	struct mt_wordset diff;
+	int err;
+
+	if (!vm)
+		return -EINVAL;
+	if (filter) {
+		err = msrtrap_cfilter_new(filter, &next, diag);
+		if (err)
+			return err; /* all or nothing: the old filter stays */
+	}
+	pthread_mutex_lock(&vm->lock);
+	mt_filter_word_diff(vm->fmt, vm->current ? &vm->current->core : NULL,
+			    next ? &next->core : NULL, &diff);
+	record_change(vm, msrtrap_slot_generation(vm->slot) + 1, &diff);
+	/* swap, wait for readers of the old filter, free it; then every
+	 * vCPU sees a new generation: the pending refresh */
+	err = msrtrap_slot_publish(vm->slot, next);
+	if (!err)
+		vm->current = next;
+	pthread_mutex_unlock(&vm->lock);
+	return err;
+}
+
+int msrtrap_vcpu_new(struct msrtrap_vm *vm, const struct msrtrap_vcpu_opts *opts,
+		     struct msrtrap_vcpu **out)
+{
+	void *bitmap = OPTS_GET(opts, bitmap, NULL);
+	struct msrtrap_vcpu *v;
+	int err;
+
+	if (!vm || !out || !OPTS_VALID(opts, msrtrap_vcpu_opts) ||
+	    ((uintptr_t)bitmap & 7))
+		return -EINVAL;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	err = msrtrap_slot_reader_new(vm->slot, &v->reader);
+	if (err)
+		goto fail;
+	if (!bitmap) {
+		v->own_bitmap = aligned_alloc(4096, msrtrap_format_size(vm->fmt));
+		bitmap = v->own_bitmap;
+		err = -ENOMEM;
+		if (!bitmap)
+			goto fail;
+	}
+	err = mt_vcpu_init(&v->core, vm->fmt, vm->passthrough,
+			   (const uint64_t(*)[MT_SPAN_WORDS])vm->capable, bitmap);
+	if (err)
+		goto fail;
+	v->vm = vm;
+	/* all intercepted and all wished: consistent with any filter, so the
+	 * vCPU starts in sync with whatever is published now */
+	v->synced_gen = msrtrap_slot_generation(vm->slot);
+	atomic_fetch_add(&vm->nvcpus, 1);
+	*out = v;
+	return 0;
+fail:
+	if (v->reader)
+		msrtrap_slot_reader_free(v->reader);
+	free(v->own_bitmap);
+	free(v);
+	return err;
+}
+
+void msrtrap_vcpu_free(struct msrtrap_vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	atomic_fetch_sub(&vcpu->vm->nvcpus, 1);
+	msrtrap_slot_reader_free(vcpu->reader);
+	free(vcpu->own_bitmap);
+	free(vcpu);
+}
+
+int msrtrap_vcpu_intercept(struct msrtrap_vcpu *vcpu, uint32_t first,
+			   uint32_t last, unsigned int access, bool intercept)
+{
+	const struct msrtrap_cfilter *cf;
+	int err;
+
+	if (!vcpu)
+		return -EINVAL;
+	cf = msrtrap_slot_enter(vcpu->reader);
+	err = mt_vcpu_intercept(&vcpu->core, cf ? &cf->core : NULL, first, last,
+				access, intercept);
+	msrtrap_slot_exit(vcpu->reader);
+	return err;
+}
+
+bool msrtrap_vcpu_refresh_pending(const struct msrtrap_vcpu *vcpu)
+{
+	return vcpu && msrtrap_slot_generation(vcpu->vm->slot) != vcpu->synced_gen;
+}
+
+/*
+ * The words changed by generations from+1..to; false when the ring cannot
+ * tell (lagged too far, or an entry was rewritten while being read).
+ */
+static bool collect_changes(struct msrtrap_vm *vm, uint64_t from, uint64_t to,
+			    struct mt_wordset *out)
+{
+	uint64_t *words = &out->words[0][0][0];
+
+	memset(out, 0, sizeof(*out));
+	if (to - from > RING - 1)
+		return false;
+	for (uint64_t g = from + 1; g <= to; g++) {
+		struct change *c = &vm->ring[g % RING];
+
+		if (atomic_load_explicit(&c->gen, memory_order_acquire) != g)
+			return false;
+		for (unsigned int i = 0; i < MASK_WORDS; i++)
+			words[i] |= atomic_load_explicit(&c->mask[i], memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&c->gen, memory_order_relaxed) != g)
+			return false;
+	}
+	return true;
+}
+
+int msrtrap_vcpu_sync(struct msrtrap_vcpu *vcpu)
+{
+	struct msrtrap_vm *vm;
+	const struct msrtrap_cfilter *cf;
+	struct mt_wordset changes;
+	bool known = false;
+	uint64_t gen;
+
+	if (!vcpu)
+		return -EINVAL;
+	if (!msrtrap_vcpu_refresh_pending(vcpu))
+		return 0;
+	vm = vcpu->vm;
+	cf = msrtrap_slot_enter(vcpu->reader);
+	/* the filter we got is of this generation or a later one: recording
+	 * this generation can only make the next sync do more, never less */
+	gen = msrtrap_slot_reader_generation(vcpu->reader);
+	if (vm->strategy == MSRTRAP_STRATEGY_DELTA)
+		known = collect_changes(vm, vcpu->synced_gen, gen, &changes);
+	mt_vcpu_refresh(&vcpu->core, vm->strategy, cf ? &cf->core : NULL,
+			known ? &changes : NULL);
+	msrtrap_slot_exit(vcpu->reader);
+	vcpu->synced_gen = gen;
+	return 1;
+}
+
+const void *msrtrap_vcpu_bitmap(const struct msrtrap_vcpu *vcpu)
+{
+	return vcpu ? vcpu->core.hw : NULL;
+}
+
+int msrtrap_vcpu_wish(const struct msrtrap_vcpu *vcpu, uint32_t msr,
+		      unsigned int access)
+{
+	if (!vcpu)
+		return -EINVAL;
+	return mt_vcpu_wish(&vcpu->core, msr, access);
+}
+
+void msrtrap_vcpu_stats(const struct msrtrap_vcpu *vcpu,
+			struct msrtrap_vcpu_stats *stats)
+{
+	if (vcpu && stats)
+		*stats = vcpu->core.stats;
+}
+
+void msrtrap_vcpu_stats_reset(struct msrtrap_vcpu *vcpu)
+{
+	if (vcpu)
+		vcpu->core.stats = (struct msrtrap_vcpu_stats){ 0 };
+}
