@@ -332,5 +332,5 @@ void msrtrap_vcpu_stats(const struct msrtrap_vcpu *vcpu,
 void msrtrap_vcpu_stats_reset(struct msrtrap_vcpu *vcpu)
 {
 	if (vcpu)
-		vcpu->core.stats = (struct msrtrap_vcpu_stats){ 0 };
+		mt_vcpu_stats_reset(&vcpu->core);
 }

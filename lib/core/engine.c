@@ -115,8 +115,19 @@ int mt_vcpu_init(struct mt_vcpu *v, enum msrtrap_format fmt,
 				v->wish[s][d][w] = ~0ULL;
 			v->dirty.words[s][d][0] = v->dirty.words[s][d][1] = 0;
 		}
-	v->stats = (struct msrtrap_vcpu_stats){ 0 };
+	mt_vcpu_stats_reset(v);
 	return 0;
+}
+
+/* Field by field: a struct assignment is a memset/memcpy call at -O0. */
+void mt_vcpu_stats_reset(struct mt_vcpu *v)
+{
+	v->stats.lookups = 0;
+	v->stats.words_written = 0;
+	v->stats.bits_changed = 0;
+	v->stats.notifications = 0;
+	v->stats.warnings = 0;
+	v->stats.refreshes = 0;
 }
 
 static inline bool is_capable(const struct mt_vcpu *v, unsigned int s,

@@ -67,6 +67,8 @@ void mt_vcpu_refresh(struct mt_vcpu *v, enum msrtrap_strategy strategy,
 void mt_filter_word_diff(enum msrtrap_format fmt, const struct mt_cfilter *a,
 			 const struct mt_cfilter *b, struct mt_wordset *out);
 
+void mt_vcpu_stats_reset(struct mt_vcpu *v);
+
 int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr, unsigned int access);
 
 #endif
