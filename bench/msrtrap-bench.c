@@ -211,6 +211,126 @@ static void lookup(int nranges, bool hot, int reps, int iters, struct result *re
 	msrtrap_filter_free(f);
 }
 
+/* ---- refresh workload ---- */
+
+/*
+ * A filter that allows everything but `ndeny` MSRs, taken from `pool`
+ * starting at `from`; alternating from = 0 / 1 changes 2*ndeny verdicts.
+ */
+static struct msrtrap_filter *deny_filter(const uint32_t *pool, unsigned int from,
+					  unsigned int ndeny)
+{
+	static uint8_t bm[3][0x600];
+	struct msrtrap_filter *f;
+
+	msrtrap_filter_new(MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW, &f);
+	memset(bm, 0xff, sizeof(bm));
+	for (unsigned int i = 0; i < ndeny; i++) {
+		uint32_t m = pool[from + i], r = m >= 0xc0010000 ? 2 : m >= 0xc0000000;
+		uint32_t off = m - (r == 2 ? 0xc0010000 : r == 1 ? 0xc0000000 : 0);
+
+		bm[r][off / 8] &= (uint8_t)~(1u << (off % 8));
+	}
+	msrtrap_filter_add_range(f, 3, 0, 0x2000, bm[0], 0x400);
+	msrtrap_filter_add_range(f, 3, 0xc0000000, 0x2000, bm[1], 0x400);
+	msrtrap_filter_add_range(f, 3, 0xc0010000, 0x2000, bm[2], 0x400);
+	return f;
+}
+
+struct refresh_result {
+	double ns[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_vcpu_stats per_sync[MSRTRAP_STRATEGY_COUNT];
+};
+
+/*
+ * One vCPU per strategy with `npass` MSRs wished pass-through; filters
+ * alternate between two that differ in `touch` MSRs (all among the
+ * pass-through ones, so every strategy has real work). Time of a sync.
+ */
+static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int touch,
+		    int reps, struct refresh_result *out)
+{
+	static uint32_t pool[24576];
+	struct msrtrap_vm *vm[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_vcpu *v[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_filter *f[2];
+	double t[MSRTRAP_STRATEGY_COUNT][64];
+	unsigned int n = 0;
+
+	static const uint32_t kvm2022[15] = { 0x48, 0x49, 0x10, 0xc0000100, 0xc0000101,
+					      0xc0000102, 0x1c4, 0x1c5, 0x174, 0x175,
+					      0x176, 0x660, 0x3fc, 0x3fd, 0x3fe };
+
+	if (npass == 15)
+		for (n = 0; n < 15; n++)
+			pool[n] = kvm2022[n];
+	/* otherwise pass-through MSRs spread over the representable spans */
+	for (unsigned int s = 0; s < 3 && n < npass; s++) {
+		uint32_t first, last;
+
+		if (msrtrap_format_span(fmt, s, &first, &last))
+			break;
+		for (uint64_t m = first; m <= last && n < npass; m += 1 + 16384 / npass)
+			pool[n++] = (uint32_t)m;
+	}
+	npass = n;
+	if (touch > npass / 2)
+		touch = npass / 2;
+	f[0] = deny_filter(pool, 0, touch);
+	f[1] = deny_filter(pool, touch, touch);
+	for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++) {
+		/* 15 pass-through MSRs: KVM's 2022 list, in that profile */
+		struct msrtrap_vm_opts o = {
+			.sz = sizeof(o), .format = fmt, .strategy = s,
+			.passthrough = npass == 15 ? MSRTRAP_PASSTHROUGH_KVM2022 :
+						     MSRTRAP_PASSTHROUGH_ALL,
+		};
+
+		msrtrap_vm_new(&o, &vm[s]);
+		msrtrap_vcpu_new(vm[s], NULL, &v[s]);
+		for (unsigned int i = 0; i < npass; i++) {
+			/* the 2022 profile: KVM's default vCPU set (spec §4.7):
+			 * TSC read, FS/GS/KERNEL_GS and SYSENTER read+write; the
+			 * other listed MSRs stay wished intercepted */
+			unsigned int acc = MSRTRAP_RW;
+
+			if (npass == 15 && pool[i] == 0x10)
+				acc = MSRTRAP_READ;
+			else if (npass == 15 && !(pool[i] >= 0xc0000100 && pool[i] <= 0xc0000102) &&
+				 !(pool[i] >= 0x174 && pool[i] <= 0x176))
+				continue;
+			msrtrap_vcpu_intercept(v[s], pool[i], pool[i], acc, false);
+		}
+		msrtrap_vm_set_filter(vm[s], f[0], NULL);
+		msrtrap_vcpu_sync(v[s]);
+	}
+	for (int r = 0; r < reps + 2; r++)
+		for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++) {
+			struct msrtrap_vcpu_stats a, b;
+			double t0;
+
+			msrtrap_vm_set_filter(vm[s], f[(r + 1) % 2], NULL);
+			msrtrap_vcpu_stats(v[s], &a);
+			t0 = now_ns();
+			msrtrap_vcpu_sync(v[s]);
+			if (r >= 2)
+				t[s][r - 2] = now_ns() - t0;
+			msrtrap_vcpu_stats(v[s], &b);
+			out->per_sync[s] = (struct msrtrap_vcpu_stats){
+				b.lookups - a.lookups, b.words_written - a.words_written,
+				b.bits_changed - a.bits_changed, b.notifications - a.notifications,
+				b.warnings - a.warnings, b.refreshes - a.refreshes,
+			};
+		}
+	for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++) {
+		out->ns[s] = median(t[s], reps);
+		msrtrap_vcpu_free(v[s]);
+		msrtrap_vm_free(vm[s]);
+	}
+	msrtrap_filter_free(f[0]);
+	msrtrap_filter_free(f[1]);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -253,6 +373,27 @@ int main(int argc, char **argv)
 			lookup(sizes[s], hot, reps, iters, &res[nres]);
 			nres++;
 		}
+	}
+	{
+		static const unsigned int sizes[] = { 15, 64, 1024, 16384 };
+		struct refresh_result rr;
+
+		if (!json)
+			printf("\nrefresh: ns per vCPU sync after a filter change (VMX, median of %d)\n"
+			       "%-28s %14s %18s %12s %10s   lookups/notifications per sync\n",
+			       reps, "workload", "reapply-all", "skip-intercepted", "recompute", "delta");
+		for (unsigned int i = 0; i < 4; i++)
+			for (unsigned int touch = 1; touch <= 1000; touch *= 1000) {
+				refresh(MSRTRAP_FMT_VMX, sizes[i], touch, reps, &rr);
+				if (json)
+					continue;
+				printf("pass %-5u touch %-4u       %14.0f %18.0f %12.0f %10.0f  ",
+				       sizes[i], touch, rr.ns[0], rr.ns[1], rr.ns[2], rr.ns[3]);
+				for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++)
+					printf(" %llu/%llu", (unsigned long long)rr.per_sync[s].lookups,
+					       (unsigned long long)rr.per_sync[s].notifications);
+				printf("\n");
+			}
 	}
 	if (json) {
 		printf("{\"lookup\":[");
