@@ -25,78 +25,10 @@ static const char decode_usage[] =
 	"  --json            print {\"format\":\"vmx\",\"read\":{\"pass\":[[lo,hi],...]},\n"
 	"                    \"write\":{\"pass\":[[lo,hi],...]}} with integer bounds\n";
 
-struct run {
-	uint32_t first, last;
-};
-
-/* The pass-through runs of one access; caller frees *runs. */
-static size_t collect(const struct msrtrap_map *map, unsigned int access,
-		      struct run **runs, uint64_t *msrs)
-{
-	uint64_t cursor = 0;
-	size_t n = 0, cap = 0;
-	struct run r;
-
-	*runs = NULL;
-	*msrs = 0;
-	while (msrtrap_map_next_pass(map, access, &cursor, &r.first,
-				     &r.last) == 1) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*runs = realloc(*runs, cap * sizeof(**runs));
-			if (!*runs)
-				abort(); /* the CLI may die on OOM */
-		}
-		(*runs)[n++] = r;
-		*msrs += (uint64_t)r.last - r.first + 1;
-	}
-	return n;
-}
-
-static void print_access_text(const char *label, const struct run *runs,
-			      size_t n, uint64_t msrs)
-{
-	char names[512], span[32];
-
-	if (!n) {
-		printf("%s: nothing passes through\n", label);
-		return;
-	}
-	printf("%s: %llu MSR%s through, in %zu interval%s\n", label,
-	       (unsigned long long)msrs, msrs == 1 ? " passes" : "s pass", n,
-	       n == 1 ? "" : "s");
-	for (size_t i = 0; i < n; i++) {
-		if (runs[i].first == runs[i].last)
-			snprintf(span, sizeof(span), "0x%08x", runs[i].first);
-		else
-			snprintf(span, sizeof(span), "0x%08x-0x%08x",
-				 runs[i].first, runs[i].last);
-		describe_interval(runs[i].first, runs[i].last, 4, names,
-				  sizeof(names));
-		if (names[0])
-			printf("  %-21s %s\n", span, names);
-		else
-			printf("  %s\n", span);
-	}
-}
-
-static json_t *access_json(const struct run *runs, size_t n)
-{
-	json_t *pass = json_array();
-
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(pass,
-				      json_pack("[I,I]", (json_int_t)runs[i].first,
-						(json_int_t)runs[i].last));
-	return json_pack("{s:o}", "pass", pass);
-}
-
 static int decode(const char *path, enum msrtrap_format fmt, bool json)
 {
-	struct run *read_runs, *write_runs;
-	size_t nr, nw, len;
-	uint64_t read_msrs, write_msrs;
 	struct msrtrap_map *map;
+	size_t len;
 	uint8_t *data;
 	int err;
 
@@ -114,24 +46,10 @@ static int decode(const char *path, enum msrtrap_format fmt, bool json)
 			    "%zu bytes is not a VMX bitmap (4096) or an SVM map (8192)",
 			    len);
 
-	fmt = msrtrap_map_format(map);
-	nr = collect(map, MSRTRAP_READ, &read_runs, &read_msrs);
-	nw = collect(map, MSRTRAP_WRITE, &write_runs, &write_msrs);
-	if (json) {
-		print_json(json_pack("{s:s, s:o, s:o}", "format",
-				     msrtrap_format_name(fmt), "read",
-				     access_json(read_runs, nr), "write",
-				     access_json(write_runs, nw)));
-	} else {
-		printf("%s: %s, %zu bytes; every MSR not listed is intercepted\n",
-		       path, fmt == MSRTRAP_FMT_VMX ? "VMX MSR bitmap" :
-						      "SVM MSR permission map",
-		       msrtrap_map_size(map));
-		print_access_text("read", read_runs, nr, read_msrs);
-		print_access_text("write", write_runs, nw, write_msrs);
-	}
-	free(read_runs);
-	free(write_runs);
+	if (json)
+		print_json(decode_json(map));
+	else
+		decode_print_text(path, map);
 	msrtrap_map_free(map);
 	return EXIT_OK;
 }

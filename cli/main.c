@@ -19,6 +19,7 @@ const struct command commands[] = {
 	{ "check", cmd_check, "validate a filter with the kernel's rules" },
 	{ "query", cmd_query, "allow or deny, per MSR, under a filter or map" },
 	{ "explain", cmd_explain, "why a filter or map allows or denies an MSR" },
+	{ "sim", cmd_sim, "replay an intercept/filter script on the engine" },
 	{ NULL, NULL, NULL },
 };
 

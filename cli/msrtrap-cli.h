@@ -66,10 +66,21 @@ void print_json(json_t *value);
 void describe_interval(uint32_t first, uint32_t last, unsigned int max,
 		       char *buf, size_t size);
 
+struct msrtrap_map;
+
+/*
+ * The decode of a map as `msrtrap decode` prints it (decode_print.c):
+ * "LABEL: VMX MSR bitmap, 4096 bytes; ..." and the pass-through intervals
+ * per access on stdout, or the --json object {"format","read","write"}.
+ */
+void decode_print_text(const char *label, const struct msrtrap_map *map);
+json_t *decode_json(const struct msrtrap_map *map);
+
 int cmd_names(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 #endif

@@ -208,3 +208,98 @@ fs_base
 0x4b564d01
 EOF
 printf 'efer\nno_such_msr\n' >bad-msrs.txt
+
+# ---- msrtrap sim scripts (docs/sim.md); filters relative to sim/ ----
+mkdir -p sim
+cp "$SRC/examples/seed-deny-fs-read.json" sim/deny-fs-read.json
+# every kind of script error, all reported in one pass
+cat >sim/errors.sim <<'EOF'
+# every kind of script error, all reported in one pass
+vendor arm
+vendor vmx
+vcpus 4097
+passthrough kvm-2023
+strategy fastest
+intercpet 0 fs_base r off
+bogus 1 2 3
+intercept 2 fs_base r off
+intercept x fs_base r off
+intercept 0 fs_bsae r off
+intercept 0 fs_base-gs_bsae r off
+intercept 0 no_such_thing r off
+intercept 0 0x100000000 r off
+intercept 0 0x20-0x10 r off
+intercept 0 0x2000 r off
+intercept 0 0x1ff0-0xc0000010 rw on
+intercept 0 fs_base x off
+intercept 0 fs_base r maybe
+intercept 0 fs_base r
+intercept 0 fs_base r off now
+vcpus 4
+expect all fs_base r passes
+expect 1 IA32_TSC rw
+print all
+sync
+stats now
+save 0
+filter
+EOF
+# a filter the kernel refuses, a filter that is not valid JSON
+cat >sim/bad-filter.sim <<'EOF'
+intercept 0 fs_base rw off
+filter ../k-range-flags0.json	# EINVAL: ranges[0].flags
+filter ../j-base.json		# EINVAL while loading: ranges[3].base
+filter ../j-syntax.json		# JSON syntax: line, column
+filter deny-fs-read.json	# fine: sim/deny-fs-read.json
+sync all
+EOF
+cat >sim/missing-filter.sim <<'EOF'
+filter no-such-filter.json
+EOF
+# expects that fail: before the sync, after it, unrepresentable, per vCPU
+cat >sim/expect-fail.sim <<'EOF'
+vcpus 2
+passthrough kvm-2022
+intercept all FS_BASE-GS_BASE rw off
+intercept 0 IA32_SYSENTER_CS-IA32_SYSENTER_EIP rw off
+filter deny-fs-read.json
+expect all FS_BASE r intercept		# fails: not synced yet
+sync all
+expect all FS_BASE r intercept
+expect 0 FS_BASE w intercept		# fails: only the read is denied
+expect 0 0x2000 r pass			# fails: a VMX bitmap cannot pass it
+expect all IA32_SYSENTER_CS-IA32_SYSENTER_EIP rw pass	# fails on vcpu 1
+expect 0 0x1ff0-0xc0000010 r intercept
+stats
+EOF
+# SVM, three vCPUs, keywords in any case, CRLF line ends, warnings
+printf '%s\r\n' \
+	'VENDOR SVM' 'vCPUs 3' 'Passthrough KVM-2022' \
+	'Intercept ALL Fs_Base-Kernel_Gs_Base RW OFF' \
+	'intercept 1 IA32_EFER rw off	# not listed: a warning' \
+	'intercept 2 0xc0010000-0xc0011fff r off' \
+	'FILTER deny-fs-read.json' 'SYNC 0' 'sync 2' \
+	'EXPECT 0 FS_BASE R INTERCEPT' 'expect 1 fs_base r pass # vCPU 1 did not sync' \
+	'expect 1 IA32_EFER rw pass' 'expect 2 0xc0010000-0xc0011fff r pass' \
+	'Print 2' 'STATS' >sim/svm.sim
+# the printed decode equals `msrtrap decode` of the saved bitmap
+cat >sim/save.sim <<'EOF'
+strategy delta
+intercept 0 IA32_TSC r off
+intercept 0 FS_BASE-KERNEL_GS_BASE rw off
+filter deny-fs-read.json
+sync 0
+print 0
+save 0 vcpu0.vmx
+EOF
+# the script's strategy line, overridden by --strategy
+cat >sim/strategy.sim <<'EOF'
+strategy reapply-all
+intercept 0 FS_BASE r off
+filter deny-fs-read.json
+sync 0
+expect 0 FS_BASE r intercept
+stats
+EOF
+printf 'intercept 0 fs_base r off\nsync 0\nexpect 0 fs_base r pass\n' >sim/stdin.sim
+: >sim/empty.sim

@@ -1,0 +1,1 @@
+msrtrap sim sim/bad-filter.sim

@@ -1,0 +1,1 @@
+msrtrap sim --json sim/missing-filter.sim

@@ -1,0 +1,1 @@
+msrtrap sim no-such.sim

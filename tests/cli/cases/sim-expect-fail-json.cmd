@@ -1,0 +1,1 @@
+msrtrap sim --json --strategy recompute sim/expect-fail.sim

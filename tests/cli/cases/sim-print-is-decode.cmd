@@ -1,0 +1,1 @@
+msrtrap sim sim/save.sim >sim.out && msrtrap decode sim/vcpu0.vmx >decode.out && cat sim.out decode.out && sed "1d;\$d" sim.out >a && sed 1d decode.out >b && cmp a b && echo "print = decode, but for the label"

@@ -1,0 +1,1 @@
+msrtrap sim --strategy skip-intercepted examples/seed.sim

@@ -1,0 +1,1 @@
+msrtrap sim sim/strategy.sim && msrtrap sim --strategy DELTA sim/strategy.sim

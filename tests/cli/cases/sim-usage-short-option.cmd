@@ -1,0 +1,1 @@
+msrtrap sim -x examples/seed.sim

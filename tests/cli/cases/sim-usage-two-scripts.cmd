@@ -1,0 +1,1 @@
+msrtrap sim a.sim b.sim
