@@ -6,8 +6,8 @@
  * A VM publishes compiled filters through a msrtrap_slot (KVM's SRCU
  * pointer swap). Before publishing generation g it records in a ring the
  * MSR words whose verdict differs from generation g-1. A vCPU syncing
- * from generation a to b refreshes the union of the entries a+1..b (plus
- * the words its own disables touched since); if it lags by more than the
+ * from generation a to b refreshes the union of the entries a+1..b; if it
+ * lags by more than the
  * ring holds, or an entry was overwritten while it read, it falls back to
  * all words. Over-approximating is always safe: a refresh of an unchanged
  * word changes nothing.

@@ -64,7 +64,12 @@ static inline unsigned int test_scale(void)
 static inline int test_run(const char *name, const struct CMUnitTest *tests,
 			   size_t n)
 {
+	const char *only = getenv("MSRTRAP_TEST_FILTER");
+
 	cmocka_set_message_output(CM_OUTPUT_TAP);
+	/* run only the tests matching a pattern (e.g. one test under TSan) */
+	if (only && *only)
+		cmocka_set_test_filter(only);
 	test_seed();
 	return _cmocka_run_group_tests(name, tests, n, NULL, NULL);
 }

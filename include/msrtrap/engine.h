@@ -57,10 +57,11 @@ enum msrtrap_passthrough {
 	MSRTRAP_PASSTHROUGH_ALL = 0,
 	/*
 	 * KVM, June 2022: the 15 MSRs of vmx_possible_passthrough_msrs[]
-	 * (spec §4.1), for both formats. Disabling the intercept of another
-	 * MSR still updates the bitmap but counts a warning (unless it is an
-	 * x2APIC, Intel PT or LBR MSR, which KVM handled elsewhere), and it
-	 * is never refreshed on a filter change.
+	 * (spec §4.1), for both formats. Disabling (or enabling: the two
+	 * shared the list look-up) the intercept of another MSR still
+	 * updates the bitmap but counts a warning (unless it is an x2APIC,
+	 * Intel PT or LBR MSR, which KVM handled elsewhere), and it is never
+	 * refreshed on a filter change.
 	 */
 	MSRTRAP_PASSTHROUGH_KVM2022 = 1,
 };
@@ -159,7 +160,7 @@ struct msrtrap_vcpu_stats {
 	 * word strategies one per sync that changed anything.
 	 */
 	uint64_t notifications;
-	uint64_t warnings;	/* kvm-2022: disable of an MSR not in the list */
+	uint64_t warnings;	/* kvm-2022: enable/disable of an MSR not in the list */
 	uint64_t refreshes;	/* syncs that performed a refresh */
 };
 

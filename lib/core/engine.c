@@ -110,11 +110,9 @@ int mt_vcpu_init(struct mt_vcpu *v, enum msrtrap_format fmt,
 	       mt_layout_span(fmt, v->nspans, &v->span[v->nspans]) == 0)
 		v->nspans++;
 	for (unsigned int s = 0; s < MT_MAX_SPANS; s++)
-		for (unsigned int d = 0; d < 2; d++) {
+		for (unsigned int d = 0; d < 2; d++)
 			for (unsigned int w = 0; w < MT_SPAN_WORDS; w++)
 				v->wish[s][d][w] = ~0ULL;
-			v->dirty.words[s][d][0] = v->dirty.words[s][d][1] = 0;
-		}
 	mt_vcpu_stats_reset(v);
 	return 0;
 }
@@ -173,12 +171,14 @@ static void disable_one(struct mt_vcpu *v, int s, uint32_t msr,
 	bool allowed;
 
 	v->stats.notifications++;
-	if (is_capable(v, (unsigned int)s, off)) {
+	/*
+	 * The hardware bit now follows the filter in force, whose generation
+	 * is at least the vCPU's last synced one; any later verdict change is
+	 * in the change log the next delta sync reads, so nothing needs to
+	 * remember this write.
+	 */
+	if (is_capable(v, (unsigned int)s, off))
 		v->wish[s][d][off / 64] &= ~(1ULL << (off % 64));
-		/* the hardware bit now follows this filter, not the one of the
-		 * last sync: a delta refresh must look at this word again */
-		v->dirty.words[s][d][off / 64 / 64] |= 1ULL << (off / 64 % 64);
-	}
 	v->stats.lookups++;
 	allowed = mt_cfilter_allowed(cf, msr, access);
 	hw_put(v, msr, access, !allowed);
@@ -198,6 +198,16 @@ int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
 	for (uint64_t m = first; m <= last; m++) {
 		uint32_t msr = (uint32_t)m;
 
+		/*
+		 * June 2022: enable and disable share the preamble that looks
+		 * the MSR up in the list, and is_valid_passthrough_msr() WARNs
+		 * ("please adapt vmx_possible_passthrough_msrs") for an MSR
+		 * that is neither listed nor handled by x2APIC/PT/LBR code.
+		 */
+		if (v->passthrough == MSRTRAP_PASSTHROUGH_KVM2022 &&
+		    !is_capable(v, (unsigned int)s, msr - v->span[s].first) &&
+		    warns_when_unlisted(msr))
+			v->stats.warnings++;
 		/* one KVM call per MSR: one notification, whatever the access */
 		if (intercept) {
 			if (access & MSRTRAP_READ)
@@ -207,10 +217,6 @@ int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
 			v->stats.notifications -= access == MSRTRAP_RW;
 			continue;
 		}
-		if (v->passthrough == MSRTRAP_PASSTHROUGH_KVM2022 &&
-		    !is_capable(v, (unsigned int)s, msr - v->span[s].first) &&
-		    warns_when_unlisted(msr))
-			v->stats.warnings++; /* "please adapt ..." WARN */
 		if (access & MSRTRAP_READ)
 			disable_one(v, s, msr, MSRTRAP_READ, cf);
 		if (access & MSRTRAP_WRITE)
@@ -337,9 +343,7 @@ static void refresh_words(struct mt_vcpu *v, const struct mt_cfilter *cf,
 	for (unsigned int s = 0; s < v->nspans; s++)
 		for (unsigned int d = 0; d < 2; d++)
 			for (unsigned int w = 0; w < MT_SPAN_WORDS; w++) {
-				if (only && !((only->words[s][d][w / 64] |
-					       v->dirty.words[s][d][w / 64]) >>
-					      (w % 64) & 1))
+				if (only && !(only->words[s][d][w / 64] >> (w % 64) & 1))
 					continue;
 				changed |= recompute_word(v, cf, s, d, w);
 			}
@@ -390,9 +394,6 @@ void mt_vcpu_refresh(struct mt_vcpu *v, enum msrtrap_strategy strategy,
 		refresh_words(v, cf, changed);
 		break;
 	}
-	for (unsigned int s = 0; s < MT_MAX_SPANS; s++)
-		for (unsigned int d = 0; d < 2; d++)
-			v->dirty.words[s][d][0] = v->dirty.words[s][d][1] = 0;
 	v->stats.refreshes++;
 }
 

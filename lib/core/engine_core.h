@@ -35,8 +35,6 @@ struct mt_vcpu {
 	const uint64_t (*capable)[MT_SPAN_WORDS];
 	/* 1 = the hypervisor wants the access intercepted */
 	uint64_t wish[MT_MAX_SPANS][2][MT_SPAN_WORDS];
-	/* capable words a disable wrote since the last sync (delta) */
-	struct mt_wordset dirty;
 	struct msrtrap_vcpu_stats stats;
 };
 
