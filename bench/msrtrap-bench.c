@@ -238,9 +238,21 @@ static struct msrtrap_filter *deny_filter(const uint32_t *pool, unsigned int fro
 }
 
 struct refresh_result {
+	enum msrtrap_format fmt;
+	unsigned int npass, touch;
 	double ns[MSRTRAP_STRATEGY_COUNT];
+	double spread[MSRTRAP_STRATEGY_COUNT]; /* (p90 - p10) / median */
 	struct msrtrap_vcpu_stats per_sync[MSRTRAP_STRATEGY_COUNT];
+	/* medians of per-pair ratios (the strategies run alternately) */
+	double reapply_over_skip, skip_over_recompute, skip_over_delta;
 };
+
+static double spread_of(double *v, int n)
+{
+	double m = median(v, n); /* sorts v */
+
+	return m > 0 ? (v[n * 9 / 10] - v[n / 10]) / m : 0;
+}
 
 /*
  * One vCPU per strategy with `npass` MSRs wished pass-through; filters
@@ -264,14 +276,17 @@ static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int to
 	if (npass == 15)
 		for (n = 0; n < 15; n++)
 			pool[n] = kvm2022[n];
-	/* otherwise pass-through MSRs spread over the representable spans */
-	for (unsigned int s = 0; s < 3 && n < npass; s++) {
-		uint32_t first, last;
+	/* otherwise pass-through MSRs spread evenly over the representable spans */
+	if (n < npass) {
+		uint32_t total = 0, first, last, step;
 
-		if (msrtrap_format_span(fmt, s, &first, &last))
-			break;
-		for (uint64_t m = first; m <= last && n < npass; m += 1 + 16384 / npass)
-			pool[n++] = (uint32_t)m;
+		for (unsigned int s = 0; msrtrap_format_span(fmt, s, &first, &last) == 0; s++)
+			total += last - first + 1;
+		step = total / npass ? total / npass : 1;
+		for (unsigned int s = 0; n < npass &&
+					 msrtrap_format_span(fmt, s, &first, &last) == 0; s++)
+			for (uint64_t m = first; m <= last && n < npass; m += step)
+				pool[n++] = (uint32_t)m;
 	}
 	npass = n;
 	if (touch > npass / 2)
@@ -322,10 +337,99 @@ static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int to
 				b.warnings - a.warnings, b.refreshes - a.refreshes,
 			};
 		}
+	{
+		double a[64], b[64], c[64];
+
+		for (int r = 0; r < reps; r++) {
+			a[r] = t[0][r] / t[1][r];
+			b[r] = t[1][r] / t[2][r];
+			c[r] = t[1][r] / t[3][r];
+		}
+		out->reapply_over_skip = median(a, reps);
+		out->skip_over_recompute = median(b, reps);
+		out->skip_over_delta = median(c, reps);
+	}
+	out->fmt = fmt;
+	out->npass = npass;
+	out->touch = touch;
 	for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++) {
 		out->ns[s] = median(t[s], reps);
+		out->spread[s] = spread_of(t[s], reps);
 		msrtrap_vcpu_free(v[s]);
 		msrtrap_vm_free(vm[s]);
+	}
+	msrtrap_filter_free(f[0]);
+	msrtrap_filter_free(f[1]);
+}
+
+/* ---- scaling workload ---- */
+
+/*
+ * One filter change propagated to n vCPUs (each syncs once, as each vCPU
+ * thread would before its next entry): ns per vCPU. Runs for n and for 1
+ * alternate, and the result is the median of per-pair ratios.
+ */
+struct scaling_result {
+	unsigned int nvcpus;
+	double ns_per_vcpu, one_ns, ratio;
+};
+
+static double sync_all(struct msrtrap_vm *vm, struct msrtrap_vcpu **v, unsigned int n,
+		       struct msrtrap_filter *f)
+{
+	double t0;
+
+	msrtrap_vm_set_filter(vm, f, NULL);
+	t0 = now_ns();
+	for (unsigned int i = 0; i < n; i++)
+		msrtrap_vcpu_sync(v[i]);
+	return (now_ns() - t0) / n;
+}
+
+static void scaling(enum msrtrap_strategy strategy, unsigned int n, int reps,
+		    struct scaling_result *out)
+{
+	static uint32_t pool[64];
+	struct msrtrap_vm *vm[2];
+	struct msrtrap_vcpu **v[2];
+	struct msrtrap_filter *f[2];
+	unsigned int count[2] = { 1, n };
+	double per[2][64], ratio[64];
+
+	for (unsigned int i = 0; i < 64; i++)
+		pool[i] = 0x100 + i * 17; /* 64 pass-through MSRs */
+	f[0] = deny_filter(pool, 0, 1);
+	f[1] = deny_filter(pool, 1, 1);
+	for (int k = 0; k < 2; k++) {
+		struct msrtrap_vm_opts o = { .sz = sizeof(o), .format = MSRTRAP_FMT_VMX,
+					     .strategy = strategy, .max_vcpus = count[k] };
+
+		msrtrap_vm_new(&o, &vm[k]);
+		v[k] = calloc(count[k], sizeof(*v[k]));
+		for (unsigned int i = 0; i < count[k]; i++) {
+			msrtrap_vcpu_new(vm[k], NULL, &v[k][i]);
+			for (unsigned int j = 0; j < 64; j++)
+				msrtrap_vcpu_intercept(v[k][i], pool[j], pool[j], MSRTRAP_RW, false);
+		}
+	}
+	for (int r = 0; r < reps + 2; r++)
+		for (int k = 0; k < 2; k++) {
+			double t = sync_all(vm[k], v[k], count[k], f[r % 2]);
+
+			if (r >= 2)
+				per[k][r - 2] = t;
+		}
+	for (int r = 0; r < reps; r++)
+		ratio[r] = per[1][r] / per[0][r];
+	out->nvcpus = n;
+	out->ratio = median(ratio, reps);
+	out->ns_per_vcpu = median(per[1], reps);
+	out->one_ns = median(per[0], reps);
+	for (int k = 0; k < 2; k++) {
+		for (unsigned int i = 0; i < count[k]; i++)
+			msrtrap_vcpu_free(v[k][i]);
+		free(v[k]);
+		msrtrap_vm_free(vm[k]);
 	}
 	msrtrap_filter_free(f[0]);
 	msrtrap_filter_free(f[1]);
@@ -374,37 +478,56 @@ int main(int argc, char **argv)
 			nres++;
 		}
 	}
-	{
-		static const unsigned int sizes[] = { 15, 64, 1024, 16384 };
-		struct refresh_result rr;
+	static const unsigned int sizes[] = { 15, 64, 1024, 16384 };
+	static const unsigned int nvcpus[] = { 1, 16, 256, 4096 };
+	struct refresh_result rr[2][4][2];
+	struct scaling_result sc[4];
 
-		if (!json)
-			printf("\nrefresh: ns per vCPU sync after a filter change (VMX, median of %d)\n"
-			       "%-28s %14s %18s %12s %10s   lookups/notifications per sync\n",
-			       reps, "workload", "reapply-all", "skip-intercepted", "recompute", "delta");
+	for (int f = 0; f < 2; f++)
 		for (unsigned int i = 0; i < 4; i++)
-			for (unsigned int touch = 1; touch <= 1000; touch *= 1000) {
-				refresh(MSRTRAP_FMT_VMX, sizes[i], touch, reps, &rr);
-				if (json)
-					continue;
-				printf("pass %-5u touch %-4u       %14.0f %18.0f %12.0f %10.0f  ",
-				       sizes[i], touch, rr.ns[0], rr.ns[1], rr.ns[2], rr.ns[3]);
-				for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++)
-					printf(" %llu/%llu", (unsigned long long)rr.per_sync[s].lookups,
-					       (unsigned long long)rr.per_sync[s].notifications);
-				printf("\n");
-			}
-	}
+			for (unsigned int t = 0; t < 2; t++)
+				refresh(f ? MSRTRAP_FMT_SVM : MSRTRAP_FMT_VMX, sizes[i],
+					t ? 1000 : 1, reps, &rr[f][i][t]);
+	for (unsigned int i = 0; i < 4; i++)
+		scaling(MSRTRAP_STRATEGY_DELTA, nvcpus[i], quick ? 5 : 15, &sc[i]);
+
 	if (json) {
-		printf("{\"lookup\":[");
+		printf("{\"quick\":%s,\"lookup\":[", quick ? "true" : "false");
 		for (int i = 0; i < nres; i++)
 			printf("%s{\"name\":\"%s\",\"compiled_ns\":%.3f,\"linear_ns\":%.3f,\"bittest_ns\":%.3f,"
 			       "\"linear_over_compiled\":%.2f,\"compiled_over_bittest\":%.2f}",
 			       i ? "," : "", res[i].name, res[i].ns[0], res[i].ns[1], res[i].ns[2],
 			       res[i].linear_over_compiled, res[i].compiled_over_bit);
+		printf("],\"refresh\":[");
+		for (int f = 0; f < 2; f++)
+			for (unsigned int i = 0; i < 4; i++)
+				for (unsigned int t = 0; t < 2; t++) {
+					const struct refresh_result *x = &rr[f][i][t];
+
+					printf("%s{\"format\":\"%s\",\"passthrough_msrs\":%u,\"touched_msrs\":%u,\"strategies\":{",
+					       f + i + t ? "," : "", msrtrap_format_name(x->fmt), x->npass, x->touch);
+					for (int k = 0; k < MSRTRAP_STRATEGY_COUNT; k++)
+						printf("%s\"%s\":{\"ns\":%.0f,\"spread\":%.2f,\"lookups\":%llu,\"words_written\":%llu,\"notifications\":%llu}",
+						       k ? "," : "", msrtrap_strategy_name(k), x->ns[k], x->spread[k],
+						       (unsigned long long)x->per_sync[k].lookups,
+						       (unsigned long long)x->per_sync[k].words_written,
+						       (unsigned long long)x->per_sync[k].notifications);
+					printf("}}");
+				}
+		printf("],\"scaling\":[");
+		for (unsigned int i = 0; i < 4; i++)
+			printf("%s{\"vcpus\":%u,\"ns_per_vcpu\":%.1f,\"one_vcpu_ns\":%.1f,\"ratio\":%.2f}",
+			       i ? "," : "", sc[i].nvcpus, sc[i].ns_per_vcpu, sc[i].one_ns, sc[i].ratio);
 		printf("],\"ratios\":{\"lookup16_linear_over_compiled\":%.2f,"
-		       "\"lookup16_compiled_over_bittest\":%.2f}}\n",
-		       res[2].linear_over_compiled, res[2].compiled_over_bit);
+		       "\"lookup16_compiled_over_bittest\":%.2f,"
+		       "\"lookup16_hot_linear_over_compiled\":%.2f,"
+		       "\"refresh1024_skip_over_recompute\":%.2f,"
+		       "\"refresh1024_skip_over_delta\":%.2f,"
+		       "\"refresh15_reapply_over_skip\":%.2f,"
+		       "\"scaling4096_over_1_per_vcpu\":%.2f}}\n",
+		       res[2].linear_over_compiled, res[2].compiled_over_bit,
+		       res[5].linear_over_compiled, rr[0][2][0].skip_over_recompute,
+		       rr[0][2][0].skip_over_delta, rr[0][0][0].reapply_over_skip, sc[3].ratio);
 		return 0;
 	}
 	printf("%-16s %12s %12s %12s %16s %16s\n", "workload", "compiled ns", "linear ns",
@@ -413,5 +536,35 @@ int main(int argc, char **argv)
 		printf("%-16s %12.2f %12.2f %12.2f %16.2f %16.2f\n", res[i].name, res[i].ns[0],
 		       res[i].ns[1], res[i].ns[2], res[i].linear_over_compiled,
 		       res[i].compiled_over_bit);
+
+	printf("\nrefresh: ns per vCPU sync after a filter change (median of %d; look-ups/notifications per sync)\n", reps);
+	printf("%-26s %13s %17s %11s %9s   %s\n", "workload", "reapply-all", "skip-intercepted",
+	       "recompute", "delta", "ratios skip/recompute skip/delta reapply/skip");
+	for (int f = 0; f < 2; f++)
+		for (unsigned int i = 0; i < 4; i++)
+			for (unsigned int t = 0; t < 2; t++) {
+				const struct refresh_result *x = &rr[f][i][t];
+
+				printf("%s pass %-5u touch %-4u %13.0f %17.0f %11.0f %9.0f   %.1f %.1f %.2f\n",
+				       msrtrap_format_name(x->fmt), x->npass, x->touch, x->ns[0], x->ns[1],
+				       x->ns[2], x->ns[3], x->skip_over_recompute, x->skip_over_delta,
+				       x->reapply_over_skip);
+				printf("%26s", "");
+				for (int k = 0; k < MSRTRAP_STRATEGY_COUNT; k++)
+					printf("   %s %llu/%llu", msrtrap_strategy_name(k),
+					       (unsigned long long)x->per_sync[k].lookups,
+					       (unsigned long long)x->per_sync[k].notifications);
+				printf("\n");
+			}
+	printf("\nscaling: one filter change synced by N vCPUs (delta), ns per vCPU\n");
+	for (unsigned int i = 0; i < 4; i++)
+		printf("  %4u vCPUs: %8.1f ns per vCPU (1 vCPU: %.1f), ratio %.2f\n", sc[i].nvcpus,
+		       sc[i].ns_per_vcpu, sc[i].one_ns, sc[i].ratio);
+	printf("\nratios: lookup16 linear/compiled %.2f (hot %.2f), compiled/bittest %.2f; "
+	       "refresh1024 skip/recompute %.1f, skip/delta %.1f; refresh15 reapply/skip %.2f; "
+	       "scaling4096/1 per vCPU %.2f\n",
+	       res[2].linear_over_compiled, res[5].linear_over_compiled, res[2].compiled_over_bit,
+	       rr[0][2][0].skip_over_recompute, rr[0][2][0].skip_over_delta,
+	       rr[0][0][0].reapply_over_skip, sc[3].ratio);
 	return 0;
 }
