@@ -279,9 +279,14 @@ static void test_inv18_abi(void **state)
 
 static void test_inv19_no_filter(void **state)
 {
+	struct msrtrap_cfilter_view none;
+
+	assert_int_equal(msrtrap_cfilter_get_view(NULL, &none), 0);
 	for (int i = 0; i < 10000; i++) {
 		uint32_t m = test_rand32();
 
+		assert_true(msrtrap_cfilter_view_allowed(&none, m, R));
+		assert_true(msrtrap_cfilter_view_allowed(&none, m, W));
 		assert_int_equal(msrtrap_filter_allowed(NULL, m, R), 1);
 		assert_int_equal(msrtrap_filter_allowed(NULL, m, W), 1);
 		assert_true(msrtrap_cfilter_allowed(NULL, m, R));
@@ -656,11 +661,15 @@ static void compare_at(const struct msrtrap_filter *f,
 		       const struct msrtrap_cfilter *cf, uint32_t fflags,
 		       const struct ref_range *r, int n, uint32_t msr)
 {
+	struct msrtrap_cfilter_view view;
+
+	assert_int_equal(msrtrap_cfilter_get_view(cf, &view), 0);
 	for (uint32_t type = 1; type <= 2; type++) {
 		int want = ref_allowed(fflags, r, n, msr, type);
 
 		if (msrtrap_filter_allowed(f, msr, type) != want ||
-		    msrtrap_cfilter_allowed(cf, msr, type) != want)
+		    msrtrap_cfilter_allowed(cf, msr, type) != want ||
+		    msrtrap_cfilter_view_allowed(&view, msr, type) != want)
 			fail_msg("msr 0x%x type %u: ref %d linear %d compiled %d", msr,
 				 type, want, msrtrap_filter_allowed(f, msr, type),
 				 msrtrap_cfilter_allowed(cf, msr, type));

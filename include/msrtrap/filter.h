@@ -196,6 +196,51 @@ MSRTRAP_API void msrtrap_cfilter_free(struct msrtrap_cfilter *cfilter);
 MSRTRAP_API bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,
 					 uint32_t msr, unsigned int access);
 
+/*
+ * Inlined lookups. A VM-exit handler that wants the verdict without a
+ * library call takes a view of the compiled filter once (after each
+ * publish) and calls msrtrap_cfilter_view_allowed(), a static inline
+ * function of a dozen instructions: the x2APIC test, one multiply-shift
+ * hash of msr >> 13 into the slot table, one compare, one bit test. The
+ * view borrows the filter's memory: valid while the filter lives.
+ * The layout below is part of the ABI of this library version.
+ */
+struct msrtrap_cfilter_slot {
+	uint32_t tag;	/* msr >> 13 of the block it holds; 0xffffffff: empty */
+	uint32_t block; /* index of the block's verdict words */
+};
+
+struct msrtrap_cfilter_view {
+	uint32_t hash_mult;
+	uint32_t hash_shift;
+	uint32_t default_allow;
+	const struct msrtrap_cfilter_slot *slots;
+	/* per block: 128 words of read verdicts, then 128 of write; 1 = allow */
+	const uint64_t *bits;
+};
+
+/* Fill a view of `cfilter` (NULL: no filter, allow everything). 0 or -EINVAL. */
+MSRTRAP_API int msrtrap_cfilter_get_view(const struct msrtrap_cfilter *cfilter,
+					 struct msrtrap_cfilter_view *view);
+
+/* Same answer as msrtrap_cfilter_allowed(), inlined. */
+static inline bool msrtrap_cfilter_view_allowed(const struct msrtrap_cfilter_view *view,
+						uint32_t msr, unsigned int access)
+{
+	uint32_t tag = msr >> 13, dir = access - 1;
+	const struct msrtrap_cfilter_slot *slot;
+
+	if (dir > 1)
+		return false;
+	if ((msr >> 8) == 0x8)
+		return true; /* x2APIC is never filtered */
+	slot = &view->slots[(uint32_t)(tag * view->hash_mult) >> view->hash_shift];
+	if (slot->tag != tag)
+		return view->default_allow;
+	return (view->bits[((uint64_t)slot->block * 2 + dir) * 128 + ((msr >> 6) & 127)] >>
+		(msr & 63)) & 1;
+}
+
 /* The default verdict (true = allow) of a compiled filter. */
 MSRTRAP_API bool msrtrap_cfilter_default_allow(const struct msrtrap_cfilter *cfilter);
 

@@ -9,6 +9,13 @@
 #include "core.h"
 #include "filter_core.h"
 
+/* The public view promises this layout (include/msrtrap/filter.h). */
+_Static_assert(sizeof(struct mt_cf_slot) == sizeof(struct msrtrap_cfilter_slot),
+	       "slot layout");
+_Static_assert(MT_CF_BLOCK_WORDS == 128 && MT_CF_BLOCK_SHIFT == 13 &&
+		       MT_CF_EMPTY_TAG == 0xffffffffu,
+	       "block layout");
+
 unsigned int mt_filter_scan(const struct mt_range *ranges, unsigned int n,
 			    uint32_t msr, unsigned int access)
 {
@@ -68,4 +75,29 @@ bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,
 bool msrtrap_cfilter_default_allow(const struct msrtrap_cfilter *cfilter)
 {
 	return cfilter ? cfilter->core.default_allow : true;
+}
+
+/* No filter: one empty slot that every block number hashes to. */
+static const struct mt_cf_slot no_slots[1] = { { MT_CF_EMPTY_TAG, 0 } };
+
+int msrtrap_cfilter_get_view(const struct msrtrap_cfilter *cfilter,
+			     struct msrtrap_cfilter_view *view)
+{
+	if (!view)
+		return -MT_EINVAL;
+	if (!cfilter) {
+		/* mult 0: every tag hashes to slot 0, which is empty */
+		view->hash_mult = 0;
+		view->hash_shift = 31;
+		view->default_allow = 1;
+		view->slots = (const struct msrtrap_cfilter_slot *)no_slots;
+		view->bits = 0;
+		return 0;
+	}
+	view->hash_mult = cfilter->core.hash_mult;
+	view->hash_shift = cfilter->core.hash_shift;
+	view->default_allow = cfilter->core.default_allow;
+	view->slots = (const struct msrtrap_cfilter_slot *)cfilter->core.slots;
+	view->bits = cfilter->core.bits;
+	return 0;
 }
