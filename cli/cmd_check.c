@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * msrtrap check [--format json|vmx|svm] [--json] FILE: would the kernel
- * accept this MSR filter, and if not, with which errno and why (spec §3.2,
- * invariants 9-17)? Maps are checked for their size.
+ * msrtrap check [--format policy|json|vmx|svm] [--json] FILE: would the
+ * kernel accept this MSR filter, and if not, with which errno and why
+ * (spec §3.2, invariants 9-17)? Maps are checked for their size, policies
+ * parsed with their diagnostics.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -16,7 +17,7 @@
 #include "msrtrap-cli.h"
 
 static const char check_usage[] =
-	"usage: msrtrap check [--format json|vmx|svm] [--json] FILE\n"
+	"usage: msrtrap check [--format policy|json|vmx|svm] [--json] FILE\n"
 	"\n"
 	"Check FILE with the kernel's rules. A KVM MSR filter in the JSON\n"
 	"format (docs/filter-json.md) is validated as KVM_X86_SET_MSR_FILTER\n"
@@ -24,10 +25,12 @@ static const char check_usage[] =
 	"return (EINVAL, EFAULT) and the field it objects to are printed on\n"
 	"stderr. A valid filter gets a summary and notes on ranges that have\n"
 	"no effect. A VMX bitmap (4096 bytes) or SVM MSR permission map\n"
-	"(8192 bytes) is valid by its size. FILE is recognised by content;\n"
-	"- is stdin. Exit 0 when valid, 1 when not.\n"
+	"(8192 bytes) is valid by its size. A policy (docs/policy.md) is\n"
+	"parsed; its errors and warnings are printed compiler-style on stderr.\n"
+	"FILE is recognised by content; - is stdin. Exit 0 when valid, 1 when\n"
+	"not.\n"
 	"\n"
-	"  --format F  read FILE as json, vmx or svm\n"
+	"  --format F  read FILE as policy, json, vmx or svm\n"
 	"  --json      print {\"valid\":false,\"errno\":\"EINVAL\",\"where\":...,\n"
 	"              \"message\":...} or {\"valid\":true,\"format\":...} on stdout\n";
 
@@ -146,6 +149,23 @@ static int check_filter(const struct input *in, bool json)
 	return EXIT_OK;
 }
 
+/* A policy that parsed (its warnings are printed): say what it is. */
+static int check_policy(const struct input *in, bool json)
+{
+	bool allow = msrtrap_policy_default_allow(in->policy);
+	size_t n = msrtrap_policy_nrules(in->policy);
+
+	if (json)
+		print_json(json_pack("{s:b, s:s, s:s, s:I}", "valid", 1, "format",
+				     "policy", "default", allow ? "allow" : "deny",
+				     "rules", (json_int_t)n));
+	else
+		printf("%s: valid policy: default %s, %zu rule%s "
+		       "(compile it with 'msrtrap compile')\n", in->path,
+		       allow ? "allow" : "deny", n, n == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
 static int check(const char *path, enum input_kind want, bool json)
 {
 	struct input in;
@@ -162,6 +182,8 @@ static int check(const char *path, enum input_kind want, bool json)
 		rc = input_report(&in);
 	} else if (in.kind == INPUT_FILTER) {
 		rc = check_filter(&in, json);
+	} else if (in.kind == INPUT_POLICY) {
+		rc = check_policy(&in, json);
 	} else if (json) {
 		print_json(json_pack("{s:b, s:s, s:I}", "valid", 1, "format",
 				     input_kind_name(in.kind), "bytes",

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * msrtrap explain [--format json|vmx|svm] [--json] FILE MSR: why an MSR's
- * read and write are allowed or denied. For a KVM MSR filter: the deciding
+ * msrtrap explain [--format policy|json|vmx|svm] [--json] FILE MSR: why an
+ * MSR's read and write are allowed or denied. For a policy: the deciding
+ * rule by line (explain_policy.c). For a KVM MSR filter: the deciding
  * range and bit, the default, or the x2APIC exemption (spec §3.4, §3.5,
  * invariants 19-26), with the ranges that would have matched but were not
  * consulted. For a map: the byte and bit that hold the MSR.
@@ -18,9 +19,11 @@
 #include "msrtrap-cli.h"
 
 static const char explain_usage[] =
-	"usage: msrtrap explain [--format json|vmx|svm] [--json] FILE MSR\n"
+	"usage: msrtrap explain [--format policy|json|vmx|svm] [--json] FILE MSR\n"
 	"\n"
 	"Explain the verdict for read and for write of one MSR under FILE. For\n"
+	"a policy (docs/policy.md): the rule that decides, by line and target\n"
+	"(the last rule naming the MSR for that access), or the default. For\n"
 	"a KVM MSR filter (JSON, docs/filter-json.md): the first range that\n"
 	"holds the MSR for that access and its bitmap bit, or the default when\n"
 	"no range does, or the x2APIC exemption (0x800-0x8ff are never\n"
@@ -31,10 +34,10 @@ static const char explain_usage[] =
 	"it is always intercepted. An invalid filter is refused as check\n"
 	"reports it. MSR is a number or a name; - as FILE is stdin.\n"
 	"\n"
-	"  --format F  read FILE as json, vmx or svm\n"
+	"  --format F  read FILE as policy, json, vmx or svm\n"
 	"  --json      print {\"msr\":N,\"name\":...,\"read\":{\"verdict\":...,\n"
-	"              \"by\":\"range\"|\"default\"|\"x2apic\"|\"no-filter\"|\"map\"|\n"
-	"              \"unrepresentable\",...},\"write\":{...}}\n";
+	"              \"by\":\"rule\"|\"range\"|\"default\"|\"x2apic\"|\"no-filter\"|\n"
+	"              \"map\"|\"unrepresentable\",...},\"write\":{...}}\n";
 
 static const char *const access_names[] = { NULL, "read", "write" };
 
@@ -315,7 +318,9 @@ static int explain(const char *path, enum input_kind want, const char *operand,
 	else
 		printf("0x%08x%s%s\n", msr, name ? " " : "", name ? name : "");
 	for (unsigned int a = MSRTRAP_READ; a <= MSRTRAP_WRITE; a++) {
-		if (in.filter)
+		if (in.kind == INPUT_POLICY)
+			explain_policy_access(&in, msr, a, out);
+		else if (in.filter)
 			explain_filter_access(in.filter, cf, msr, a, out);
 		else
 			explain_map_access(&in, msr, a, out);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * msrtrap query [--format json|vmx|svm] [--json] FILE MSR...: the read and
- * write verdicts of MSRs under a KVM MSR filter (from the compiled filter,
- * checked against the reference scan in debug builds) or a hardware map.
+ * msrtrap query [--format policy|json|vmx|svm] [--json] FILE MSR...: the
+ * read and write verdicts of MSRs under a policy, a KVM MSR filter (from
+ * the compiled filter, checked against the reference scan in debug
+ * builds) or a hardware map.
  */
 #include <assert.h>
 #include <getopt.h>
@@ -16,21 +17,23 @@
 #include "msrtrap-cli.h"
 
 static const char query_usage[] =
-	"usage: msrtrap query [--format json|vmx|svm] [--json] FILE MSR...\n"
+	"usage: msrtrap query [--format policy|json|vmx|svm] [--json] FILE MSR...\n"
 	"\n"
-	"Print the verdict for read and for write of each MSR under FILE. A KVM\n"
-	"MSR filter (JSON, docs/filter-json.md) answers allow or deny as the\n"
-	"kernel's kvm_msr_allowed() does. A VMX bitmap (4096 bytes) or SVM map\n"
-	"(8192 bytes) answers allow where the access passes through and deny\n"
-	"where it is intercepted. An invalid filter is refused as check\n"
-	"reports it. FILE is recognised by content; - is stdin.\n"
+	"Print the verdict for read and for write of each MSR under FILE. A\n"
+	"policy (docs/policy.md) answers what its rules say. A KVM MSR filter\n"
+	"(JSON, docs/filter-json.md) answers allow or deny as the kernel's\n"
+	"kvm_msr_allowed() does. A VMX bitmap (4096 bytes) or SVM map (8192\n"
+	"bytes) answers allow where the access passes through and deny where\n"
+	"it is intercepted. An invalid filter is refused as check reports it,\n"
+	"a policy with errors with its diagnostics. FILE is recognised by\n"
+	"content; - is stdin.\n"
 	"\n"
 	"MSR is a number (0x10, 16), a name (IA32_TSC, efer) or an inclusive\n"
 	"interval A-B of those, at most 65536 MSRs; - reads MSRs from stdin,\n"
 	"one per line (# comments and blank lines are skipped). One line per\n"
 	"MSR, in input order.\n"
 	"\n"
-	"  --format F  read FILE as json, vmx or svm\n"
+	"  --format F  read FILE as policy, json, vmx or svm\n"
 	"  --json      print [{\"msr\":16,\"read\":\"allow\",\"write\":\"deny\"},...]\n";
 
 /* Largest interval one operand may expand to. */
@@ -105,6 +108,8 @@ static bool allowed(const struct input *in, const struct msrtrap_cfilter *cf,
 {
 	bool ok;
 
+	if (in->kind == INPUT_POLICY)
+		return msrtrap_policy_verdict(in->policy, msr, access) == 1;
 	if (in->map)
 		return msrtrap_map_test(in->map, msr, access) == 0;
 	ok = msrtrap_cfilter_allowed(cf, msr, access);

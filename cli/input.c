@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Loading the FILE operand of check, query and explain: a JSON filter or
- * a hardware intercept map, recognised by content.
+ * Loading the FILE operand of check, query, explain, compile and diff: a
+ * policy, a JSON filter or a hardware intercept map, recognised by
+ * content.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +20,10 @@ bool input_parse_format(const char *arg, enum input_kind *kind)
 		*kind = INPUT_FILTER;
 		return true;
 	}
+	if (!strcmp(arg, "policy")) {
+		*kind = INPUT_POLICY;
+		return true;
+	}
 	switch (msrtrap_format_parse(arg)) {
 	case MSRTRAP_FMT_VMX:
 		*kind = INPUT_VMX;
@@ -27,7 +32,8 @@ bool input_parse_format(const char *arg, enum input_kind *kind)
 		*kind = INPUT_SVM;
 		return true;
 	default:
-		fail("--format", "unknown format '%s' (expected json, vmx or svm)",
+		fail("--format",
+		     "unknown format '%s' (expected policy, json, vmx or svm)",
 		     arg);
 		return false;
 	}
@@ -39,13 +45,28 @@ static bool is_space(uint8_t c)
 }
 
 /*
+ * Text: no control byte but whitespace, no DEL, no byte that never
+ * occurs in UTF-8 (0xc0, 0xc1, 0xf5-0xff). Maps are full of NUL and
+ * 0xff bytes.
+ */
+static bool is_text(const uint8_t *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = data[i];
+
+		if ((c < 0x20 && !(c >= '\t' && c <= '\r')) || c == 0x7f ||
+		    c == 0xc0 || c == 0xc1 || c >= 0xf5)
+			return false;
+	}
+	return true;
+}
+
+/*
  * What the bytes are. JSON text starting with '{' after whitespace is a
  * filter, unless the file has a map's size and a byte JSON text never
  * holds (NUL, 0xff): a map whose first byte happens to be '{' stays a
- * map. Otherwise the size decides: 4096 bytes VMX, 8192 SVM.
- *
- * Hook: the policy language is recognised here when it arrives (its
- * first line will say so), before the map sizes.
+ * map. Other text (not empty) is a policy, whatever its size.
+ * Otherwise the size decides: 4096 bytes VMX, 8192 SVM.
  */
 static enum input_kind recognise(const uint8_t *data, size_t len)
 {
@@ -58,6 +79,8 @@ static enum input_kind recognise(const uint8_t *data, size_t len)
 	if (i < len && data[i] == '{' &&
 	    !(map_size && (memchr(data, 0, len) || memchr(data, 0xff, len))))
 		return INPUT_FILTER;
+	if (len && is_text(data, len)) /* an empty file is nothing */
+		return INPUT_POLICY;
 	if (len == MSRTRAP_VMX_BITMAP_SIZE)
 		return INPUT_VMX;
 	if (len == MSRTRAP_SVM_MSRPM_SIZE)
@@ -65,7 +88,57 @@ static enum input_kind recognise(const uint8_t *data, size_t len)
 	return INPUT_AUTO;
 }
 
+const char *input_label(const char *path)
+{
+	return strcmp(path, "-") ? path : "<stdin>";
+}
+
+void input_print_diags(const struct msrtrap_diags *diags)
+{
+	for (size_t i = 0; i < msrtrap_diags_count(diags); i++) {
+		char line[1024];
+
+		if (msrtrap_diags_format(diags, i, line, sizeof(line)) >= 0)
+			fprintf(stderr, "%s\n", line);
+	}
+}
+
+static int open_policy(struct input *in, uint8_t *data, size_t len,
+		       unsigned int flags)
+{
+	struct msrtrap_policy_opts opts = {
+		.sz = sizeof(opts),
+		.filename = input_label(in->path),
+		.for_kvm = flags & INPUT_FOR_KVM,
+	};
+	struct msrtrap_diags *diags = NULL;
+	int err;
+
+	err = msrtrap_policy_parse((const char *)data, len, &opts, &in->policy,
+				   &diags);
+	input_print_diags(diags);
+	if (err == -EINVAL && msrtrap_diags_errors(diags)) {
+		msrtrap_diags_free(diags);
+		free(data);
+		return EXIT_BAD_INPUT;
+	}
+	msrtrap_diags_free(diags);
+	if (err) {
+		free(data);
+		return fail(in->path, "%s", strerror(-err));
+	}
+	in->text = (char *)data; /* read_file() NUL-terminates */
+	in->text_len = len;
+	return EXIT_OK;
+}
+
 int input_open(const char *path, enum input_kind want, struct input *in)
+{
+	return input_open_flags(path, want, 0, in);
+}
+
+int input_open_flags(const char *path, enum input_kind want,
+		     unsigned int flags, struct input *in)
 {
 	enum input_kind kind;
 	enum msrtrap_format fmt;
@@ -81,6 +154,8 @@ int input_open(const char *path, enum input_kind want, struct input *in)
 	kind = want != INPUT_AUTO ? want : recognise(data, len);
 	in->kind = kind;
 	switch (kind) {
+	case INPUT_POLICY:
+		return open_policy(in, data, len, flags);
 	case INPUT_FILTER:
 		in->err = msrtrap_filter_from_json((const char *)data, len,
 						   &in->filter, &in->diag);
@@ -100,8 +175,9 @@ int input_open(const char *path, enum input_kind want, struct input *in)
 	default:
 		free(data);
 		return fail(path,
-			    "%zu bytes: not a JSON filter (text starting with '{'), "
-			    "a VMX bitmap (4096 bytes) or an SVM map (8192 bytes)",
+			    "%zu bytes: not a policy (text), a JSON filter (text "
+			    "starting with '{'), a VMX bitmap (4096 bytes) or an "
+			    "SVM map (8192 bytes)",
 			    len);
 	}
 	free(data);
@@ -116,8 +192,23 @@ void input_close(struct input *in)
 {
 	msrtrap_filter_free(in->filter);
 	msrtrap_map_free(in->map);
+	msrtrap_policy_free(in->policy);
+	free(in->text);
 	in->filter = NULL;
 	in->map = NULL;
+	in->policy = NULL;
+	in->text = NULL;
+}
+
+int input_make_policy(struct input *in)
+{
+	if (in->policy)
+		return 0;
+	if (in->filter)
+		return msrtrap_policy_from_filter(in->filter, &in->policy);
+	if (in->map)
+		return msrtrap_policy_from_map(in->map, &in->policy);
+	return -EINVAL;
 }
 
 const char *input_errno_name(int err)
@@ -174,6 +265,8 @@ const char *input_kind_name(enum input_kind kind)
 		return "vmx";
 	case INPUT_SVM:
 		return "svm";
+	case INPUT_POLICY:
+		return "policy";
 	default:
 		return "filter";
 	}
@@ -186,6 +279,8 @@ const char *input_kind_title(enum input_kind kind)
 		return "VMX MSR bitmap";
 	case INPUT_SVM:
 		return "SVM MSR permission map";
+	case INPUT_POLICY:
+		return "policy";
 	default:
 		return "KVM MSR filter";
 	}

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The FILE operand of check, query and explain: a KVM MSR filter in the
- * JSON interchange format (docs/filter-json.md), or a hardware intercept
- * map (VMX bitmap, SVM MSRPM) read as a filter where "allow" means
- * "passes through". Recognised by content unless --format says.
+ * The FILE operand of check, query, explain, compile and diff: a policy
+ * (docs/policy.md), a KVM MSR filter in the JSON interchange format
+ * (docs/filter-json.md), or a hardware intercept map (VMX bitmap, SVM
+ * MSRPM) read as a filter where "allow" means "passes through".
+ * Recognised by content unless --format says.
  */
 #ifndef MSRTRAP_CLI_INPUT_H
 #define MSRTRAP_CLI_INPUT_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include <msrtrap/msrtrap.h>
 
@@ -18,11 +21,7 @@ enum input_kind {
 	INPUT_FILTER,	/* JSON filter */
 	INPUT_VMX,	/* VMX MSR bitmap, 4096 bytes */
 	INPUT_SVM,	/* SVM MSR permission map, 8192 bytes */
-	/*
-	 * Hook: the policy language (later) becomes INPUT_POLICY here,
-	 * recognised in input.c:recognise() and compiled to a filter or map
-	 * in input_open(), so that check/query/explain take it unchanged.
-	 */
+	INPUT_POLICY,	/* policy language text (docs/policy.md) */
 };
 
 struct input {
@@ -30,6 +29,9 @@ struct input {
 	enum input_kind kind;
 	struct msrtrap_filter *filter; /* INPUT_FILTER */
 	struct msrtrap_map *map;       /* INPUT_VMX, INPUT_SVM */
+	struct msrtrap_policy *policy; /* INPUT_POLICY */
+	char *text;		       /* INPUT_POLICY: the source, NUL-ended */
+	size_t text_len;
 	/*
 	 * 0 when the content is usable; else a negative errno with diag:
 	 * from loading the JSON (-EINVAL) or from the kernel's validation
@@ -54,6 +56,36 @@ bool input_parse_format(const char *arg, enum input_kind *kind);
 int input_open(const char *path, enum input_kind want, struct input *in);
 
 void input_close(struct input *in);
+
+/*
+ * input_open() with flags: INPUT_FOR_KVM parses a policy for a KVM
+ * filter (warnings for denied x2APIC MSRs). A policy's diagnostics are
+ * printed compiler-style on stderr (FILE:LINE:COL: warning: ...); with
+ * errors among them the result is EXIT_BAD_INPUT.
+ */
+#define INPUT_FOR_KVM 1u
+int input_open_flags(const char *path, enum input_kind want,
+		     unsigned int flags, struct input *in);
+
+/* Print diagnostics compiler-style on stderr, one line each. */
+void input_print_diags(const struct msrtrap_diags *diags);
+
+/*
+ * Make in->policy for any input: a filter (which must be valid) or map
+ * is decompiled (msrtrap_policy_from_filter/_map); input_close() frees
+ * it. 0 or a negative errno.
+ */
+int input_make_policy(struct input *in);
+
+/* Label for diagnostics: the path, or "<stdin>" for -. */
+const char *input_label(const char *path);
+
+/*
+ * explain for a policy (explain_policy.c): the deciding rule by line and
+ * target, or the default; one access, text or into the JSON object.
+ */
+void explain_policy_access(const struct input *in, uint32_t msr,
+			   unsigned int access, json_t *out);
 
 /* "EINVAL", "EFAULT", ... for a negative errno. */
 const char *input_errno_name(int err);

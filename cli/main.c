@@ -17,9 +17,11 @@ const struct command commands[] = {
 	{ "names", cmd_names, "list MSRs of the name database" },
 	{ "decode", cmd_decode, "show what a VMX bitmap or SVM map passes through" },
 	{ "check", cmd_check, "validate a filter with the kernel's rules" },
-	{ "query", cmd_query, "allow or deny, per MSR, under a filter or map" },
-	{ "explain", cmd_explain, "why a filter or map allows or denies an MSR" },
+	{ "query", cmd_query, "allow or deny, per MSR, under a policy, filter or map" },
+	{ "explain", cmd_explain, "why a policy, filter or map allows or denies an MSR" },
 	{ "sim", cmd_sim, "replay an intercept/filter script on the engine" },
+	{ "compile", cmd_compile, "compile a policy to a KVM filter, C, a map or a policy" },
+	{ "diff", cmd_diff, "where two policies, filters or maps disagree" },
 	{ NULL, NULL, NULL },
 };
 

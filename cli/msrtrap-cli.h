@@ -82,5 +82,7 @@ int cmd_check(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

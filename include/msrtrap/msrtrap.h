@@ -9,6 +9,7 @@
 #include <msrtrap/json.h>
 #include <msrtrap/map.h>
 #include <msrtrap/names.h>
+#include <msrtrap/policy.h>
 #include <msrtrap/slot.h>
 
 #endif

@@ -303,3 +303,6 @@ stats
 EOF
 printf 'intercept 0 fs_base r off\nsync 0\nexpect 0 fs_base r pass\n' >sim/stdin.sim
 : >sim/empty.sim
+
+# ---- policies: compile, diff, query/explain of policies ----
+. "$SRC/tests/cli/setup-compile.sh"

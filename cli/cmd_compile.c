@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * msrtrap compile [--to kvm|c|vmx|svm|policy] [-o OUT] [--name NAME] FILE:
+ * a policy (or a filter or map, decompiled first) to a KVM MSR filter in
+ * the JSON format, a C source file with a ready struct kvm_msr_filter, a
+ * VMX bitmap, an SVM map, or the canonical policy.
+ *
+ * Everything is produced in memory first; with -o the bytes go to a
+ * temporary file in OUT's directory that is renamed over OUT, so OUT is
+ * either untouched or complete, never partial, and on any error no file
+ * is left behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <msrtrap/msrtrap.h>
+
+#include "input.h"
+#include "msrtrap-cli.h"
+
+static const char compile_usage[] =
+	"usage: msrtrap compile [--to kvm|c|vmx|svm|policy] [-o OUT] [--name NAME]\n"
+	"                       [--format policy|json|vmx|svm] FILE\n"
+	"\n"
+	"Compile the policy in FILE (docs/policy.md). FILE may also be a KVM MSR\n"
+	"filter (JSON) or a VMX/SVM map: it is decompiled first, so --to policy\n"
+	"prints the shortest canonical policy with its verdicts. The policy's\n"
+	"warnings and errors are printed compiler-style on stderr.\n"
+	"\n"
+	"  --to kvm     (default) a KVM userspace MSR filter in the JSON format\n"
+	"               (docs/filter-json.md): exact for every MSR outside the\n"
+	"               x2APIC MSRs 0x800-0x8ff, which KVM never filters, with\n"
+	"               the fewest ranges possible, then the fewest bitmap bytes.\n"
+	"               A summary goes to stderr. More than 16 ranges needed:\n"
+	"               an error naming the MSR clusters that force them, exit 1\n"
+	"  --to c       the same filter as a self-contained C source file: the\n"
+	"               bitmaps and a struct kvm_msr_filter initializer\n"
+	"  --to vmx     a VMX MSR bitmap, 4096 bytes (allow = pass through,\n"
+	"               deny = intercept; other MSRs always exit)\n"
+	"  --to svm     an SVM MSR permission map, 8192 bytes (the same)\n"
+	"  --to policy  the canonical policy text\n"
+	"  -o, --output OUT  write OUT (atomically: complete or not at all)\n"
+	"               instead of stdout; binary maps are not written to a\n"
+	"               terminal\n"
+	"  --name NAME  the C identifier of the --to c filter (msr_filter)\n"
+	"  --format F   read FILE as policy, json, vmx or svm\n";
+
+enum target {
+	TO_KVM,
+	TO_C,
+	TO_VMX,
+	TO_SVM,
+	TO_POLICY,
+};
+
+static const char *const target_names[] = {
+	[TO_KVM] = "kvm",
+	[TO_C] = "c",
+	[TO_VMX] = "vmx",
+	[TO_SVM] = "svm",
+	[TO_POLICY] = "policy",
+};
+
+struct output {
+	char *data;
+	size_t len;
+	bool binary;
+};
+
+/* ---- writing ---- */
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* A temporary file next to path, renamed over it when complete. */
+static int write_atomic(const char *path, const struct output *o)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	char *tmp = malloc(strlen(path) + 16);
+	mode_t mask;
+	int fd, err;
+
+	if (!tmp)
+		return fail(path, "out of memory");
+	/* DIR/.BASE.XXXXXX: same directory, so rename() is atomic */
+	sprintf(tmp, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = errno;
+		free(tmp);
+		return fail(path, "cannot write: %s", strerror(err));
+	}
+	mask = umask(0);
+	umask(mask);
+	err = write_all(fd, o->data, o->len);
+	if (!err && fchmod(fd, 0666 & ~mask))
+		err = -errno;
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	free(tmp);
+	if (err)
+		return fail(path, "cannot write: %s", strerror(-err));
+	return EXIT_OK;
+}
+
+static int write_output(const char *path, const struct output *o)
+{
+	if (path && strcmp(path, "-"))
+		return write_atomic(path, o);
+	if (fwrite(o->data, 1, o->len, stdout) != o->len || fflush(stdout))
+		return fail("stdout", "cannot write: %s", strerror(errno));
+	return EXIT_OK;
+}
+
+/* ---- KVM ---- */
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static const char *access_tag(unsigned int access)
+{
+	return access == MSRTRAP_READ ? "r" : access == MSRTRAP_WRITE ? "w" : "rw";
+}
+
+static const char *access_long(unsigned int access)
+{
+	return access == MSRTRAP_READ ? "read" :
+	       access == MSRTRAP_WRITE ? "write" : "read+write";
+}
+
+static void print_span(FILE *f, const struct msrtrap_pack_span *s)
+{
+	if (s->first == s->last)
+		fprintf(f, "0x%x %s", s->first, access_tag(s->access));
+	else
+		fprintf(f, "0x%x-0x%x %s", s->first, s->last, access_tag(s->access));
+	if (s->count != 1)
+		fprintf(f, " (%llu ranges)", (unsigned long long)s->count);
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct msrtrap_pack_span *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	if (x->last != y->last)
+		return x->last < y->last ? -1 : 1;
+	return (x->access > y->access) - (x->access < y->access);
+}
+
+/*
+ * The known MSRs of a cluster whose verdict for one of its accesses is
+ * not the filter's default: what the cluster is there for. Up to `max`
+ * names, then "(+N more)"; empty when none is known.
+ */
+static void cluster_names(const struct msrtrap_policy *p, bool dflt,
+			  const struct msrtrap_pack_span *s, unsigned int max,
+			  char *buf, size_t size)
+{
+	size_t used = 0, i = msrtrap_msr_lower_bound(s->first);
+	unsigned int shown = 0, more = 0;
+	struct msrtrap_msr_info info;
+
+	buf[0] = 0;
+	for (; msrtrap_msr_at(i, &info) == 0 && info.index <= s->last; i++) {
+		bool odd = false;
+
+		if (!info.canonical)
+			continue;
+		for (unsigned int a = MSRTRAP_READ; a <= MSRTRAP_WRITE; a++)
+			if ((s->access & a) &&
+			    (msrtrap_policy_verdict(p, info.index, a) == 1) != dflt)
+				odd = true;
+		if (!odd)
+			continue;
+		if (shown == max) {
+			more++;
+			continue;
+		}
+		used += (size_t)snprintf(buf + used, used < size ? size - used : 0,
+					 "%s%s", shown ? ", " : "", info.name);
+		shown++;
+	}
+	if (more && used < size)
+		snprintf(buf + used, size - used, " (+%u more)", more);
+}
+
+/*
+ * "FILE: error: needs 17 ranges, KVM allows 16; the MSR clusters that
+ * force them: 0x10-0x12 rw, ..." and a note for each cluster with known
+ * MSRs, naming what it allows (or denies).
+ */
+static int too_many(const char *label, const struct msrtrap_policy *p,
+		    struct msrtrap_pack_report *rep)
+{
+	char names[512];
+
+	qsort(rep->spans, rep->nspans, sizeof(*rep->spans), cmp_span);
+	fprintf(stderr, "%s: error: needs %llu ranges, KVM allows %u; "
+		"the MSR clusters that force them: ", label,
+		(unsigned long long)rep->nranges,
+		MSRTRAP_KVM_MSR_FILTER_MAX_RANGES);
+	for (size_t i = 0; i < rep->nspans; i++) {
+		if (i)
+			fputs(", ", stderr);
+		print_span(stderr, &rep->spans[i]);
+	}
+	fputc('\n', stderr);
+	for (size_t i = 0; i < rep->nspans; i++) {
+		const struct msrtrap_pack_span *s = &rep->spans[i];
+
+		cluster_names(p, rep->default_allow, s, 3, names, sizeof(names));
+		if (!names[0])
+			continue;
+		fprintf(stderr, "%s: note: ", label);
+		print_span(stderr, s);
+		fprintf(stderr, " %s %s\n", rep->default_allow ? "denies" : "allows",
+			names);
+	}
+	return EXIT_BAD_INPUT;
+}
+
+static int to_filter(const char *label, const struct msrtrap_policy *p,
+		     struct msrtrap_filter **f, struct msrtrap_pack_report *rep)
+{
+	int err = msrtrap_policy_to_filter(p, f, rep);
+
+	if (err == -E2BIG)
+		return too_many(label, p, rep);
+	if (err == -ERANGE) {
+		fprintf(stderr, "%s: error: MSR 0xffffffff is allowed for one "
+			"access and denied for the other; no KVM filter can say "
+			"that (no range can hold 0xffffffff, so the default decides "
+			"both)\n", label);
+		return EXIT_BAD_INPUT;
+	}
+	if (err)
+		return fail(label, "cannot compile: %s", strerror(-err));
+	fprintf(stderr, "%s: %llu %s, %llu bitmap bytes%s (one range per MSR "
+		"would need %llu %s, %llu bytes)\n", label,
+		(unsigned long long)rep->nranges,
+		plural(rep->nranges, "range", "ranges"),
+		(unsigned long long)rep->bytes,
+		rep->bytes_proven ? "" : " (not proven minimal)",
+		(unsigned long long)rep->naive_ranges,
+		plural(rep->naive_ranges, "range", "ranges"),
+		(unsigned long long)rep->naive_bytes);
+	return EXIT_OK;
+}
+
+static const char *kvm_flags(uint32_t flags)
+{
+	switch (flags) {
+	case MSRTRAP_KVM_MSR_FILTER_READ:
+		return "KVM_MSR_FILTER_READ";
+	case MSRTRAP_KVM_MSR_FILTER_WRITE:
+		return "KVM_MSR_FILTER_WRITE";
+	default:
+		return "KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE";
+	}
+}
+
+/* The filter as a C source file; NULL on OOM. */
+static char *c_source(const char *label, const char *name,
+		      const struct msrtrap_policy *p,
+		      const struct msrtrap_filter *f,
+		      const struct msrtrap_pack_report *rep, size_t *len)
+{
+	bool deny = msrtrap_filter_flags(f) & MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY;
+	unsigned int n = msrtrap_filter_nranges(f);
+	char *text = NULL, *canon = NULL, *line;
+	FILE *o = open_memstream(&text, len);
+
+	if (!o)
+		return NULL;
+	fprintf(o, "/*\n"
+		   " * KVM userspace MSR filter compiled by msrtrap from %s:\n"
+		   " * default %s, %llu %s, %llu bitmap bytes.\n"
+		   " *\n"
+		   " *\tioctl(vm_fd, KVM_X86_SET_MSR_FILTER, &%s);\n"
+		   " *\n"
+		   " * Bitmap bit i (byte i / 8, bit i %% 8) = 1 allows MSR base + i;\n"
+		   " * the kernel copies ceil(nmsrs / 64) 8-byte words of each bitmap.\n"
+		   " * x2APIC MSRs 0x800-0x8ff are never filtered.\n",
+		label, deny ? "deny" : "allow",
+		(unsigned long long)rep->nranges,
+		plural(rep->nranges, "range", "ranges"),
+		(unsigned long long)rep->bytes, name);
+	if (msrtrap_policy_to_text(p, &canon) == 0) {
+		fprintf(o, " *\n * The policy (canonical form):\n *\n");
+		for (line = strtok(canon, "\n"); line; line = strtok(NULL, "\n"))
+			fprintf(o, " *\t%s\n", line);
+		free(canon);
+	}
+	fprintf(o, " */\n#include <linux/kvm.h>\n");
+	for (unsigned int i = 0; i < n; i++) {
+		struct msrtrap_filter_range r;
+		size_t bytes;
+
+		msrtrap_filter_range(f, i, &r);
+		bytes = msrtrap_kvm_bitmap_bytes(r.nmsrs);
+		fprintf(o, "\n/* ranges[%u]: %s, MSRs 0x%x-0x%x */\n"
+			   "static __u8 %s_bitmap%u[%zu] __attribute__((aligned(8))) = {\n",
+			i, access_long(r.flags), r.base,
+			(uint32_t)(r.base + r.nmsrs - 1), name, i, bytes);
+		for (size_t b = 0; b < bytes; b += 8) {
+			fputc('\t', o);
+			for (size_t k = b; k < b + 8; k++)
+				fprintf(o, "0x%02x,%s",
+					k < r.bitmap_len ? r.bitmap[k] : 0,
+					k + 1 < b + 8 ? " " : "");
+			fprintf(o, " /* 0x%08llx */\n",
+				(unsigned long long)r.base + 8 * b);
+		}
+		fprintf(o, "};\n");
+	}
+	fprintf(o, "\nstruct kvm_msr_filter %s = {\n"
+		   "\t.flags = KVM_MSR_FILTER_DEFAULT_%s,\n"
+		   "\t.ranges = {\n", name, deny ? "DENY" : "ALLOW");
+	for (unsigned int i = 0; i < n; i++) {
+		struct msrtrap_filter_range r;
+
+		msrtrap_filter_range(f, i, &r);
+		fprintf(o, "\t\t{\n"
+			   "\t\t\t.flags = %s,\n"
+			   "\t\t\t.nmsrs = 0x%x,\n"
+			   "\t\t\t.base = 0x%x,\n"
+			   "\t\t\t.bitmap = %s_bitmap%u,\n"
+			   "\t\t},\n",
+			kvm_flags(r.flags), r.nmsrs, r.base, name, i);
+	}
+	fprintf(o, "\t},\n};\n");
+	if (fclose(o)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static bool c_identifier(const char *s)
+{
+	if (!*s || (*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+/* ---- maps ---- */
+
+/*
+ * What the map cannot carry out: for a policy, its own warnings (with
+ * lines); for a decompiled filter, the same without lines.
+ */
+static void map_warnings(const struct input *in, const char *label,
+			 enum msrtrap_format fmt)
+{
+	struct msrtrap_diags *d = NULL;
+
+	if (msrtrap_policy_check_format(in->policy, fmt, &d) <= 0) {
+		msrtrap_diags_free(d); /* made even without warnings */
+		return;
+	}
+	if (in->kind == INPUT_POLICY) {
+		input_print_diags(d);
+	} else {
+		for (size_t i = 0; i < msrtrap_diags_count(d); i++) {
+			struct msrtrap_diagnostic g;
+
+			msrtrap_diags_get(d, i, &g);
+			fprintf(stderr, "%s: %s: %s\n", label,
+				msrtrap_severity_name(g.severity), g.message);
+		}
+	}
+	msrtrap_diags_free(d);
+}
+
+/* ---- the command ---- */
+
+static int compile(const char *path, enum input_kind want, enum target to,
+		   const char *out_path, const char *name)
+{
+	const char *label = input_label(path);
+	struct msrtrap_pack_report rep = { 0 };
+	struct msrtrap_filter *f = NULL;
+	struct msrtrap_map *map = NULL;
+	struct output o = { 0 };
+	struct input in;
+	int rc, err = 0;
+
+	rc = input_open_flags(path, want,
+			      to == TO_KVM || to == TO_C ? INPUT_FOR_KVM : 0, &in);
+	if (rc)
+		return rc;
+	if (in.err) {
+		rc = input_report(&in);
+		goto out;
+	}
+	err = input_make_policy(&in);
+	if (err) {
+		rc = fail(label, "cannot decompile: %s", strerror(-err));
+		goto out;
+	}
+	switch (to) {
+	case TO_KVM:
+	case TO_C:
+		rc = to_filter(label, in.policy, &f, &rep);
+		if (rc)
+			goto out;
+		if (to == TO_KVM)
+			err = msrtrap_filter_to_json(f, &o.data);
+		else
+			o.data = c_source(label, name, in.policy, f, &rep, &o.len);
+		if (err || !o.data) {
+			rc = fail(label, "out of memory");
+			goto out;
+		}
+		if (to == TO_KVM)
+			o.len = strlen(o.data);
+		break;
+	case TO_VMX:
+	case TO_SVM: {
+		enum msrtrap_format fmt = to == TO_VMX ? MSRTRAP_FMT_VMX :
+							 MSRTRAP_FMT_SVM;
+
+		map_warnings(&in, label, fmt);
+		err = msrtrap_policy_to_map(in.policy, fmt, &map);
+		if (err) {
+			rc = fail(label, "cannot compile: %s", strerror(-err));
+			goto out;
+		}
+		o.len = msrtrap_map_size(map);
+		o.data = malloc(o.len);
+		if (!o.data) {
+			rc = fail(label, "out of memory");
+			goto out;
+		}
+		memcpy(o.data, msrtrap_map_data(map), o.len);
+		o.binary = true;
+		break;
+	}
+	case TO_POLICY:
+		err = msrtrap_policy_to_text(in.policy, &o.data);
+		if (err) {
+			rc = fail(label, "out of memory");
+			goto out;
+		}
+		o.len = strlen(o.data);
+		break;
+	}
+	if (o.binary && (!out_path || !strcmp(out_path, "-")) &&
+	    isatty(STDOUT_FILENO)) {
+		rc = usage_error("compile", "not writing a binary %s map to a "
+				 "terminal; use -o OUT or redirect stdout",
+				 target_names[to]);
+		goto out;
+	}
+	rc = write_output(out_path, &o);
+out:
+	free(o.data);
+	msrtrap_map_free(map);
+	msrtrap_filter_free(f);
+	msrtrap_pack_report_fini(&rep);
+	input_close(&in);
+	return rc;
+}
+
+static bool parse_target(const char *arg, enum target *to)
+{
+	for (size_t i = 0; i < sizeof(target_names) / sizeof(*target_names); i++) {
+		if (!strcmp(arg, target_names[i])) {
+			*to = (enum target)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+int cmd_compile(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum input_kind want = INPUT_AUTO;
+	enum target to = TO_KVM;
+	const char *out_path = NULL, *name = NULL;
+	int c;
+
+	opterr = 0;
+	/* options may follow FILE: msrtrap compile FILE --to kvm */
+	while ((c = getopt_long(argc, argv, ":t:o:n:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (!parse_target(optarg, &to))
+				return usage_error("compile", "unknown target '%s' "
+						   "(expected kvm, c, vmx, svm or policy)",
+						   optarg);
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			if (!c_identifier(name))
+				return usage_error("compile",
+						   "--name '%s' is not a C identifier",
+						   name);
+			break;
+		case 'f':
+			if (!input_parse_format(optarg, &want))
+				return EXIT_BAD_INPUT;
+			break;
+		case 'h':
+			fputs(compile_usage, stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("compile", argv, c);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("compile", "expected exactly one FILE");
+	if (name && to != TO_C)
+		return usage_error("compile", "--name only applies to --to c");
+	return compile(argv[optind], want, to, out_path,
+		       name ? name : "msr_filter");
+}

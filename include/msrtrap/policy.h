@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The MSR policy language: what a user means, before it becomes a KVM
+ * filter or a hardware map. docs/policy.md is the language reference.
+ *
+ *	# comments run to the end of the line
+ *	default deny                         # at most once; allow when absent
+ *	allow rw IA32_EFER @syscall 0x10-0x12
+ *	deny  w  IA32_PAT
+ *
+ * Rules apply in order: for each MSR and access, the last rule naming it
+ * decides, otherwise the default. A parsed policy is immutable (queries
+ * may run concurrently from any number of threads); its canonical model is, per access, the sorted list of maximal intervals
+ * whose verdict differs from the default (msrtrap_policy_exceptions()).
+ *
+ * Three kinds of objects:
+ *  - struct msrtrap_diags: diagnostics (errors, warnings, notes) with line
+ *    and column, reported all in one pass;
+ *  - struct msrtrap_policy: a parsed (or built) policy;
+ *  - built-in groups (@x2apic, @syscall, ...): static tables.
+ */
+#ifndef MSRTRAP_POLICY_H
+#define MSRTRAP_POLICY_H
+
+#include <msrtrap/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An inclusive MSR interval, first <= last. */
+struct msrtrap_interval {
+	uint32_t first;
+	uint32_t last;
+};
+
+/* ---- diagnostics ------------------------------------------------------ */
+
+enum msrtrap_severity {
+	MSRTRAP_SEV_ERROR = 0,
+	MSRTRAP_SEV_WARNING = 1,
+	MSRTRAP_SEV_NOTE = 2,
+};
+
+/* "error", "warning", "note"; NULL if unknown. */
+MSRTRAP_API const char *msrtrap_severity_name(enum msrtrap_severity sev);
+
+/*
+ * What a diagnostic is about: stable identifiers for tools (the message
+ * text may improve). docs/policy.md lists them with examples.
+ */
+enum msrtrap_diag_code {
+	MSRTRAP_DIAG_NONE = 0,		/* a note */
+	MSRTRAP_DIAG_UNKNOWN_KEYWORD,	/* line does not start with a keyword */
+	MSRTRAP_DIAG_BAD_ACCESS,	/* missing or invalid r|w|rw */
+	MSRTRAP_DIAG_MISSING_TARGET,	/* rule without targets */
+	MSRTRAP_DIAG_BAD_TARGET,	/* malformed target, stray character */
+	MSRTRAP_DIAG_BAD_NUMBER,	/* junk in a number, more than 32 bits */
+	MSRTRAP_DIAG_UNKNOWN_NAME,	/* not in the MSR database */
+	MSRTRAP_DIAG_UNKNOWN_GROUP,	/* no such @group */
+	MSRTRAP_DIAG_REVERSED_INTERVAL, /* A-B with B < A */
+	MSRTRAP_DIAG_BAD_DEFAULT,	/* missing/invalid value, trailing text */
+	MSRTRAP_DIAG_DUPLICATE_DEFAULT, /* 'default' more than once */
+	MSRTRAP_DIAG_OVERRIDDEN_RULE,	/* warning: later rules decide it all */
+	MSRTRAP_DIAG_X2APIC_DENY,	/* warning (for_kvm): KVM never filters */
+	MSRTRAP_DIAG_UNREPRESENTABLE,	/* warning: a map cannot pass it through */
+};
+
+/* "unknown-keyword", "overridden-rule", ...; NULL if unknown. */
+MSRTRAP_API const char *msrtrap_diag_code_name(enum msrtrap_diag_code code);
+
+struct msrtrap_diagnostic {
+	enum msrtrap_severity severity;
+	enum msrtrap_diag_code code;
+	/* 1-based; 0 = not tied to a line (e.g. an implicit default) */
+	unsigned int line;
+	/* 1-based byte column of the offending token; 0 = the whole line */
+	unsigned int column;
+	/* bytes of the offending token (for a caret underline), 0 if none */
+	unsigned int length;
+	/* one line, no trailing newline; valid until the diags are freed */
+	const char *message;
+};
+
+struct msrtrap_diags;
+
+MSRTRAP_API void msrtrap_diags_free(struct msrtrap_diags *diags);
+/* Number of diagnostics (0 for NULL). */
+MSRTRAP_API size_t msrtrap_diags_count(const struct msrtrap_diags *diags);
+/* Number of errors among them (0 for NULL). */
+MSRTRAP_API size_t msrtrap_diags_errors(const struct msrtrap_diags *diags);
+/* Diagnostic i, in source order (notes follow what they annotate). */
+MSRTRAP_API int msrtrap_diags_get(const struct msrtrap_diags *diags, size_t i,
+				  struct msrtrap_diagnostic *diag);
+/*
+ * Format diagnostic i compiler-style, without a newline:
+ *	FILE:LINE:COL: error: unknown MSR name 'IA32_EFR' (did you mean 'IA32_EFER'?)
+ * (":COL" is left out when the column is 0, ":LINE:COL" when the line is
+ * 0; FILE is the filename of the options, or "<policy>"). snprintf()
+ * semantics: writes at most `size` bytes including the NUL and returns
+ * the length of the whole text; -ENOENT if there is no diagnostic i,
+ * -EINVAL for NULL diags.
+ */
+MSRTRAP_API int msrtrap_diags_format(const struct msrtrap_diags *diags,
+				     size_t i, char *buf, size_t size);
+
+/* ---- built-in groups -------------------------------------------------- */
+
+struct msrtrap_group_info {
+	const char *name;	 /* without the '@', lower case: "x2apic" */
+	const char *description; /* one line */
+	const struct msrtrap_interval *intervals; /* sorted, disjoint */
+	size_t nintervals;
+};
+
+/* Number of built-in groups. */
+MSRTRAP_API size_t msrtrap_group_count(void);
+/* Group i, in name order: 0 or -ENOENT. */
+MSRTRAP_API int msrtrap_group_at(size_t i, struct msrtrap_group_info *info);
+/*
+ * A group by name, ASCII case-insensitive, with or without the leading
+ * '@': 0 (info may be NULL), -ENOENT, or -EINVAL for NULL.
+ */
+MSRTRAP_API int msrtrap_group_lookup(const char *name,
+				     struct msrtrap_group_info *info);
+
+/* ---- parsing ---------------------------------------------------------- */
+
+struct msrtrap_policy;
+
+struct msrtrap_policy_opts {
+	size_t sz; /* sizeof(struct msrtrap_policy_opts) */
+	/* name used in formatted diagnostics; NULL: "<policy>" */
+	const char *filename;
+	/*
+	 * The policy is meant for a KVM userspace MSR filter: warn about
+	 * rules that deny x2APIC MSRs 0x800-0x8ff, which KVM never filters.
+	 */
+	bool for_kvm;
+};
+
+/*
+ * Parse `len` bytes of policy text (need not be NUL-terminated; lines end
+ * in LF or CRLF). Every error is reported, not just the first: a bad line
+ * is skipped, a bad target does not hide the next one.
+ *
+ * Returns 0 and a new policy in *out (free with msrtrap_policy_free()),
+ * -EINVAL when the text has errors (*out = NULL), or -EINVAL/-ENOMEM for
+ * bad arguments or memory. When `diags` is not NULL, *diags receives the
+ * diagnostics (errors, warnings, notes; possibly none) on success and on
+ * -EINVAL; free them with msrtrap_diags_free(). Semantic warnings
+ * (overridden rules) are only computed for policies without errors.
+ */
+MSRTRAP_API int msrtrap_policy_parse(const char *text, size_t len,
+				     const struct msrtrap_policy_opts *opts,
+				     struct msrtrap_policy **out,
+				     struct msrtrap_diags **diags);
+
+/*
+ * Build a policy from its canonical model: every MSR gets `default_allow`
+ * for both accesses, except those in the read (write) intervals, which get
+ * the opposite for reads (writes). Intervals may be given in any order and
+ * may overlap or touch (their union counts); first > last is -EINVAL.
+ * The policy's rules are one per maximal interval, `rw` where the read and
+ * write intervals coincide, numbered as lines 2, 3, ... after a
+ * `default` on line 1, in ascending order of MSR (then r, w).
+ * This is how a KVM filter or a hardware map is decompiled.
+ */
+MSRTRAP_API int msrtrap_policy_from_intervals(bool default_allow,
+					      const struct msrtrap_interval *read,
+					      size_t nread,
+					      const struct msrtrap_interval *write,
+					      size_t nwrite,
+					      struct msrtrap_policy **out);
+
+MSRTRAP_API void msrtrap_policy_free(struct msrtrap_policy *policy);
+
+/* ---- the policy ------------------------------------------------------- */
+
+/* The default verdict: true = allow (also when no `default` was given). */
+MSRTRAP_API bool msrtrap_policy_default_allow(const struct msrtrap_policy *policy);
+
+/* Number of rules (lines with allow/deny). */
+MSRTRAP_API size_t msrtrap_policy_nrules(const struct msrtrap_policy *policy);
+
+struct msrtrap_policy_rule {
+	bool allow;
+	unsigned int access; /* MSRTRAP_READ, MSRTRAP_WRITE or MSRTRAP_RW */
+	unsigned int line;   /* of the allow/deny keyword */
+	unsigned int column;
+};
+
+/* Rule i in source order: 0 or -ENOENT (-EINVAL for NULL). */
+MSRTRAP_API int msrtrap_policy_rule(const struct msrtrap_policy *policy,
+				    size_t i, struct msrtrap_policy_rule *rule);
+
+/*
+ * The verdict for one MSR and access (MSRTRAP_READ or MSRTRAP_WRITE):
+ * 1 allow, 0 deny, -EINVAL. O(log rules).
+ */
+MSRTRAP_API int msrtrap_policy_verdict(const struct msrtrap_policy *policy,
+				       uint32_t msr, unsigned int access);
+
+struct msrtrap_policy_decision {
+	bool allowed;
+	/* no rule names this MSR and access: the default decided */
+	bool by_default;
+	/* the deciding rule (index for msrtrap_policy_rule()), if !by_default */
+	size_t rule;
+	/*
+	 * Where the decision was written: the deciding target of the rule,
+	 * or the `default` keyword (line 0 when the default is implicit).
+	 */
+	unsigned int line;
+	unsigned int column;
+};
+
+/* Why msrtrap_policy_verdict() answers what it answers: 0 or -EINVAL. */
+MSRTRAP_API int msrtrap_policy_explain(const struct msrtrap_policy *policy,
+				       uint32_t msr, unsigned int access,
+				       struct msrtrap_policy_decision *decision);
+
+/*
+ * The canonical model for one access (MSRTRAP_READ or MSRTRAP_WRITE): the
+ * MSRs whose verdict differs from the default, as sorted, disjoint,
+ * maximal (never touching) inclusive intervals. Copies at most n of them
+ * to buf (may be NULL when n is 0) and returns how many there are in all,
+ * or -EINVAL.
+ */
+MSRTRAP_API long msrtrap_policy_exceptions(const struct msrtrap_policy *policy,
+					   unsigned int access,
+					   struct msrtrap_interval *buf,
+					   size_t n);
+
+/*
+ * The canonical policy with the same verdicts, as text: the shortest
+ * whose rules never override one another. `default allow|deny`
+ * (whichever needs fewer rules; deny on a tie), then rules of the other
+ * verdict, one per maximal interval in ascending order, `rw` where the
+ * read and write intervals coincide, known MSR names in trailing
+ * comments. Two policies with the same verdicts print the same text. *text is malloc()ed, NUL-
+ * terminated, ends in a newline; the caller frees it. 0, -EINVAL, -ENOMEM.
+ */
+MSRTRAP_API int msrtrap_policy_to_text(const struct msrtrap_policy *policy,
+				       char **text);
+
+/*
+ * Can a hardware map of this format carry out the policy? MSRs outside
+ * its spans (msrtrap_format_span(); VMX 0-0x1fff and 0xc0000000-
+ * 0xc0001fff, SVM also 0xc0010000-0xc0011fff) always exit, so allowing
+ * them needs the hypervisor (or KVM's filter). Warns once per allowing
+ * target and interval, pointing at the target, and once for the default
+ * when `default allow` lets such MSRs through.
+ *
+ * Returns the number of warnings and, when diags is not NULL, a new diags
+ * object with them in *diags (free with msrtrap_diags_free()); -EINVAL
+ * for a bad format, -ENOMEM.
+ */
+MSRTRAP_API int msrtrap_policy_check_format(const struct msrtrap_policy *policy,
+					    enum msrtrap_format fmt,
+					    struct msrtrap_diags **diags);
+
+/* ---- compiling and decompiling ---------------------------------------- */
+
+struct msrtrap_filter;
+struct msrtrap_map;
+
+/*
+ * One range of a packed KVM filter (or, in a -E2BIG report, a cluster of
+ * MSRs that forces `count` ranges): the accesses it applies to
+ * (MSRTRAP_READ, MSRTRAP_WRITE or MSRTRAP_RW) and its inclusive span.
+ * count is 1 except for a long stretch that needs `count` adjacent
+ * ranges of 0x3000 MSRs each.
+ */
+struct msrtrap_pack_span {
+	unsigned int access;
+	uint32_t first;
+	uint32_t last;
+	uint64_t count;
+};
+
+/*
+ * What msrtrap_policy_to_filter() found; free with
+ * msrtrap_pack_report_fini().
+ *  - default_allow: the filter's default;
+ *  - nranges: the fewest non-empty ranges any exact filter has (on
+ *    -E2BIG more than 16);
+ *  - bytes: bitmap bytes the kernel copies (ceil(nmsrs/64)*8 per range),
+ *    the fewest among filters with nranges ranges (on -E2BIG: those of
+ *    the spans) - proven so when bytes_proven; on rare adversarial
+ *    policies the byte search falls back to a bounded beam (nranges stays
+ *    the proven minimum) and bytes_proven is false;
+ *  - spans: the ranges in filter order (on -E2BIG the MSR clusters that
+ *    force them; their counts add up to nranges);
+ *  - naive_ranges, naive_bytes: the QEMU-style filter for comparison,
+ *    one range of one MSR (8 bitmap bytes) per MSR whose verdict, for
+ *    either access, differs from the default (the better default; the
+ *    x2APIC MSRs 0x800-0x8ff, which KVM never filters, not counted; a
+ *    deny filter without exceptions still needs one range to be valid).
+ */
+struct msrtrap_pack_report {
+	bool default_allow;
+	uint64_t nranges;
+	uint64_t bytes;
+	size_t nspans;
+	struct msrtrap_pack_span *spans;
+	uint64_t naive_ranges;
+	uint64_t naive_bytes;
+	bool bytes_proven;
+};
+
+MSRTRAP_API void msrtrap_pack_report_fini(struct msrtrap_pack_report *report);
+
+/*
+ * Compile to a KVM userspace MSR filter (KVM_X86_SET_MSR_FILTER), in
+ * order of importance: exact (for every MSR outside 0x800-0x8ff, which
+ * KVM never filters, and each access, the filter's verdict is the
+ * policy's); the fewest non-empty ranges possible; then the fewest
+ * bitmap bytes. The filter is valid (msrtrap_filter_validate()).
+ *
+ * Returns 0 and a new filter in *out (msrtrap_filter_free(); out may be
+ * NULL to only fill the report), or:
+ *  -E2BIG   more than 16 ranges are needed: the report says how many and
+ *           which MSR clusters force them; *out = NULL;
+ *  -ERANGE  MSR 0xffffffff is allowed for one access and denied for the
+ *           other: no range can hold it (base + nmsrs would wrap), so
+ *           the filter's default decides both;
+ *  -EINVAL, -ENOMEM.
+ * `report` may be NULL; when given it is filled on 0 and -E2BIG and
+ * must be finalized with msrtrap_pack_report_fini() in every case.
+ */
+MSRTRAP_API int msrtrap_policy_to_filter(const struct msrtrap_policy *policy,
+					 struct msrtrap_filter **out,
+					 struct msrtrap_pack_report *report);
+
+/*
+ * Compile to a hardware intercept map (MSRTRAP_FMT_VMX: 4096 bytes,
+ * MSRTRAP_FMT_SVM: 8192 bytes): allow = pass through (bit clear), deny =
+ * intercept (bit set). MSRs the format cannot represent always exit,
+ * whatever the policy says (msrtrap_policy_check_format() warns).
+ * 0 and a new map in *out (msrtrap_map_free()), -EINVAL, -ENOMEM.
+ */
+MSRTRAP_API int msrtrap_policy_to_map(const struct msrtrap_policy *policy,
+				      enum msrtrap_format fmt,
+				      struct msrtrap_map **out);
+
+/*
+ * Decompile a KVM filter: the policy with the filter's verdict for every
+ * MSR and access of the whole 32-bit space, the x2APIC MSRs 0x800-0x8ff
+ * (never filtered) allowed. Built with msrtrap_policy_from_intervals()
+ * around the filter's default. The filter must pass validation: its
+ * errno (-EINVAL, -EFAULT) otherwise; -ENOMEM.
+ */
+MSRTRAP_API int msrtrap_policy_from_filter(const struct msrtrap_filter *filter,
+					   struct msrtrap_policy **out);
+
+/*
+ * Decompile a hardware map: `default deny` (intercept, which is also the
+ * verdict of every MSR the format cannot represent) allowing what passes
+ * through. 0, -EINVAL, -ENOMEM.
+ */
+MSRTRAP_API int msrtrap_policy_from_map(const struct msrtrap_map *map,
+					struct msrtrap_policy **out);
+
+/*
+ * Where two policies disagree for one access (MSRTRAP_READ or
+ * MSRTRAP_WRITE): the maximal inclusive intervals over which both
+ * verdicts are constant and differ, ascending (two may touch where the
+ * disagreement changes direction; msrtrap_policy_verdict() of either
+ * policy at an interval's first MSR tells the direction). Copies at most
+ * n of them to buf (may be NULL when n is 0) and returns how many there
+ * are in all (0: the same verdicts everywhere), or -EINVAL. O(exceptions).
+ */
+MSRTRAP_API long msrtrap_policy_diff(const struct msrtrap_policy *a,
+				     const struct msrtrap_policy *b,
+				     unsigned int access,
+				     struct msrtrap_interval *buf, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MSRTRAP_POLICY_H */

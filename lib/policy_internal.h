@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The policy object shared by the parser (policy.c), the lexer
+ * (policy_lex.c), the groups (policy_groups.c) and the model
+ * (policy_model.c).
+ */
+#ifndef MSRTRAP_LIB_POLICY_INTERNAL_H
+#define MSRTRAP_LIB_POLICY_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msrtrap/policy.h>
+
+/* ---- lexer ---- */
+
+enum mt_tok {
+	MT_TOK_EOF = 0,	 /* end of text */
+	MT_TOK_EOL,	 /* end of line (comment included) */
+	MT_TOK_WORD,	 /* [A-Za-z0-9_]+: keyword, access, number, name */
+	MT_TOK_GROUP,	 /* '@' [A-Za-z0-9_-]*, text includes the '@' */
+	MT_TOK_DASH,	 /* '-' */
+	MT_TOK_OTHER,	 /* any other byte */
+};
+
+struct mt_token {
+	enum mt_tok kind;
+	const char *text;
+	size_t len;
+	unsigned int line, column; /* 1-based; column counts bytes */
+	bool space_before;	   /* whitespace (or line start) before it */
+};
+
+struct mt_lexer {
+	const char *text;
+	size_t len, pos;
+	unsigned int line;
+	size_t line_start; /* offset of the current line's first byte */
+};
+
+void mt_lex_init(struct mt_lexer *lx, const char *text, size_t len);
+/* Next token of the current line; EOL consumes the line end. */
+void mt_lex_next(struct mt_lexer *lx, struct mt_token *tok);
+
+/* ---- groups ---- */
+
+/* A group by name (len bytes, no '@'), case-insensitive; NULL if none. */
+const struct msrtrap_group_info *mt_group_find(const char *name, size_t len);
+
+/* ---- the policy ---- */
+
+struct mt_rule {
+	bool allow;
+	unsigned int access; /* MSRTRAP_READ | MSRTRAP_WRITE */
+	unsigned int line, column;
+};
+
+/* One interval named by one target of one rule. */
+struct mt_item {
+	uint32_t first, last;
+	uint32_t rule;
+	unsigned int column, length; /* the target in the source */
+};
+
+/* A maximal run of MSRs decided by one item (the last one naming them). */
+struct mt_seg {
+	uint32_t first, last;
+	uint32_t item;
+};
+
+struct msrtrap_policy {
+	bool default_allow;
+	unsigned int default_line, default_column;
+	char *filename;
+
+	struct mt_rule *rules;
+	size_t nrules, rules_cap;
+	struct mt_item *items;
+	size_t nitems, items_cap;
+
+	/* the model, per access: [0] read, [1] write */
+	struct mt_seg *segs[2];
+	size_t nsegs[2];
+	struct msrtrap_interval *exc[2];
+	size_t nexc[2];
+};
+
+struct msrtrap_policy *mt_policy_new(void);
+int mt_policy_add_rule(struct msrtrap_policy *p, bool allow,
+		       unsigned int access, unsigned int line,
+		       unsigned int column);
+/* An interval of the last rule. */
+int mt_policy_add_item(struct msrtrap_policy *p, uint32_t first, uint32_t last,
+		       unsigned int column, unsigned int length);
+/* Compute segments and exceptions from rules and items: 0 or -ENOMEM. */
+int mt_policy_build(struct msrtrap_policy *p);
+
+/* Which access index (0 read, 1 write) or -1. */
+static inline int mt_access_index(unsigned int access)
+{
+	return access == MSRTRAP_READ ? 0 : access == MSRTRAP_WRITE ? 1 : -1;
+}
+
+/*
+ * The overridden-rule analysis: for each rule that decides nothing,
+ * calls back with the first and last later rule that decide MSRs it
+ * names. 0 or -ENOMEM.
+ */
+int mt_policy_overridden(const struct msrtrap_policy *p,
+			 int (*fn)(void *ctx, size_t rule, size_t min_rule,
+				   size_t max_rule),
+			 void *ctx);
+
+#endif

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The policy lexer: one line at a time, tokens with 1-based line and byte
+ * column. Whitespace is space, tab, CR, VT, FF (so CRLF lines work); '#'
+ * starts a comment that runs to the end of the line.
+ */
+#include "policy_internal.h"
+
+void mt_lex_init(struct mt_lexer *lx, const char *text, size_t len)
+{
+	lx->text = text;
+	lx->len = len;
+	lx->pos = 0;
+	lx->line = 1;
+	lx->line_start = 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool is_word(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+void mt_lex_next(struct mt_lexer *lx, struct mt_token *tok)
+{
+	const char *s = lx->text;
+	size_t start = lx->pos;
+
+	while (lx->pos < lx->len && is_space(s[lx->pos]))
+		lx->pos++;
+	if (lx->pos < lx->len && s[lx->pos] == '#')
+		while (lx->pos < lx->len && s[lx->pos] != '\n')
+			lx->pos++;
+
+	tok->text = s + lx->pos;
+	tok->len = 0;
+	tok->line = lx->line;
+	tok->column = (unsigned int)(lx->pos - lx->line_start) + 1;
+	tok->space_before = lx->pos > start || lx->pos == lx->line_start;
+
+	if (lx->pos == lx->len) {
+		tok->kind = MT_TOK_EOF;
+		return;
+	}
+	if (s[lx->pos] == '\n') {
+		tok->kind = MT_TOK_EOL;
+		lx->pos++;
+		lx->line++;
+		lx->line_start = lx->pos;
+		return;
+	}
+	if (is_word(s[lx->pos])) {
+		tok->kind = MT_TOK_WORD;
+		while (lx->pos < lx->len && is_word(s[lx->pos]))
+			lx->pos++;
+	} else if (s[lx->pos] == '@') {
+		tok->kind = MT_TOK_GROUP;
+		lx->pos++;
+		while (lx->pos < lx->len &&
+		       (is_word(s[lx->pos]) || s[lx->pos] == '-'))
+			lx->pos++;
+	} else {
+		tok->kind = s[lx->pos] == '-' ? MT_TOK_DASH : MT_TOK_OTHER;
+		lx->pos++;
+	}
+	tok->len = lx->pos - (size_t)(tok->text - s);
+}

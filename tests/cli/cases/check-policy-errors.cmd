@@ -1,0 +1,1 @@
+msrtrap check p-errors.policy

@@ -1,0 +1,1 @@
+msrtrap check --json p-warn.policy

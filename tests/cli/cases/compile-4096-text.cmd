@@ -1,0 +1,1 @@
+msrtrap compile p-4096.policy --to policy

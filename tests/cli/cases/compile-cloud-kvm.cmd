@@ -1,0 +1,1 @@
+msrtrap compile examples/cloud-profile.policy

@@ -1,0 +1,1 @@
+msrtrap compile p-comment.policy --to policy && msrtrap compile p-comment.policy

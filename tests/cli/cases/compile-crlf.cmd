@@ -1,0 +1,1 @@
+msrtrap compile p-crlf.policy --to policy

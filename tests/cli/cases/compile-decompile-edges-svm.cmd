@@ -1,0 +1,1 @@
+msrtrap compile edges.svm --to policy

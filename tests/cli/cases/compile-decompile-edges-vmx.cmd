@@ -1,0 +1,1 @@
+msrtrap compile edges.vmx --to policy

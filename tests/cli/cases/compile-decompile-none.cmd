@@ -1,0 +1,1 @@
+msrtrap compile none.svm --to policy

@@ -1,0 +1,1 @@
+msrtrap compile s19.json --to policy

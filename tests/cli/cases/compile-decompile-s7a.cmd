@@ -1,0 +1,1 @@
+msrtrap compile s7a.json --to policy

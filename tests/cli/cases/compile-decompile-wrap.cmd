@@ -1,0 +1,1 @@
+msrtrap compile s14.json --to policy

@@ -1,0 +1,1 @@
+msrtrap compile s8.json --to policy

@@ -1,0 +1,1 @@
+msrtrap compile s9.json --to vmx | msrtrap decode -

@@ -1,0 +1,1 @@
+msrtrap compile --format policy p-crlf.policy --to policy

@@ -1,0 +1,1 @@
+msrtrap compile k-flags-bit1.json --to policy

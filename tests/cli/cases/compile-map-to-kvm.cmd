@@ -1,0 +1,1 @@
+msrtrap compile examples/kvm-vcpu.vmx --to kvm

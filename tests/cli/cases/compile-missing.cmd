@@ -1,0 +1,1 @@
+msrtrap compile no-such.policy

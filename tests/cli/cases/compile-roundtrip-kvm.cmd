@@ -1,0 +1,1 @@
+msrtrap compile examples/cloud-profile.policy -o c.json 2>/dev/null && msrtrap compile c.json --to policy >c.policy && msrtrap compile examples/cloud-profile.policy --to policy >c0.policy && cmp c.policy c0.policy && msrtrap diff examples/cloud-profile.policy c.json && echo same

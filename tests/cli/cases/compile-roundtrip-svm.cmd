@@ -1,0 +1,1 @@
+msrtrap compile examples/sandbox.policy --to svm -o s.svm && msrtrap compile s.svm --to policy >s.policy && msrtrap diff examples/sandbox.policy s.policy && msrtrap compile s.policy --to svm | cmp - s.svm && echo same

@@ -1,0 +1,1 @@
+msrtrap compile --to c examples/sandbox.policy

@@ -1,0 +1,1 @@
+msrtrap compile examples/sandbox.policy --to svm | msrtrap decode --json -

@@ -1,0 +1,1 @@
+msrtrap compile - --to policy <examples/sandbox.policy

@@ -1,0 +1,1 @@
+msrtrap compile --frobnicate examples/sandbox.policy

@@ -1,0 +1,1 @@
+msrtrap compile --name f examples/sandbox.policy

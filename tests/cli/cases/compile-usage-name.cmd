@@ -1,0 +1,1 @@
+msrtrap compile --to c --name 9lives examples/sandbox.policy

@@ -1,0 +1,1 @@
+msrtrap compile --to xml examples/sandbox.policy

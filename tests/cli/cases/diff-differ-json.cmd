@@ -1,0 +1,1 @@
+msrtrap diff --json examples/sandbox.policy p-explain.policy

@@ -1,0 +1,1 @@
+msrtrap diff examples/sandbox.policy p-explain.policy

@@ -1,0 +1,1 @@
+msrtrap diff s9.json all.vmx

@@ -1,0 +1,1 @@
+msrtrap diff examples/kvm-vcpu.vmx examples/kvm-vcpu.svm

@@ -1,0 +1,1 @@
+msrtrap diff p-same-a.policy p-same-b.policy

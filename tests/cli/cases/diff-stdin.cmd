@@ -1,0 +1,1 @@
+msrtrap diff - p-same-b.policy <p-same-a.policy

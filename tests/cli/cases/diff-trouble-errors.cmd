@@ -1,0 +1,1 @@
+msrtrap diff p-errors.policy p-same-a.policy

@@ -1,0 +1,1 @@
+msrtrap diff k-flags-bit1.json p-same-a.policy

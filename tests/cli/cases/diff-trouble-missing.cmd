@@ -1,0 +1,1 @@
+msrtrap diff p-same-a.policy no-such.policy

@@ -1,0 +1,1 @@
+msrtrap diff short.bin p-same-a.policy

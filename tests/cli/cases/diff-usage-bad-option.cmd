@@ -1,0 +1,1 @@
+msrtrap diff --frobnicate a b

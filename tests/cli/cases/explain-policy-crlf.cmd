@@ -1,0 +1,1 @@
+msrtrap explain p-crlf.policy IA32_TSC

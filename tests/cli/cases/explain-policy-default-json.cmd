@@ -1,0 +1,1 @@
+msrtrap explain --json p-implicit.policy 0x10

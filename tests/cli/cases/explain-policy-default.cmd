@@ -1,0 +1,1 @@
+msrtrap explain p-explain.policy IA32_PAT

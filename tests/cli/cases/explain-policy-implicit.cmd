@@ -1,0 +1,1 @@
+msrtrap explain p-implicit.policy IA32_PAT

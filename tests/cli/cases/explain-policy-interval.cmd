@@ -1,0 +1,1 @@
+msrtrap explain p-explain.policy 0x11

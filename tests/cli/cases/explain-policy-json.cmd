@@ -1,0 +1,1 @@
+msrtrap explain --json p-explain.policy IA32_EFER

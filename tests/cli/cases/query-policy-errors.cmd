@@ -1,0 +1,1 @@
+msrtrap query p-errors.policy 0x10

@@ -1,0 +1,1 @@
+msrtrap query --format policy p-4096.policy efer

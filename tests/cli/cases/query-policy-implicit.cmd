@@ -1,0 +1,1 @@
+msrtrap query p-implicit.policy IA32_TSC 0x11

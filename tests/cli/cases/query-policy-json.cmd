@@ -1,0 +1,1 @@
+msrtrap query --json p-explain.policy efer 0x10

@@ -1,0 +1,1 @@
+msrtrap query - efer 0x10 <examples/sandbox.policy

@@ -1,0 +1,1 @@
+msrtrap query p-warn.policy IA32_PAT

@@ -1,0 +1,1 @@
+msrtrap query p-explain.policy 0x10-0x12 efer fs_base 0x800 0x20
