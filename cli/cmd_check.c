@@ -198,33 +198,12 @@ static int check(const char *path, enum input_kind want, bool json)
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum input_kind want = INPUT_AUTO;
 	bool json = false;
-	int c;
+	int rc = input_options("check", check_usage, argc, argv, &want, &json);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:f:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!input_parse_format(optarg, &want))
-				return EXIT_BAD_INPUT;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(check_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("check", argv, c);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 1)
 		return usage_error("check", "expected exactly one FILE");
 	return check(argv[optind], want, json);

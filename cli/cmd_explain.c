@@ -335,33 +335,12 @@ done:
 
 int cmd_explain(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum input_kind want = INPUT_AUTO;
 	bool json = false;
-	int c;
+	int rc = input_options("explain", explain_usage, argc, argv, &want, &json);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:f:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!input_parse_format(optarg, &want))
-				return EXIT_BAD_INPUT;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(explain_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("explain", argv, c);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 2)
 		return usage_error("explain", "expected FILE and one MSR");
 	return explain(argv[optind], want, argv[optind + 1], json);

@@ -190,33 +190,12 @@ out:
 
 int cmd_query(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum input_kind want = INPUT_AUTO;
 	bool json = false, stdin_used;
-	int c;
+	int rc = input_options("query", query_usage, argc, argv, &want, &json);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:f:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!input_parse_format(optarg, &want))
-				return EXIT_BAD_INPUT;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(query_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("query", argv, c);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc - optind < 2)
 		return usage_error("query", "expected FILE and at least one MSR");
 	stdin_used = !strcmp(argv[optind], "-");

@@ -48,6 +48,14 @@ struct input {
 bool input_parse_format(const char *arg, enum input_kind *kind);
 
 /*
+ * The options the input-reading commands share: --format KIND, --json,
+ * --help (prints `usage`). Returns -1 to go on, with optind at the first
+ * operand, or the exit code to return.
+ */
+int input_options(const char *cmd, const char *usage, int argc, char **argv,
+		  enum input_kind *want, bool *json);
+
+/*
  * Read and recognise FILE (- is stdin), load it and, for a filter,
  * validate it. Returns EXIT_OK with *in filled (content errors only in
  * in->err / in->diag), or EXIT_BAD_INPUT after printing the one-line
