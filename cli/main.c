@@ -22,6 +22,8 @@ const struct command commands[] = {
 	{ "sim", cmd_sim, "replay an intercept/filter script on the engine" },
 	{ "compile", cmd_compile, "compile a policy to a KVM filter, C, a map or a policy" },
 	{ "diff", cmd_diff, "where two policies, filters or maps disagree" },
+	{ "verify", cmd_verify, "install a filter on live KVM and check every verdict" },
+	{ "kvm-check", cmd_kvm_check, "can live KVM run the probe here? (exit 77: no)" },
 	{ NULL, NULL, NULL },
 };
 

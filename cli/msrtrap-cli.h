@@ -14,6 +14,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_BAD_INPUT = 1,
 	EXIT_USAGE = 2,
+	EXIT_SKIP = 77, /* live KVM not usable (automake/meson "skip") */
 };
 
 struct command {
@@ -84,5 +85,28 @@ int cmd_explain(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_kvm_check(int argc, char **argv);
+
+struct msrtrap_kvm;
+
+/*
+ * Live KVM under a wall-clock timeout (kvm_util.c): SIGALRM after
+ * `seconds`, then every 0.1 s, so any KVM_RUN in progress or to come
+ * returns -EINTR until kvm_timeout_stop().
+ */
+void kvm_timeout_start(unsigned int seconds);
+void kvm_timeout_stop(void);
+bool kvm_timed_out(void);
+
+/*
+ * The gate (msrtrap_kvm_open() + msrtrap_kvm_selftest()) within `seconds`.
+ * 0 with the VM in *kvm (NULL: closed again), or a negative errno with
+ * the reason ("/dev/kvm: No such file or directory", "timed out after
+ * 10 s", ...) in reason.
+ */
+int kvm_open_gated(unsigned int seconds, struct msrtrap_kvm **kvm,
+		   char *reason, size_t size);
+#define kvm_gate(seconds, reason, size) kvm_open_gated(seconds, NULL, reason, size)
 
 #endif

@@ -339,6 +339,27 @@ int msrtrap_policy_rule(const struct msrtrap_policy *p, size_t i,
 	return 0;
 }
 
+long msrtrap_policy_rule_targets(const struct msrtrap_policy *p, size_t i,
+				 struct msrtrap_interval *buf, size_t n)
+{
+	long count = 0;
+
+	if (!p || (!buf && n))
+		return -EINVAL;
+	if (i >= p->nrules)
+		return -ENOENT;
+	for (size_t k = 0; k < p->nitems; k++) {
+		if (p->items[k].rule != i)
+			continue;
+		if ((size_t)count < n) {
+			buf[count].first = p->items[k].first;
+			buf[count].last = p->items[k].last;
+		}
+		count++;
+	}
+	return count;
+}
+
 long msrtrap_policy_exceptions(const struct msrtrap_policy *p,
 			       unsigned int access, struct msrtrap_interval *buf,
 			       size_t n)

@@ -877,6 +877,32 @@ static void test_exceptions_api(void **state)
 	msrtrap_policy_free(p);
 }
 
+static void test_rule_targets(void **state)
+{
+	struct msrtrap_policy *p = parse_ok("default deny\n"
+					    "allow rw IA32_EFER 0x10-0x12 @fs-gs-base 7\n"
+					    "deny w 5\n");
+	struct msrtrap_interval buf[8];
+
+	assert_int_equal(msrtrap_policy_rule_targets(p, 0, NULL, 0), 4);
+	assert_int_equal(msrtrap_policy_rule_targets(p, 0, buf, 2), 4);
+	assert_int_equal(buf[0].first, 0xc0000080);
+	assert_int_equal(buf[0].last, 0xc0000080);
+	assert_int_equal(buf[1].first, 0x10);
+	assert_int_equal(buf[1].last, 0x12);
+	assert_int_equal(msrtrap_policy_rule_targets(p, 0, buf, 8), 4);
+	assert_int_equal(buf[2].first, 0xc0000100); /* FS_BASE-KERNEL_GS_BASE */
+	assert_int_equal(buf[2].last, 0xc0000102);
+	assert_int_equal(buf[3].first, 7);
+	assert_int_equal(buf[3].last, 7);
+	assert_int_equal(msrtrap_policy_rule_targets(p, 1, buf, 8), 1);
+	assert_int_equal(buf[0].first, 5);
+	assert_int_equal(msrtrap_policy_rule_targets(p, 2, buf, 8), -ENOENT);
+	assert_int_equal(msrtrap_policy_rule_targets(p, 0, NULL, 1), -EINVAL);
+	assert_int_equal(msrtrap_policy_rule_targets(NULL, 0, buf, 8), -EINVAL);
+	msrtrap_policy_free(p);
+}
+
 static void test_from_intervals(void **state)
 {
 	/* unsorted, overlapping, touching */
@@ -1666,6 +1692,7 @@ int main(void)
 		cmocka_unit_test(test_check_format),
 		cmocka_unit_test(test_to_text),
 		cmocka_unit_test(test_exceptions_api),
+		cmocka_unit_test(test_rule_targets),
 		cmocka_unit_test(test_from_intervals),
 		cmocka_unit_test(test_random_policies),
 		cmocka_unit_test(test_fuzz),

@@ -7,6 +7,7 @@
 #include <msrtrap/engine.h>
 #include <msrtrap/filter.h>
 #include <msrtrap/json.h>
+#include <msrtrap/kvm.h>
 #include <msrtrap/map.h>
 #include <msrtrap/names.h>
 #include <msrtrap/policy.h>

@@ -195,6 +195,16 @@ MSRTRAP_API int msrtrap_policy_rule(const struct msrtrap_policy *policy,
 				    size_t i, struct msrtrap_policy_rule *rule);
 
 /*
+ * The MSR intervals rule i names, in source order (a group as its
+ * intervals, a name or number as a one-MSR interval). Copies at most n
+ * of them to buf (may be NULL when n is 0) and returns how many there
+ * are in all; -ENOENT if there is no rule i, -EINVAL for NULL.
+ */
+MSRTRAP_API long msrtrap_policy_rule_targets(const struct msrtrap_policy *policy,
+					     size_t i, struct msrtrap_interval *buf,
+					     size_t n);
+
+/*
  * The verdict for one MSR and access (MSRTRAP_READ or MSRTRAP_WRITE):
  * 1 allow, 0 deny, -EINVAL. O(log rules).
  */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The live-KVM VM object, shared by the KVM layer (kvm.c) and the probe
+ * guest (probe.c).
+ */
+#ifndef MSRTRAP_LIB_KVM_INTERNAL_H
+#define MSRTRAP_LIB_KVM_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msrtrap/kvm.h>
+
+struct kvm_run;
+
+struct msrtrap_kvm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem; /* guest physical 0 .. MT_GUEST_MEM */
+	/* the vCPU must be put back at the guest's start before probing */
+	bool need_reset;
+};
+
+/* Guest memory size (a multiple of the page size). */
+#define MT_GUEST_MEM 0x20000u
+
+/* Fill diag (may be NULL): where, then a printf-style message. */
+void mt_kvm_diag(struct msrtrap_diag *diag, const char *where,
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* probe.c: write the guest into memory and put the vCPU at its start. */
+int mt_probe_load(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag);
+
+#endif

@@ -1,0 +1,1 @@
+msrtrap kvm-check extra

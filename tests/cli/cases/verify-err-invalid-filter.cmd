@@ -1,0 +1,1 @@
+msrtrap verify k-range-flags0.json

@@ -1,0 +1,1 @@
+msrtrap verify --bogus examples/sandbox.policy

@@ -1,0 +1,1 @@
+msrtrap verify examples/sandbox.policy examples/cloud-profile.policy
