@@ -8,7 +8,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-packages="meson ninja-build gcc pkg-config python3 binutils libjansson-dev libcmocka-dev $*"
+packages="meson ninja-build gcc pkg-config python3 binutils libjansson-dev libcmocka-dev scdoc $*"
 missing=""
 for pkg in $packages; do
 	dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -1,0 +1,155 @@
+# bash completion for msrtrap(1)                      -*- shell-script -*-
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Installed as <completionsdir>/msrtrap (bash-completion loads it on
+# demand); also works on its own: `source completions/msrtrap.bash`.
+# Self-contained: needs no helper of the bash-completion package.
+
+_msrtrap_commands='names decode check query explain compile diff sim verify kvm-check'
+
+# Canonical MSR names from the database of the msrtrap being completed.
+_msrtrap_msr_names()
+{
+	local prog=$1
+	"$prog" names 2>/dev/null | while read -r _ name _; do
+		printf '%s\n' "$name"
+	done
+}
+
+_msrtrap()
+{
+	local cur prev cmd i word
+	local -a words=("${COMP_WORDS[@]}")
+	local cword=$COMP_CWORD
+	cur=${words[cword]}
+	prev=
+	((cword > 0)) && prev=${words[cword - 1]}
+
+	# --opt=value: bash splits at '=' (COMP_WORDBREAKS)
+	if [[ $cur == = ]]; then
+		cur=
+	elif [[ $prev == = ]] && ((cword > 1)); then
+		prev=${words[cword - 2]}
+	fi
+
+	# the command: the first word after the program that is not an option
+	cmd=
+	for ((i = 1; i < cword; i++)); do
+		word=${words[i]}
+		case $word in
+		-*) ;;
+		*)
+			cmd=$word
+			break
+			;;
+		esac
+	done
+
+	if [[ -z $cmd ]]; then
+		if [[ $cur == -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W '--help --version' -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "$_msrtrap_commands help" -- "$cur")
+		fi
+		return 0
+	fi
+
+	# arguments of options
+	case $prev in
+	--format | -f)
+		if [[ $cmd == decode ]]; then
+			mapfile -t COMPREPLY < <(compgen -W 'vmx svm' -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W 'policy json vmx svm' -- "$cur")
+		fi
+		return 0
+		;;
+	--to | -t)
+		mapfile -t COMPREPLY < <(compgen -W 'kvm c vmx svm policy' -- "$cur")
+		return 0
+		;;
+	--strategy | -s)
+		if [[ $cmd == sim ]]; then
+			mapfile -t COMPREPLY < <(compgen -W 'reapply-all skip-intercepted recompute delta all' -- "$cur")
+			return 0
+		fi
+		;;
+	--output | -o)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0
+		;;
+	--name | -n)
+		[[ $cmd == compile ]] && return 0
+		;;
+	esac
+
+	local opts
+	case $cmd in
+	names) opts='--json --help' ;;
+	decode) opts='--format --json --help' ;;
+	check | query | explain) opts='--format --json --help' ;;
+	compile) opts='--to --output --name --format --help' ;;
+	diff) opts='--json --help' ;;
+	sim) opts='--strategy --json --help' ;;
+	verify) opts='--all --json --help' ;;
+	kvm-check) opts='--json --help' ;;
+	help) return 0 ;;
+	*) return 0 ;;
+	esac
+
+	if [[ $cur == -* ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+		return 0
+	fi
+
+	# positional arguments: count those before the cursor
+	local npos=0 skip=0
+	for ((i = i + 1; i < cword; i++)); do
+		word=${words[i]}
+		if ((skip)); then
+			skip=0
+			continue
+		fi
+		case $word in
+		--format | -f | --to | -t | --strategy | -s | --output | -o | --name | -n)
+			skip=1
+			;;
+		=) skip=1 ;;
+		-*) ;;
+		*) ((npos++)) ;;
+		esac
+	done
+
+	case $cmd in
+	names)
+		# PATTERN: an MSR name
+		[[ -n $cur ]] &&
+			mapfile -t COMPREPLY < <(compgen -W "$(_msrtrap_msr_names "${words[0]}")" -- "${cur^^}")
+		return 0
+		;;
+	kvm-check)
+		return 0
+		;;
+	query | explain)
+		# FILE, then MSRs
+		if ((npos >= 1)); then
+			[[ -n $cur ]] &&
+				mapfile -t COMPREPLY < <(compgen -W "$(_msrtrap_msr_names "${words[0]}")" -- "${cur^^}")
+			return 0
+		fi
+		;;
+	diff)
+		((npos >= 2)) && return 0
+		;;
+	*)
+		((npos >= 1)) && return 0
+		;;
+	esac
+
+	compopt -o filenames 2>/dev/null
+	mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+	return 0
+}
+
+complete -F _msrtrap msrtrap
