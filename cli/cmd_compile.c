@@ -75,54 +75,11 @@ struct output {
 
 /* ---- writing ---- */
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* A temporary file next to path, renamed over it when complete. */
 static int write_atomic(const char *path, const struct output *o)
 {
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	char *tmp = malloc(strlen(path) + 16);
-	mode_t mask;
-	int fd, err;
+	int err = write_file_atomic(path, o->data, o->len);
 
-	if (!tmp)
-		return fail(path, "out of memory");
-	/* DIR/.BASE.XXXXXX: same directory, so rename() is atomic */
-	sprintf(tmp, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = errno;
-		free(tmp);
-		return fail(path, "cannot write: %s", strerror(err));
-	}
-	mask = umask(0);
-	umask(mask);
-	err = write_all(fd, o->data, o->len);
-	if (!err && fchmod(fd, 0666 & ~mask))
-		err = -errno;
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
 	if (err)
 		return fail(path, "cannot write: %s", strerror(-err));
 	return EXIT_OK;
@@ -224,7 +181,7 @@ static int too_many(const char *label, const struct msrtrap_policy *p,
 	char names[512];
 
 	qsort(rep->spans, rep->nspans, sizeof(*rep->spans), cmp_span);
-	fprintf(stderr, "%s: error: needs %llu ranges, KVM allows %u; "
+	fprintf(stderr, "%s: error: needs %llu ranges, KVM allows %d; "
 		"the MSR clusters that force them: ", label,
 		(unsigned long long)rep->nranges,
 		MSRTRAP_KVM_MSR_FILTER_MAX_RANGES);

@@ -21,6 +21,7 @@
 
 #include "input.h"
 #include "msrtrap-cli.h"
+#include "sim.h"
 
 static const char sim_usage[] =
 	"usage: msrtrap sim [--strategy NAME|all] [--json] SCRIPT\n"
@@ -101,6 +102,7 @@ struct op {
 
 struct script {
 	const char *path;
+	const struct sim_env *env; /* file access and limits; never NULL */
 	char *dir;		/* "" or the script's directory with a '/' */
 	unsigned int errors;
 	/* set-up */
@@ -405,7 +407,7 @@ static bool load_filter(struct script *s, unsigned int line,
 		return true;
 	}
 	op->path = resolve(s, t->s);
-	err = read_file(op->path, &data, &len);
+	err = s->env->read_filter(op->path, &data, &len);
 	if (err) {
 		script_error(s, line, t->col, "%s: cannot read: %s", op->path,
 			     strerror(-err));
@@ -463,10 +465,10 @@ static bool parse_setup(struct script *s, unsigned int line,
 		}
 		return true;
 	case OP_VCPUS:
-		if (!parse_u32(t[1].s, &n) || n < 1 || n > MAX_VCPUS) {
+		if (!parse_u32(t[1].s, &n) || n < 1 || n > s->env->max_vcpus) {
 			script_error(s, line, t[1].col,
 				     "bad vCPU count '%s': expected 1 to %u", t[1].s,
-				     MAX_VCPUS);
+				     s->env->max_vcpus);
 			return false;
 		}
 		s->vcpus = n;
@@ -568,6 +570,11 @@ static void parse_line(struct script *s, unsigned int line, char *text)
 		break;
 	case OP_SAVE:
 		ok = parse_vcpu(s, line, &t[1], false, &op.vcpu);
+		if (s->env->no_save) {
+			script_error(s, line, t[2].col,
+				     "save: writing files is disabled here");
+			ok = false;
+		}
 		op.path = resolve(s, t[2].s);
 		break;
 	default:
@@ -597,18 +604,20 @@ static void script_free(struct script *s)
 	free(s->dir);
 }
 
-/* Parse the whole script. EXIT_OK, or EXIT_BAD_INPUT after the errors. */
-static int script_load(struct script *s, const char *path, int strategy)
+/*
+ * Parse the whole script: len bytes of text, NUL-terminated one past len
+ * and modified in place. EXIT_OK, or EXIT_BAD_INPUT after the errors.
+ */
+static int script_parse(struct script *s, const char *path, char *text,
+			size_t len, int strategy, const struct sim_env *env)
 {
 	const char *slash = strrchr(path, '/');
-	char *text, *line, *nl;
+	char *line, *nl;
 	unsigned int lineno = 0;
-	uint8_t *data;
-	size_t len;
-	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->path = path;
+	s->env = env;
 	s->fmt = MSRTRAP_FMT_VMX;
 	s->vcpus = 1;
 	s->passthrough = MSRTRAP_PASSTHROUGH_ALL;
@@ -620,14 +629,8 @@ static int script_load(struct script *s, const char *path, int strategy)
 	}
 	if (!s->dir)
 		abort();
-	err = read_file(path, &data, &len);
-	if (err)
-		return fail(path, "cannot read: %s", strerror(-err));
-	if (memchr(data, 0, len)) {
-		free(data);
+	if (memchr(text, 0, len))
 		return fail(path, "not a script: it holds NUL bytes");
-	}
-	text = (char *)data;
 	for (line = text; line < text + len || (line == text && !len); line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (nl)
@@ -636,7 +639,6 @@ static int script_load(struct script *s, const char *path, int strategy)
 		if (!nl)
 			break;
 	}
-	free(data);
 	if (strategy != STRATEGY_UNSET)
 		s->strategy = strategy;
 	return s->errors ? EXIT_BAD_INPUT : EXIT_OK;
@@ -998,17 +1000,15 @@ static int run_print(struct sim *m, const struct op *op)
 
 static int run_save(struct sim *m, const struct op *op)
 {
-	FILE *f;
-	bool ok;
+	int err;
 
 	if (!agree(m, op, op->vcpu))
 		return EXIT_BAD_INPUT;
-	f = fopen(op->path, "wb");
-	if (!f)
-		return run_error(m, op, op->path, -errno, NULL);
-	ok = fwrite(bitmap(m, 0, (unsigned int)op->vcpu), 1, m->size, f) == m->size;
-	if (fclose(f) || !ok)
-		return run_error(m, op, op->path, errno ? -errno : -EIO, NULL);
+	/* complete or not at all, as compile -o */
+	err = write_file_atomic(op->path, bitmap(m, 0, (unsigned int)op->vcpu),
+				m->size);
+	if (err)
+		return run_error(m, op, op->path, err, NULL);
 	event(m, op, "save", json_pack("{s:i, s:s}", "vcpu", op->vcpu, "file",
 				       op->path));
 	return EXIT_OK;
@@ -1146,7 +1146,7 @@ static int sim_setup(struct sim *m)
 		if (err)
 			return fail(m->s->path, "cannot create the VM: %s",
 				    strerror(-err));
-		m->vcpu[k] = calloc(m->s->vcpus, sizeof(*m->vcpu[k]));
+		m->vcpu[k] = calloc(m->s->vcpus, sizeof(struct msrtrap_vcpu *));
 		if (!m->vcpu[k])
 			abort();
 		for (unsigned int v = 0; v < m->s->vcpus; v++) {
@@ -1211,11 +1211,13 @@ static void summary(const struct sim *m, bool ok)
 		       m->expects == 1 ? "" : "s");
 }
 
-static int sim(const char *path, int strategy, bool json)
+/* Run a script held in memory (text[len] must be NUL; text is modified). */
+static int sim_text(const char *path, char *text, size_t len, int strategy,
+		    bool json, struct sim_env *env)
 {
 	struct script s;
 	struct sim m = { .s = &s };
-	int rc = script_load(&s, path, strategy);
+	int rc = script_parse(&s, path, text, len, strategy, env);
 
 	if (rc) {
 		script_free(&s);
@@ -1238,8 +1240,43 @@ static int sim(const char *path, int strategy, bool json)
 		summary(&m, !rc);
 		json_decref(m.events);
 	}
+	env->disagreed = m.disagreed;
+	env->engine_error = m.failed;
 	sim_free(&m);
 	script_free(&s);
+	return rc;
+}
+
+static int sim(const char *path, int strategy, bool json)
+{
+	struct sim_env env = {
+		.read_filter = read_file,
+		.max_vcpus = MAX_VCPUS,
+	};
+	uint8_t *data;
+	size_t len;
+	int rc = read_file(path, &data, &len);
+
+	if (rc)
+		return fail(path, "cannot read: %s", strerror(-rc));
+	rc = sim_text(path, (char *)data, len, strategy, json, &env);
+	free(data);
+	return rc;
+}
+
+int sim_run_text(const char *name, const char *text, size_t len, bool json,
+		 struct sim_env *env)
+{
+	char *copy = malloc(len + 1);
+	int rc;
+
+	if (!copy)
+		abort();
+	memcpy(copy, text, len);
+	copy[len] = 0;
+	env->disagreed = env->engine_error = false;
+	rc = sim_text(name, copy, len, STRATEGY_UNSET, json, env);
+	free(copy);
 	return rc;
 }
 

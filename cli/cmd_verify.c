@@ -421,8 +421,8 @@ static void print_json_report(const struct run *r)
 			     "s:{s:I, s:I, s:I, s:I}, s:I, s:f}",
 			     "file", r->label, "format", r->format, "live", 1,
 			     "msrs", (json_int_t)r->n, "accesses",
-			     (json_int_t)(2 * r->n), "agree",
-			     (json_int_t)(2 * r->n - r->nmm), "mismatches", mm,
+			     2 * (json_int_t)r->n, "agree",
+			     2 * (json_int_t)r->n - (json_int_t)r->nmm, "mismatches", mm,
 			     "observed", "filtered",
 			     (json_int_t)r->count[MSRTRAP_PROBE_FILTERED], "kernel",
 			     (json_int_t)r->count[MSRTRAP_PROBE_KERNEL], "gp",
@@ -433,7 +433,7 @@ static void print_json_report(const struct run *r)
 
 static void compare(struct run *r, const struct model *model)
 {
-	r->mm = malloc((2 * r->n + 1) * sizeof(*r->mm));
+	r->mm = calloc(2 * r->n + 1, sizeof(*r->mm));
 	if (!r->mm)
 		abort();
 	for (size_t i = 0; i < r->n; i++) {

@@ -29,12 +29,13 @@ static const char *access_word(unsigned int access)
 static void source_token(const struct input *in, unsigned int line,
 			 unsigned int column, char *buf, size_t size)
 {
-	const char *p = in->text, *end = in->text + in->text_len;
+	const char *p = in->text, *end;
 	size_t n = 0;
 
 	buf[0] = 0;
 	if (!p || !line || !column)
 		return;
+	end = p + in->text_len; /* not before the check: NULL + n is undefined */
 	for (unsigned int l = 1; l < line && p < end; l++) {
 		p = memchr(p, '\n', (size_t)(end - p));
 		if (!p)

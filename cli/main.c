@@ -4,6 +4,7 @@
  * (cmd_*.c); this file only finds the command and handles the global
  * --help / --version.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,12 @@ int main(int argc, char **argv)
 {
 	const char *name;
 
+	/*
+	 * Past RLIMIT_FSIZE, write() fails with EFBIG instead of the process
+	 * dying of SIGXFSZ: the writers report it and remove their temporary
+	 * files (compile -o, sim's save), so nothing partial is left.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
 		print_usage(stderr);
 		return EXIT_USAGE;

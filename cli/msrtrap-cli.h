@@ -47,6 +47,14 @@ int bad_option(const char *cmd, char **argv, int c);
  */
 int read_file(const char *path, uint8_t **data, size_t *len);
 
+/*
+ * Write len bytes to path atomically: to a temporary file in path's
+ * directory, renamed over path once complete, so path is either untouched
+ * or complete, never partial, and on failure no file is left behind.
+ * Returns 0 or -errno.
+ */
+int write_file_atomic(const char *path, const void *data, size_t len);
+
 /* Parse an MSR number: 0x-prefixed hex or decimal, full 32-bit range. */
 bool parse_u32(const char *s, uint32_t *out);
 

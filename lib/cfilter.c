@@ -152,7 +152,7 @@ int msrtrap_cfilter_new(const struct msrtrap_filter *filter,
 			uint64_t *b = bits + ((size_t)k * 2 + dir) * MT_CF_BLOCK_WORDS;
 
 			memset(b, cf->core.default_allow ? 0xff : 0,
-			       MT_CF_BLOCK_WORDS * 8);
+			       MT_CF_BLOCK_WORDS * sizeof(*b));
 			/* last to first, so the first matching range has the
 			 * final word (invariant 21) */
 			for (unsigned int i = n; i-- > 0;) {

@@ -187,7 +187,7 @@ int mt_probe_load(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
 	for (unsigned int v = 0; v < 256; v++) {
 		uint16_t ip = v == 13 ? GP_HANDLER : (uint16_t)(STUBS + v * STUB_SIZE);
 
-		put_stub(m + STUBS + v * STUB_SIZE, v);
+		put_stub(m + STUBS + (size_t)v * STUB_SIZE, v);
 		m[IVT + 4 * v] = (uint8_t)ip; /* offset, then segment 0 */
 		m[IVT + 4 * v + 1] = (uint8_t)(ip >> 8);
 	}

@@ -258,7 +258,7 @@ static void backoff(unsigned int *spins)
 	} else if (n < 256) {
 		sched_yield();
 	} else {
-		struct timespec ts = { .tv_sec = 0, .tv_nsec = 50 * 1000 };
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = 50L * 1000 };
 
 		nanosleep(&ts, NULL);
 	}

@@ -935,7 +935,7 @@ static void test_maps_fixed(void **state)
 
 static void test_random_kvm(void **state)
 {
-	unsigned int n = 4000 * test_scale();
+	unsigned int n = test_volume(4000);
 	struct kvm_stats st = { 0 };
 	struct text t = { 0 };
 
@@ -967,7 +967,7 @@ static void test_random_kvm(void **state)
 
 static void test_random_maps(void **state)
 {
-	unsigned int n = 1000 * test_scale();
+	unsigned int n = test_volume(1000);
 	struct text t = { 0 };
 
 	(void)state;
@@ -985,7 +985,7 @@ static void test_random_maps(void **state)
 
 static void test_random_diff(void **state)
 {
-	unsigned int n = 2000 * test_scale();
+	unsigned int n = test_volume(2000);
 	struct text t = { 0 };
 
 	(void)state;
@@ -1013,7 +1013,7 @@ static void test_random_diff(void **state)
 /* Random valid filters decompile to their own verdicts. */
 static void test_random_from_filter(void **state)
 {
-	unsigned int n = 1000 * test_scale();
+	unsigned int n = test_volume(1000);
 
 	(void)state;
 	for (unsigned int i = 0; i < n; i++) {

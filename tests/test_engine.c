@@ -1276,14 +1276,14 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Base volume of the differential test (times test_scale()). */
+/* Base volume of the differential test (test_volume()). */
 #ifndef ENGINE_SEQUENCES
 #define ENGINE_SEQUENCES 25000u
 #endif
 
 static void test_differential_random(void **state)
 {
-	unsigned long n = (unsigned long)ENGINE_SEQUENCES * test_scale();
+	unsigned long n = test_volume(ENGINE_SEQUENCES);
 	const char *env = getenv("MSRTRAP_ENGINE_SEQUENCES");
 	double t0 = now();
 
@@ -1902,7 +1902,7 @@ static void rig_random_wishes(struct rig *r, unsigned int nops)
 static void test_inv34_filter_never_clears_wanted(void **state)
 {
 	static uint8_t before[NSTRAT][MSRTRAP_SVM_MSRPM_SIZE];
-	unsigned int iters = 60 * test_scale();
+	unsigned int iters = test_volume(60);
 
 	for (unsigned int it = 0; it < iters; it++) {
 		struct rig r;
@@ -2056,7 +2056,7 @@ static void test_inv36_enable_ignores_disable_honours(void **state)
 /* 37: the seed patch is no functional change, for any filter sequence. */
 static void test_inv37_reapply_equals_skip(void **state)
 {
-	unsigned int iters = 150 * test_scale();
+	unsigned int iters = test_volume(150);
 	unsigned long syncs = 0;
 
 	for (unsigned int it = 0; it < iters; it++) {
@@ -2184,7 +2184,7 @@ static void test_inv38_kvm2022_wish_or_denied(void **state)
 		}
 		msrtrap_vcpu_free(v);
 		msrtrap_vm_free(vm);
-		check_wish_or_denied(fmts[i], PT_2022, kvm2022_list, 15, 150 * test_scale());
+		check_wish_or_denied(fmts[i], PT_2022, kvm2022_list, 15, test_volume(150));
 	}
 }
 
@@ -2269,8 +2269,8 @@ static void test_inv40_svm_wish_or_denied(void **state)
 	};
 
 	check_wish_or_denied(SVM, PT_ALL, svm_set, sizeof(svm_set) / sizeof(svm_set[0]),
-			     150 * test_scale());
-	check_wish_or_denied(SVM, PT_2022, kvm2022_list, 15, 150 * test_scale());
+			     test_volume(150));
+	check_wish_or_denied(SVM, PT_2022, kvm2022_list, 15, test_volume(150));
 }
 
 /* ---- U3 / S17 ---- */

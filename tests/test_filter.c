@@ -679,7 +679,7 @@ static void compare_at(const struct msrtrap_filter *f,
 static void test_compiled_equals_linear(void **state)
 {
 	static struct ref_range r[16];
-	unsigned int filters = 2000 * test_scale();
+	unsigned int filters = test_volume(2000);
 	uint64_t lookups = 0;
 
 	for (unsigned int t = 0; t < filters; t++) {

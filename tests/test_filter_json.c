@@ -621,7 +621,7 @@ static uint32_t probe_msr(const struct msrtrap_filter *f)
 
 static void test_round_trip_random(void **state)
 {
-	unsigned int rounds = 3000 * test_scale(), valid = 0;
+	unsigned int rounds = test_volume(3000), valid = 0;
 
 	for (unsigned int round = 0; round < rounds; round++) {
 		struct msrtrap_filter *f0 = random_filter(), *f1, *f2;
@@ -712,7 +712,7 @@ static void put_range_variant(char **p, const struct msrtrap_filter_range *r)
 
 static void test_alternate_spellings(void **state)
 {
-	unsigned int rounds = 500 * test_scale();
+	unsigned int rounds = test_volume(500);
 	char *text = malloc(16 * (2 * 0x900 + 512) + 128);
 
 	assert_non_null(text);

@@ -289,7 +289,7 @@ static uint32_t random_msr(void)
 /* Interval set/clear equal the bit-by-bit reference (all or nothing). */
 static void test_interval_vs_reference(void **state)
 {
-	unsigned int rounds = 20000 * test_scale();
+	unsigned int rounds = test_volume(20000);
 
 	for (unsigned int i = 0; i < rounds; i++) {
 		enum msrtrap_format fmt = formats[test_below(2)];
@@ -352,7 +352,7 @@ static void check_runs(enum msrtrap_format fmt, unsigned int access)
 
 static void test_next_pass_vs_reference(void **state)
 {
-	unsigned int rounds = 300 * test_scale();
+	unsigned int rounds = test_volume(300);
 
 	for (unsigned int i = 0; i < rounds; i++) {
 		enum msrtrap_format fmt = formats[i % 2];

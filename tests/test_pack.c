@@ -337,7 +337,7 @@ static int bf_solve(struct bf *b, uint64_t *bytes)
 
 static void test_optimal_vs_brute_force(void **state)
 {
-	unsigned int runs = 400 * test_scale(), hits[BF_KMAX + 2] = { 0 };
+	unsigned int runs = test_volume(400), hits[BF_KMAX + 2] = { 0 };
 	uint64_t leaves = 0, orders = 0;
 	static const uint32_t words[] = { 1, 2, 3, 4, 64 };
 	clock_t t0 = clock();
@@ -427,7 +427,7 @@ static void test_pruning_vs_plain_dp(void **state)
 {
 	static const uint32_t nmaxes[] = { 5, 8, 16, 24, 40, 64 };
 	static const uint32_t words[] = { 4, 8, 16, 64 };
-	unsigned int runs = 500 * test_scale(), packed = 0;
+	unsigned int runs = test_volume(500), packed = 0;
 	clock_t t0 = clock();
 
 	for (unsigned int run = 0; run < runs; run++) {
@@ -625,7 +625,7 @@ static bool spans_serve(const struct mt_pack_report *rep, const struct tpol *p,
 static void test_exact_random(void **state)
 {
 	static const uint32_t nmaxes[] = { 1, 2, 4, 7, 16, 64, 100, 1000, 0x3000 };
-	unsigned int runs = 3000 * test_scale(), ok = 0, big = 0, erange = 0;
+	unsigned int runs = test_volume(3000), ok = 0, big = 0, erange = 0;
 	uint64_t checked = 0, ranges = 0;
 	clock_t t0 = clock();
 
@@ -1028,11 +1028,11 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Sanitizers make everything several times slower. */
+/* Sanitizers make everything several times slower, valgrind more. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
-#define SPEED_LIMIT 20.0
+#define SPEED_LIMIT (20.0 * test_slowdown())
 #else
-#define SPEED_LIMIT 1.0
+#define SPEED_LIMIT (1.0 * test_slowdown())
 #endif
 
 static void dense_case(const struct tpol *p, const char *what,

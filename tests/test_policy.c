@@ -1512,7 +1512,7 @@ static void test_random_policies(void **state)
 {
 	static struct ref_policy rp;
 	struct text t = { 0 };
-	size_t rounds = 3000 * test_scale(), rules = 0, warnings = 0;
+	size_t rounds = test_volume(3000), rules = 0, warnings = 0;
 
 	for (size_t round = 0; round < rounds; round++) {
 		struct msrtrap_diags *d = NULL;
@@ -1557,7 +1557,7 @@ static void test_fuzz(void **state)
 	static const char alphabet[] = "@#-,\n\r\t 0x1fF_aZwr\xff\x00;";
 	static struct ref_policy rp;
 	struct text t = { 0 };
-	size_t rounds = 4000 * test_scale(), failed = 0;
+	size_t rounds = test_volume(4000), failed = 0;
 
 	for (size_t round = 0; round < rounds; round++) {
 		struct msrtrap_policy_opts opts = { .sz = sizeof(opts),

@@ -603,7 +603,7 @@ static void *stress_writer_main(void *arg)
 
 static void test_stress(void **state)
 {
-	unsigned long replacements = 10000ul * test_scale();
+	unsigned long replacements = test_volume(10000ul);
 	struct stress_reader readers[STRESS_READERS] = { 0 };
 	struct stress_writer writers[STRESS_WRITERS] = { 0 };
 	struct stress st = { 0 };

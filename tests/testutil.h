@@ -53,12 +53,43 @@ static inline void test_fill_random(void *buf, size_t len)
 		p[i] = (uint8_t)test_rand64();
 }
 
+static inline int test_env_on(const char *name)
+{
+	const char *s = getenv(name);
+
+	return s && *s && *s != '0';
+}
+
 /* Long mode (MSRTRAP_LONG_TESTS=1) multiplies randomized volumes. */
 static inline unsigned int test_scale(void)
 {
-	const char *s = getenv("MSRTRAP_LONG_TESTS");
+	return test_env_on("MSRTRAP_LONG_TESTS") ? 50 : 1;
+}
 
-	return s && *s && *s != '0' ? 50 : 1;
+/*
+ * A randomized volume: n, times 50 in long mode, and a twentieth of it (at
+ * least 1) in quick mode (MSRTRAP_QUICK_TESTS=1), for runs under valgrind
+ * that are 20-50 times slower; long mode wins when both are set.
+ */
+static inline unsigned long test_volume(unsigned long n)
+{
+	if (test_env_on("MSRTRAP_LONG_TESTS"))
+		return n * test_scale();
+	if (test_env_on("MSRTRAP_QUICK_TESTS"))
+		return n / 20 ? n / 20 : 1;
+	return n;
+}
+
+/*
+ * How many times slower than native the tests run (MSRTRAP_TEST_SLOWDOWN,
+ * 1 when unset; tests/valgrind.sh sets 50): time limits are multiplied by it.
+ */
+static inline double test_slowdown(void)
+{
+	const char *s = getenv("MSRTRAP_TEST_SLOWDOWN");
+	double f = s && *s ? strtod(s, NULL) : 1.0;
+
+	return f >= 1.0 ? f : 1.0;
 }
 
 static inline int test_run(const char *name, const struct CMUnitTest *tests,

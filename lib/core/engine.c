@@ -238,7 +238,7 @@ int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr, unsigned int access)
 	off = msr - v->span[s].first;
 	if (!is_capable(v, (unsigned int)s, off))
 		return -MT_ENOENT;
-	return (v->wish[s][access - 1][off / 64] >> (off % 64)) & 1;
+	return (int)((v->wish[s][access - 1][off / 64] >> (off % 64)) & 1);
 }
 
 /* ---- MSR-word access to the hardware bitmap (the word strategies) ---- */

@@ -188,7 +188,7 @@ static inline uint32_t bit_of(const struct layout *l, const struct span *s,
 
 static inline int test_bit(const void *map, uint32_t bit)
 {
-	return (mt_load64(map, bit / 64) >> (bit % 64)) & 1;
+	return (int)((mt_load64(map, bit / 64) >> (bit % 64)) & 1);
 }
 
 int msrtrap_raw_test(enum msrtrap_format fmt, const void *map, uint32_t msr,

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Fuzz the `msrtrap sim` script interpreter (cli/cmd_sim.c) through
+ * sim_run_text() (cli/sim.h): the parser with all its diagnostics, then
+ * the run on one VM per strategy. The harness touches no file: `filter
+ * FILE` operands are served from the built-in table below (any other name
+ * is "cannot read"), `save` lines are script errors, and at most 4 vCPUs
+ * are accepted. stdout goes to /dev/null (run libFuzzer with
+ * -close_fd_mask=2 to silence the diagnostics on stderr as well).
+ *
+ * A script may fail (exit 1): bad lines and failed expects are what
+ * scripts are for. What may never happen: a crash, a sanitizer report,
+ * or the strategies disagreeing (invariant 37) or an engine call failing
+ * on a script that parsed, which would be engine bugs: those abort.
+ *
+ * A script whose first line is `#json` runs as `sim --json`.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cli/msrtrap-cli.h"
+#include "../cli/sim.h"
+#include "fuzz.h"
+
+#define MAX_INPUT 4096
+
+const char *progname = "msrtrap"; /* cli/main.c's, for cli/util.c */
+
+static const struct {
+	const char *name;
+	const char *json;
+} filters[] = {
+	/* the seed scenario's (examples/) */
+	{ "seed-deny-fs-read.json",
+	  "{\"default\": \"allow\", \"ranges\": [{\"flags\": [\"read\"], \"base\": \"0xc0000100\", \"nmsrs\": 1, \"bitmap\": \"00\"}]}" },
+	{ "deny-fs-read.json", /* tests/cli's sim/ */
+	  "{\"default\": \"allow\", \"ranges\": [{\"flags\": [\"read\"], \"base\": \"0xc0000100\", \"nmsrs\": 1, \"bitmap\": \"00\"}]}" },
+	{ "seed-deny-gs-read.json",
+	  "{\"default\": \"allow\", \"ranges\": [{\"flags\": [\"read\"], \"base\": \"0xc0000101\", \"nmsrs\": 1, \"bitmap\": \"00\"}]}" },
+	{ "seed-unrelated.json",
+	  "{\"default\": \"allow\", \"ranges\": [{\"flags\": [\"read\", \"write\"], \"base\": \"0xda0\", \"nmsrs\": 1, \"bitmap\": \"00\"}, {\"flags\": [\"read\", \"write\"], \"base\": \"0x10b\", \"nmsrs\": 1, \"bitmap\": \"00\"}, {\"flags\": [\"read\", \"write\"], \"base\": \"0x474f4f00\", \"nmsrs\": 1, \"bitmap\": \"00\"}]}" },
+	/* deny everything but a few MSRs of each span edge */
+	{ "deny.json",
+	  "{\"default\": \"deny\", \"ranges\": [{\"flags\": [\"read\"], \"base\": \"0x0\", \"nmsrs\": 16, \"bitmap\": \"a5f0\"}, {\"flags\": [\"write\"], \"base\": \"0xc0000080\", \"nmsrs\": 130, \"bitmap\": \"ff00000000000000000000000000000003\"}]}" },
+	/* x2APIC and the VMX span edges denied */
+	{ "edges.json",
+	  "{\"default\": \"allow\", \"ranges\": [{\"flags\": [\"read\", \"write\"], \"base\": \"0x7f8\", \"nmsrs\": 272, \"bitmap\": \"00000000000000000000000000000000000000000000000000000000000000000000\"}, {\"flags\": [\"read\"], \"base\": \"0x1ff0\", \"nmsrs\": 32, \"bitmap\": \"0f00ff00\"}, {\"flags\": [\"write\"], \"base\": \"0xc0001fc0\", \"nmsrs\": 128, \"bitmap\": \"0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f\"}]}" },
+	/* invalid: default deny and nothing else (EINVAL) */
+	{ "invalid.json", "{\"default\": \"deny\"}" },
+};
+
+static int read_filter(const char *path, uint8_t **data, size_t *len)
+{
+	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+		size_t n;
+
+		if (strcmp(path, filters[i].name))
+			continue;
+		n = strlen(filters[i].json);
+		*data = malloc(n + 1);
+		if (!*data)
+			return -ENOMEM;
+		memcpy(*data, filters[i].json, n + 1);
+		*len = n;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (!freopen("/dev/null", "w", stdout))
+		abort();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sim_env env = {
+		.read_filter = read_filter,
+		.no_save = true,
+		.max_vcpus = 4,
+	};
+	bool json = size >= 5 && !memcmp(data, "#json", 5);
+
+	if (size > MAX_INPUT)
+		return 0;
+	/* the name has no '/': filter names are looked up as written */
+	sim_run_text("fuzz.sim", (const char *)data, size, json, &env);
+	FUZZ_CHECK(!env.disagreed, "the strategies disagree (see above)");
+	FUZZ_CHECK(!env.engine_error, "an engine call failed (see above)");
+	fflush(stdout);
+	return 0;
+}
