@@ -103,7 +103,7 @@ int msrtrap_cfilter_new(const struct msrtrap_filter *filter,
 			struct msrtrap_cfilter **out,
 			struct msrtrap_diag *diag)
 {
-	struct mt_range ranges[MSRTRAP_KVM_MSR_FILTER_MAX_RANGES];
+	const struct mt_range *ranges = NULL;
 	uint32_t tags[MAX_TAGS];
 	uint8_t used[1u << MAX_LOG2_SLOTS];
 	struct msrtrap_cfilter *cf;
@@ -120,7 +120,7 @@ int msrtrap_cfilter_new(const struct msrtrap_filter *filter,
 		if (err)
 			return err;
 		n = filter->nr;
-		memcpy(ranges, filter->ranges, n * sizeof(*ranges));
+		ranges = filter->ranges;
 	}
 	cf = calloc(1, sizeof(*cf));
 	if (!cf)

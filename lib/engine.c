@@ -41,7 +41,6 @@ struct msrtrap_vm {
 	struct msrtrap_slot *slot;
 	pthread_mutex_t lock;		/* filter writers */
 	struct msrtrap_cfilter *current; /* what the slot holds (writers only) */
-	_Atomic unsigned int nvcpus;
 	uint64_t capable[MT_MAX_SPANS][MT_SPAN_WORDS];
 	struct change ring[RING];
 };
@@ -216,7 +215,6 @@ int msrtrap_vcpu_new(struct msrtrap_vm *vm, const struct msrtrap_vcpu_opts *opts
 	/* all intercepted and all wished: consistent with any filter, so the
 	 * vCPU starts in sync with whatever is published now */
 	v->synced_gen = msrtrap_slot_generation(vm->slot);
-	atomic_fetch_add(&vm->nvcpus, 1);
 	*out = v;
 	return 0;
 fail:
@@ -231,7 +229,6 @@ void msrtrap_vcpu_free(struct msrtrap_vcpu *vcpu)
 {
 	if (!vcpu)
 		return;
-	atomic_fetch_sub(&vcpu->vm->nvcpus, 1);
 	msrtrap_slot_reader_free(vcpu->reader);
 	free(vcpu->own_bitmap);
 	free(vcpu);

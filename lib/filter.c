@@ -51,6 +51,8 @@ _Static_assert(MSRTRAP_KVM_MSR_FILTER_MAX_BITMAP_SIZE == KVM_MSR_FILTER_MAX_BITM
 
 static int validate(const struct msrtrap_filter *filter,
 		    struct msrtrap_diag *diag);
+static unsigned int mt_filter_ranges(const struct msrtrap_filter *filter,
+				     struct mt_range out[MSRTRAP_KVM_MSR_FILTER_MAX_RANGES]);
 
 /* Recompute what is derived from the slots (see filter_internal.h). */
 static void refresh(struct msrtrap_filter *f)
@@ -256,7 +258,7 @@ static int validate(const struct msrtrap_filter *filter,
 }
 
 /* The non-empty ranges, as kvm_add_msr_filter() stores them. */
-unsigned int mt_filter_ranges(const struct msrtrap_filter *filter,
+static unsigned int mt_filter_ranges(const struct msrtrap_filter *filter,
 			      struct mt_range out[MSRTRAP_KVM_MSR_FILTER_MAX_RANGES])
 {
 	unsigned int n = 0;

@@ -30,7 +30,5 @@ struct msrtrap_filter {
 	struct mt_range ranges[MSRTRAP_KVM_MSR_FILTER_MAX_RANGES];
 };
 
-unsigned int mt_filter_ranges(const struct msrtrap_filter *filter,
-			      struct mt_range out[MSRTRAP_KVM_MSR_FILTER_MAX_RANGES]);
 
 #endif
