@@ -138,20 +138,29 @@ int msrtrap_msr_lookup(const char *name, struct msrtrap_msr_info *info)
 	return 0;
 }
 
-/* Levenshtein distance, case-insensitive, capped for long inputs. */
-static size_t distance(const char *a, const char *b)
+/*
+ * Levenshtein distance, case-insensitive, but only as far as @cap: any
+ * distance above it comes back as cap + 1. The length difference is a
+ * lower bound of the distance and every DP row's minimum never shrinks,
+ * so most of the ~1200 names are rejected without a full table; the
+ * uncapped version made an unknown name cost a quarter of a millisecond
+ * (92% of the policy fuzz harness's time).
+ */
+static size_t distance_within(const char *a, size_t la, const char *b,
+			      size_t cap)
 {
-	size_t la = strlen(a), lb = strlen(b);
+	size_t lb = strlen(b);
 	size_t row[64];
 
-	if (la >= 64 || lb >= 64)
-		return (size_t)-1;
+	if (lb >= 64 || (la > lb ? la - lb : lb - la) > cap)
+		return cap + 1;
 	for (size_t j = 0; j <= lb; j++)
 		row[j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
+		size_t diag = row[0], row_min;
 
 		row[0] = i;
+		row_min = i;
 		for (size_t j = 1; j <= lb; j++) {
 			size_t up = row[j];
 			size_t cost = upper((unsigned char)a[i - 1]) != b[j - 1];
@@ -163,28 +172,41 @@ static size_t distance(const char *a, const char *b)
 				best = row[j - 1] + 1;
 			row[j] = best;
 			diag = up;
+			if (best < row_min)
+				row_min = best;
 		}
+		if (row_min > cap)
+			return cap + 1;
 	}
-	return row[lb];
+	return row[lb] <= cap ? row[lb] : cap + 1;
 }
 
 const char *msrtrap_msr_suggest(const char *name)
 {
 	const char *best = NULL;
-	size_t best_d = (size_t)-1, limit;
+	size_t len, limit;
 
 	if (!name || !*name)
 		return NULL;
 	name = skip_msr_prefix(name);
-	/* allow roughly one typo per four characters, at least one */
-	limit = strlen(name) / 4 + 1;
+	len = strlen(name);
+	if (len >= 64)
+		return NULL;
+	/*
+	 * Allow roughly one typo per four characters, at least one. The
+	 * cap tightens as better names turn up; ties keep the first name
+	 * in table order.
+	 */
+	limit = len / 4 + 1;
 	for (size_t i = 0; i < mt_msr_table_len; i++) {
-		size_t d = distance(name, mt_msr_table[i].name);
+		size_t d = distance_within(name, len, mt_msr_table[i].name, limit);
 
-		if (d < best_d) {
-			best_d = d;
+		if (d <= limit) {
 			best = mt_msr_table[i].name;
+			if (!d)
+				break;
+			limit = d - 1;
 		}
 	}
-	return best_d <= limit ? best : NULL;
+	return best;
 }

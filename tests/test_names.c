@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The MSR name database: contents, lookups both ways, aliases, hints. */
+#include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <msrtrap/names.h>
 
@@ -100,6 +104,110 @@ static void test_suggest(void **state)
 	assert_null(msrtrap_msr_suggest(""));
 }
 
+/*
+ * Reference for msrtrap_msr_suggest(): the full Levenshtein table against
+ * every name, no pruning; the nearest name within len/4 + 1 edits, the
+ * first in table order on a tie.
+ */
+static size_t ref_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[64][64];
+
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = d[i - 1][j - 1] +
+				     (toupper((unsigned char)a[i - 1]) != b[j - 1]);
+			size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+			size_t m = sub < del ? sub : del;
+
+			d[i][j] = m < ins ? m : ins;
+		}
+	return d[la][lb];
+}
+
+static const char *ref_suggest(const char *name)
+{
+	struct msrtrap_msr_info info;
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+
+	if (!strncasecmp(name, "MSR_", 4))
+		name += 4;
+	if (!*name || strlen(name) >= 64)
+		return NULL;
+	for (size_t i = 0; msrtrap_msr_at(i, &info) == 0; i++) {
+		size_t d = ref_distance(name, info.name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = info.name;
+		}
+	}
+	return best_d <= strlen(name) / 4 + 1 ? best : NULL;
+}
+
+static void mutate_name(char *buf, size_t cap)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_aez";
+	unsigned int edits = test_below(5);
+
+	for (unsigned int e = 0; e < edits; e++) {
+		size_t len = strlen(buf);
+		size_t at = test_below((uint32_t)len + 1);
+		char c = alphabet[test_below(sizeof(alphabet) - 1)];
+
+		switch (test_below(3)) {
+		case 0: /* insert */
+			if (len + 2 > cap)
+				break;
+			memmove(buf + at + 1, buf + at, len - at + 1);
+			buf[at] = c;
+			break;
+		case 1: /* delete */
+			if (at < len)
+				memmove(buf + at, buf + at + 1, len - at);
+			break;
+		default: /* substitute */
+			if (at < len)
+				buf[at] = c;
+		}
+	}
+	if (test_below(4) == 0)
+		for (char *p = buf; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+}
+
+/* Regression: the pruned search must find what the full one finds. */
+static void test_suggest_matches_reference(void **state)
+{
+	unsigned long n = test_volume(3000);
+	char buf[80];
+
+	for (unsigned long k = 0; k < n; k++) {
+		struct msrtrap_msr_info info;
+		const char *got, *want;
+
+		assert_int_equal(msrtrap_msr_at(test_below((uint32_t)msrtrap_msr_count()),
+						&info), 0);
+		if (test_below(10) == 0)
+			snprintf(buf, sizeof(buf), "%s", "");
+		else
+			snprintf(buf, sizeof(buf), "%s%s",
+				 test_below(8) == 0 ? "msr_" : "", info.name);
+		mutate_name(buf, 64);
+		got = msrtrap_msr_suggest(buf);
+		want = ref_suggest(buf);
+		if (got != want)
+			fail_msg("suggest(\"%s\"): got %s, reference %s", buf,
+				 got ? got : "(none)", want ? want : "(none)");
+	}
+}
+
 static void test_lower_bound(void **state)
 {
 	struct msrtrap_msr_info info;
@@ -121,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_known_entries),
 		cmocka_unit_test(test_lookup_rules),
 		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_suggest_matches_reference),
 		cmocka_unit_test(test_lower_bound),
 	};
 
