@@ -221,6 +221,15 @@ static int to_filter(const char *label, const struct msrtrap_policy *p,
 	}
 	if (err)
 		return fail(label, "cannot compile: %s", strerror(-err));
+	return EXIT_OK;
+}
+
+/*
+ * What the packer achieved, on stderr; printed only once the output is
+ * written, so that a failed write ends with its error alone.
+ */
+static void print_summary(const char *label, const struct msrtrap_pack_report *rep)
+{
 	fprintf(stderr, "%s: %llu %s, %llu bitmap bytes%s (one range per MSR "
 		"would need %llu %s, %llu bytes)\n", label,
 		(unsigned long long)rep->nranges,
@@ -230,7 +239,6 @@ static int to_filter(const char *label, const struct msrtrap_policy *p,
 		(unsigned long long)rep->naive_ranges,
 		plural(rep->naive_ranges, "range", "ranges"),
 		(unsigned long long)rep->naive_bytes);
-	return EXIT_OK;
 }
 
 static const char *kvm_flags(uint32_t flags)
@@ -443,6 +451,8 @@ static int compile(const char *path, enum input_kind want, enum target to,
 		goto out;
 	}
 	rc = write_output(out_path, &o);
+	if (rc == EXIT_OK && f)
+		print_summary(label, &rep);
 out:
 	free(o.data);
 	msrtrap_map_free(map);

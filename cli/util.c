@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,17 +112,31 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 	const char *slash = strrchr(path, '/');
 	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
 	char *tmp = malloc(strlen(path) + 16);
+	sigset_t stop, saved;
 	mode_t mask;
 	int fd, err;
 
 	if (!tmp)
 		return -ENOMEM;
+	/*
+	 * While the temporary file exists, the signals that end a process
+	 * from a terminal or a supervisor wait: one arriving then is
+	 * delivered once the file is renamed or unlinked, so that Ctrl-C
+	 * never leaves DIR/.BASE.XXXXXX behind (SIGKILL still can).
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &stop, &saved);
 	/* DIR/.BASE.XXXXXX: same directory, so rename() is atomic */
 	sprintf(tmp, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		err = -errno;
 		free(tmp);
+		sigprocmask(SIG_SETMASK, &saved, NULL);
 		return err;
 	}
 	mask = umask(0);
@@ -140,6 +155,7 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 	if (err)
 		unlink(tmp);
 	free(tmp);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return err;
 }
 
