@@ -16,8 +16,10 @@ struct mt_msr_entry {
 	uint32_t index;
 	uint8_t vendor;		/* enum msrtrap_vendor */
 	uint8_t canonical;	/* 1 for the first (preferred) name of an index */
+	uint8_t name_len;	/* strlen(name) */
 	const char *name;	/* upper case, [A-Z0-9_] */
 	const char *desc;	/* one short line */
+	uint64_t name_chars;	/* bit (c & 63) set for each character c of name */
 };
 
 /* Sorted by index ascending; within one index the canonical name first,

@@ -181,9 +181,39 @@ static size_t distance_within(const char *a, size_t la, const char *b,
 	return row[lb] <= cap ? row[lb] : cap + 1;
 }
 
+/*
+ * A lower bound of the edit distance that costs O(length): every edit
+ * changes the multiset of characters by at most one on each side, so the
+ * distance is at least the larger of "characters of the query the name
+ * lacks" and "characters of the name the query lacks" (the bag distance).
+ * Characters are counted by upper(c) & 63, which can only merge buckets
+ * and so lower the bound. @count holds the query's counts and comes back
+ * unchanged.
+ */
+static size_t bag_distance(int16_t count[64], size_t la, const char *b)
+{
+	size_t surplus = la, deficit = 0;	/* query's unmatched, name's */
+	const char *c;
+
+	for (c = b; *c; c++) {
+		int16_t *slot = &count[upper((unsigned char)*c) & 63];
+
+		if (*slot > 0)
+			surplus--;
+		else
+			deficit++;
+		(*slot)--;
+	}
+	for (c = b; *c; c++)
+		count[upper((unsigned char)*c) & 63]++;
+	return surplus > deficit ? surplus : deficit;
+}
+
 const char *msrtrap_msr_suggest(const char *name)
 {
 	const char *best = NULL;
+	int16_t count[64] = { 0 };
+	uint64_t chars = 0;
 	size_t len, limit;
 
 	if (!name || !*name)
@@ -198,11 +228,29 @@ const char *msrtrap_msr_suggest(const char *name)
 	 * in table order.
 	 */
 	limit = len / 4 + 1;
+	for (size_t i = 0; i < len; i++) {
+		count[upper((unsigned char)name[i]) & 63]++;
+		chars |= 1ULL << (upper((unsigned char)name[i]) & 63);
+	}
+	/*
+	 * Cheapest lower bounds first: the length difference, then the
+	 * distinct characters only one side has (each needs an edit), then
+	 * the bag distance, and only then the capped table.
+	 */
 	for (size_t i = 0; i < mt_msr_table_len; i++) {
-		size_t d = distance_within(name, len, mt_msr_table[i].name, limit);
+		const struct mt_msr_entry *e = &mt_msr_table[i];
+		const char *cand = e->name;
+		size_t lb = e->name_len, d;
+		size_t only_q = (size_t)__builtin_popcountll(chars & ~e->name_chars);
+		size_t only_n = (size_t)__builtin_popcountll(e->name_chars & ~chars);
+
+		if ((len > lb ? len - lb : lb - len) > limit || only_q > limit ||
+		    only_n > limit || bag_distance(count, len, cand) > limit)
+			continue;
+		d = distance_within(name, len, cand, limit);
 
 		if (d <= limit) {
-			best = mt_msr_table[i].name;
+			best = cand;
 			if (!d)
 				break;
 			limit = d - 1;

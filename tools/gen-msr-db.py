@@ -89,6 +89,10 @@ def parse(path):
         if not NAME_RE.match(name):
             err("bad name %r: only A-Z, 0-9 and _ are allowed" % name)
             ok = False
+        elif len(name) > 63:
+            # msrtrap_msr_suggest()'s edit distance works on < 64 characters
+            err("name %r is longer than 63 characters" % name)
+            ok = False
         elif name.startswith("MSR_"):
             err("name %r must not carry an MSR_ prefix" % name)
             ok = False
@@ -165,9 +169,12 @@ def render(rows):
     for r in rows:
         canonical = 1 if r.index != prev else 0
         prev = r.index
-        w.append("\t{ 0x%08xu, %d, %d, %s, %s },\n" % (
-            r.index, VENDORS[r.vendor], canonical,
-            c_string(r.name), c_string(r.desc)))
+        chars = 0
+        for c in r.name:
+            chars |= 1 << (ord(c) & 63)
+        w.append("\t{ 0x%08xu, %d, %d, %d, %s, %s, 0x%016xull },\n" % (
+            r.index, VENDORS[r.vendor], canonical, len(r.name),
+            c_string(r.name), c_string(r.desc), chars))
     w.append("};\n\n")
     w.append("const size_t mt_msr_table_len = %d;\n\n" % len(rows))
     order = sorted(range(len(rows)), key=lambda i: rows[i].name.encode("ascii"))
