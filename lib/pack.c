@@ -110,6 +110,8 @@ struct ctx {
 	size_t nseg;
 	/* the byte phase had to fall back to a bounded beam (see lex_dp) */
 	bool approx;
+	/* dominance comparisons the byte phase has made (its work bound) */
+	uint64_t work;
 };
 
 static uint64_t piece_bytes(const struct ctx *c, uint64_t len)
@@ -937,6 +939,20 @@ static bool reopen_ok(const struct ctx *c, uint64_t len)
  */
 #define EXACT_FRONT 1024
 #define BEAM 64
+/*
+ * A moderate front can still cost too much: a front of ~50 states over
+ * tens of thousands of grid positions (default deny, two read-only MSRs
+ * and a 65,296-MSR pass-through block: 1.7 billion dominance comparisons,
+ * 1-2 s) never reaches EXACT_FRONT. So the phase also counts its
+ * dominance comparisons (ctx.work, one per front entry looked at):
+ * past EXACT_WORK it turns to the beam as above, and past NARROW_WORK it
+ * keeps only BEAM_NARROW states per step, which bounds the rest of the
+ * phase to a few thousand comparisons per grid position. The counts are
+ * deterministic, so the result does not depend on the machine's speed.
+ */
+#define EXACT_WORK (1ull << 24)
+#define NARROW_WORK (1ull << 25)
+#define BEAM_NARROW 4
 
 /* Bytes a state has committed by position xn (closed plus open so far). */
 static uint64_t state_bytes(const struct ctx *c, const struct pstate *s,
@@ -968,12 +984,22 @@ static int beam_cmp(const void *pa, const void *pb)
 	return ba < bb ? -1 : ba > bb;
 }
 
+static size_t beam_width(const struct ctx *c)
+{
+	return c->work > NARROW_WORK ? BEAM_NARROW : BEAM;
+}
+
+/* Keep the beam_width() most promising states of fr. */
 static void beam_trim(const struct ctx *c, struct pfront *fr, uint64_t xn)
 {
+	size_t width = beam_width(c);
+
+	if (fr->n <= width)
+		return;
 	beam_key_x = xn;
 	beam_key_c = c;
 	qsort(fr->s, fr->n, sizeof(*fr->s), beam_cmp);
-	fr->n = BEAM;
+	fr->n = width;
 }
 
 /*
@@ -1074,6 +1100,7 @@ static int lex_dp(const struct ctx *c, const struct stretch *st, size_t n,
 				/* §5.5: the proven minimum must stay reachable.
 				 * Same open pieces as the parent (which serves
 				 * [x, xn) too): same count-to-go. */
+				((struct ctx *)c)->work += nxt.n;
 				if (!c->plain && !(same && s->togo != UINT32_MAX) &&
 				    !dominated(c, &nxt, &ch, xn)) {
 					uint32_t budget = (uint32_t)(cap - ch.count) + 1, more;
@@ -1088,12 +1115,15 @@ static int lex_dp(const struct ctx *c, const struct stretch *st, size_t n,
 						continue;
 					ch.togo = more;
 				}
+				((struct ctx *)c)->work += 2 * nxt.n;
 				if (pinsert(c, &nxt, &ch, xn))
 					goto out;
-				if (!c->plain && (nxt.n >= EXACT_FRONT ||
-						  (((struct ctx *)c)->approx && nxt.n > (size_t)2 * BEAM))) {
+				if (!c->plain &&
+				    (nxt.n >= EXACT_FRONT || c->work > EXACT_WORK ||
+				     (c->approx && nxt.n > 2 * beam_width(c)))) {
 					((struct ctx *)c)->approx = true;
-					beam_trim(c, &nxt, xn);
+					if (nxt.n > 2 * beam_width(c) || nxt.n >= EXACT_FRONT)
+						beam_trim(c, &nxt, xn);
 				}
 			}
 		}

@@ -958,6 +958,42 @@ static void test_regression_unaligned_disagreement(void **state)
 	tpol_free(&p);
 }
 
+/*
+ * Regression (found by the policy fuzz harness): default deny, two
+ * read-only MSRs and a 65,296-MSR pass-through block kept a front of ~50
+ * states over 24,581 grid positions - 1.7 billion dominance comparisons,
+ * ~1 s here and 26 s under the fuzzer's sanitizers - without ever
+ * reaching EXACT_FRONT. The phase now bounds its comparisons (EXACT_WORK,
+ * NARROW_WORK), so the beam takes over: bytes_proven is false, which this
+ * asserts so that the bound cannot silently go away. The count stays
+ * minimal and provably so: the block needs ceil(65296 / 0x3000) = 6
+ * read+write ranges, and a read-only MSR cannot share a range that also
+ * filters writes (one bitmap serves both accesses), so 7.
+ */
+static void test_regression_long_block_work_bound(void **state)
+{
+	struct tpol p = { .allow = false };
+	struct mt_pack_report rep;
+	struct msrtrap_filter *f = NULL;
+
+	tpol_add(&p, 0, 0x10, 0x10);
+	tpol_add(&p, 0, 0x1b, 0x1b);
+	tpol_add(&p, 0, 0x100, 0x1000f);
+	tpol_add(&p, 1, 0x100, 0x1000f);
+	tpol_normalize(&p);
+	assert_int_equal(pack(&p, 0x3000, &f, &rep), 0);
+	assert_int_equal(rep.nranges, 7);
+	assert_false(rep.bytes_proven);
+	check_report(f, &rep, 64);
+	check_exact(f, &p, 0x3000);
+	printf("# long block: %llu ranges, %llu bytes, bytes %s\n",
+	       (unsigned long long)rep.nranges, (unsigned long long)rep.bytes,
+	       rep.bytes_proven ? "proven minimal" : "from the bounded beam");
+	msrtrap_filter_free(f);
+	mt_pack_report_fini(&rep);
+	tpol_free(&p);
+}
+
 static void test_default_choice(void **state)
 {
 	struct tpol p = { .allow = false };
@@ -1215,6 +1251,7 @@ int main(void)
 		cmocka_unit_test(test_x2apic_dont_care),
 		cmocka_unit_test(test_shadowing),
 		cmocka_unit_test(test_regression_unaligned_disagreement),
+		cmocka_unit_test(test_regression_long_block_work_bound),
 		cmocka_unit_test(test_too_many_ranges_report),
 		cmocka_unit_test(test_optimal_vs_brute_force),
 		cmocka_unit_test(test_pruning_vs_plain_dp),
