@@ -133,6 +133,25 @@ static int cmp_span(const void *a, const void *b)
 	return (x->access > y->access) - (x->access < y->access);
 }
 
+struct cluster {
+	const struct msrtrap_policy *policy;
+	const struct msrtrap_pack_span *span;
+	bool dflt;
+};
+
+/* The policy's verdict differs from the filter's default for one of the
+ * cluster's accesses. */
+static bool cluster_odd(uint32_t msr, const void *ctx)
+{
+	const struct cluster *cl = ctx;
+
+	for (unsigned int a = MSRTRAP_READ; a <= MSRTRAP_WRITE; a++)
+		if ((cl->span->access & a) &&
+		    (msrtrap_policy_verdict(cl->policy, msr, a) == 1) != cl->dflt)
+			return true;
+	return false;
+}
+
 /*
  * The known MSRs of a cluster whose verdict for one of its accesses is
  * not the filter's default: what the cluster is there for. Up to `max`
@@ -142,32 +161,9 @@ static void cluster_names(const struct msrtrap_policy *p, bool dflt,
 			  const struct msrtrap_pack_span *s, unsigned int max,
 			  char *buf, size_t size)
 {
-	size_t used = 0, i = msrtrap_msr_lower_bound(s->first);
-	unsigned int shown = 0, more = 0;
-	struct msrtrap_msr_info info;
+	const struct cluster cl = { .policy = p, .span = s, .dflt = dflt };
 
-	buf[0] = 0;
-	for (; msrtrap_msr_at(i, &info) == 0 && info.index <= s->last; i++) {
-		bool odd = false;
-
-		if (!info.canonical)
-			continue;
-		for (unsigned int a = MSRTRAP_READ; a <= MSRTRAP_WRITE; a++)
-			if ((s->access & a) &&
-			    (msrtrap_policy_verdict(p, info.index, a) == 1) != dflt)
-				odd = true;
-		if (!odd)
-			continue;
-		if (shown == max) {
-			more++;
-			continue;
-		}
-		used += (size_t)snprintf(buf + used, used < size ? size - used : 0,
-					 "%s%s", shown ? ", " : "", info.name);
-		shown++;
-	}
-	if (more && used < size)
-		snprintf(buf + used, size - used, " (+%u more)", more);
+	describe_interval_if(s->first, s->last, max, cluster_odd, &cl, buf, size);
 }
 
 /*

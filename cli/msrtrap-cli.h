@@ -75,6 +75,11 @@ void print_json(json_t *value);
 void describe_interval(uint32_t first, uint32_t last, unsigned int max,
 		       char *buf, size_t size);
 
+/* The same, only the MSRs for which keep(msr, ctx) is true. */
+void describe_interval_if(uint32_t first, uint32_t last, unsigned int max,
+			  bool (*keep)(uint32_t msr, const void *ctx),
+			  const void *ctx, char *buf, size_t size);
+
 struct msrtrap_map;
 
 /*

@@ -235,8 +235,9 @@ void print_json(json_t *value)
 	json_decref(value);
 }
 
-void describe_interval(uint32_t first, uint32_t last, unsigned int max,
-		       char *buf, size_t size)
+void describe_interval_if(uint32_t first, uint32_t last, unsigned int max,
+			  bool (*keep)(uint32_t msr, const void *ctx),
+			  const void *ctx, char *buf, size_t size)
 {
 	size_t used = 0, i = msrtrap_msr_lower_bound(first);
 	unsigned int shown = 0, more = 0;
@@ -244,7 +245,7 @@ void describe_interval(uint32_t first, uint32_t last, unsigned int max,
 
 	buf[0] = 0;
 	for (; msrtrap_msr_at(i, &info) == 0 && info.index <= last; i++) {
-		if (!info.canonical)
+		if (!info.canonical || (keep && !keep(info.index, ctx)))
 			continue;
 		if (shown == max) {
 			more++;
@@ -256,4 +257,10 @@ void describe_interval(uint32_t first, uint32_t last, unsigned int max,
 	}
 	if (more && used < size)
 		snprintf(buf + used, size - used, " (+%u more)", more);
+}
+
+void describe_interval(uint32_t first, uint32_t last, unsigned int max,
+		       char *buf, size_t size)
+{
+	describe_interval_if(first, last, max, NULL, NULL, buf, size);
 }

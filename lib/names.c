@@ -229,8 +229,10 @@ const char *msrtrap_msr_suggest(const char *name)
 	 */
 	limit = len / 4 + 1;
 	for (size_t i = 0; i < len; i++) {
-		count[upper((unsigned char)name[i]) & 63]++;
-		chars |= 1ULL << (upper((unsigned char)name[i]) & 63);
+		unsigned int bucket = (unsigned int)upper((unsigned char)name[i]) & 63;
+
+		count[bucket]++;
+		chars |= 1ULL << bucket;
 	}
 	/*
 	 * Cheapest lower bounds first: the length difference, then the

@@ -1122,7 +1122,8 @@ static int lex_dp(const struct ctx *c, const struct stretch *st, size_t n,
 				    (nxt.n >= EXACT_FRONT || c->work > EXACT_WORK ||
 				     (c->approx && nxt.n > 2 * beam_width(c)))) {
 					((struct ctx *)c)->approx = true;
-					if (nxt.n > 2 * beam_width(c) || nxt.n >= EXACT_FRONT)
+					/* EXACT_FRONT > 2 * BEAM: a full front is trimmed too */
+					if (nxt.n > 2 * beam_width(c))
 						beam_trim(c, &nxt, xn);
 				}
 			}
@@ -1212,7 +1213,9 @@ static size_t first_ending_after(const struct piece *p, size_t lo, size_t hi,
 	return lo;
 }
 
-static unsigned int type_at(const struct stretch *st, size_t n, uint64_t y)
+/* First stretch of st[0..n) with end > y (stretches sorted, disjoint). */
+static size_t first_stretch_ending_after(const struct stretch *st, size_t n,
+					 uint64_t y)
 {
 	size_t lo = 0, hi = n;
 
@@ -1224,7 +1227,14 @@ static unsigned int type_at(const struct stretch *st, size_t n, uint64_t y)
 		else
 			lo = mid + 1;
 	}
-	return lo < n && st[lo].start <= y ? st[lo].type : TY_NONE;
+	return lo;
+}
+
+static unsigned int type_at(const struct stretch *st, size_t n, uint64_t y)
+{
+	size_t i = first_stretch_ending_after(st, n, y);
+
+	return i < n && st[i].start <= y ? st[i].type : TY_NONE;
 }
 
 /*
@@ -1255,26 +1265,15 @@ static int trim(const struct stretch *st, size_t n, struct pvec *v)
 			break;
 		br[nb++] = s;
 		br[nb++] = e;
-		{
-			size_t lo = 0, hi = n;
-
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo) / 2;
-
-				if (st[mid].end > s)
-					hi = mid;
-				else
-					lo = mid + 1;
-			}
-			for (size_t q = lo; q < n && st[q].start < e && !err; q++) {
-				err = grow(&br, &cb, nb + 2, sizeof(*br));
-				if (err)
-					break;
-				if (st[q].start > s)
-					br[nb++] = st[q].start;
-				if (st[q].end < e)
-					br[nb++] = st[q].end;
-			}
+		for (size_t q = first_stretch_ending_after(st, n, s);
+		     q < n && st[q].start < e && !err; q++) {
+			err = grow(&br, &cb, nb + 2, sizeof(*br));
+			if (err)
+				break;
+			if (st[q].start > s)
+				br[nb++] = st[q].start;
+			if (st[q].end < e)
+				br[nb++] = st[q].end;
 		}
 		for (unsigned int f = 0; f < NFAM && !err; f++) {
 			if (f == p->fam)
