@@ -13,8 +13,8 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "input.h"
-#include "msrtrap-cli.h"
+#include "common/input.h"
+#include "common/cli.h"
 
 static const char check_usage[] =
 	"usage: msrtrap check [--format policy|json|vmx|svm] [--json] FILE\n"

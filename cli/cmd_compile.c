@@ -21,8 +21,8 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "input.h"
-#include "msrtrap-cli.h"
+#include "common/input.h"
+#include "common/cli.h"
 
 static const char compile_usage[] =
 	"usage: msrtrap compile [--to kvm|c|vmx|svm|policy] [-o OUT] [--name NAME]\n"

@@ -10,7 +10,7 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "msrtrap-cli.h"
+#include "common/cli.h"
 
 static const char decode_usage[] =
 	"usage: msrtrap decode [--format vmx|svm] [--json] FILE\n"

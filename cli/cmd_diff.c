@@ -12,8 +12,8 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "input.h"
-#include "msrtrap-cli.h"
+#include "common/input.h"
+#include "common/cli.h"
 
 enum { DIFF_SAME = 0, DIFF_DIFFERENT = 1, DIFF_TROUBLE = 2 };
 

@@ -15,8 +15,8 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "input.h"
-#include "msrtrap-cli.h"
+#include "common/input.h"
+#include "common/cli.h"
 
 static const char explain_usage[] =
 	"usage: msrtrap explain [--format policy|json|vmx|svm] [--json] FILE MSR\n"

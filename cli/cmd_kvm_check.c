@@ -12,7 +12,7 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "msrtrap-cli.h"
+#include "common/cli.h"
 
 static const char kvm_check_usage[] =
 	"usage: msrtrap kvm-check [--json]\n"

@@ -8,7 +8,7 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "msrtrap-cli.h"
+#include "common/cli.h"
 
 static const char names_usage[] =
 	"usage: msrtrap names [--json] [PATTERN]\n"

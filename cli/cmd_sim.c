@@ -19,9 +19,9 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "input.h"
-#include "msrtrap-cli.h"
-#include "sim.h"
+#include "common/input.h"
+#include "common/cli.h"
+#include "sim/sim.h"
 
 static const char sim_usage[] =
 	"usage: msrtrap sim [--strategy NAME|all] [--json] SCRIPT\n"

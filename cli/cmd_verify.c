@@ -26,8 +26,8 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "input.h"
-#include "msrtrap-cli.h"
+#include "common/input.h"
+#include "common/cli.h"
 
 static const char verify_usage[] =
 	"usage: msrtrap verify [--all] [--json] FILE\n"

@@ -10,7 +10,7 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "msrtrap-cli.h"
+#include "common/cli.h"
 
 const char *progname = "msrtrap";
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Fuzz the `msrtrap sim` script interpreter (cli/cmd_sim.c) through
- * sim_run_text() (cli/sim.h): the parser with all its diagnostics, then
+ * sim_run_text() (cli/sim/sim.h): the parser with all its diagnostics, then
  * the run on one VM per strategy. The harness touches no file: `filter
  * FILE` operands are served from the built-in table below (any other name
  * is "cannot read"), `save` lines are script errors, and at most 4 vCPUs
@@ -21,13 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli/msrtrap-cli.h"
-#include "../cli/sim.h"
+#include "common/cli.h"
+#include "sim/sim.h"
 #include "fuzz.h"
 
 #define MAX_INPUT 4096
 
-const char *progname = "msrtrap"; /* cli/main.c's, for cli/util.c */
+const char *progname = "msrtrap"; /* cli/main.c's, for cli/common/util.c */
 
 static const struct {
 	const char *name;

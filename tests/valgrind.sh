@@ -44,7 +44,7 @@ prog=$1
 shift
 i=0
 for arg in "$@"; do
-	# programs, not shared libraries (tests/check-exports.py reads one)
+	# programs, not shared libraries (tests/abi/check-exports.py reads one)
 	if is_elf "$arg" && case $arg in *.so | *.so.*) false ;; esac; then
 		real=$(cd "$(dirname "$arg")" && pwd)/$(basename "$arg")
 		i=$((i + 1))

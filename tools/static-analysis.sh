@@ -17,7 +17,7 @@ build=${1:-build}
 [ -f "$build/compile_commands.json" ] ||
 	{ echo "static-analysis: no $build/compile_commands.json (meson setup $build)" >&2; exit 1; }
 # generated headers the sources include
-ninja -C "$build" --quiet lib/msr_db_table.c >/dev/null 2>&1 || true
+ninja -C "$build" --quiet lib/names/msr_db_table.c >/dev/null 2>&1 || true
 
 echo "cppcheck $(cppcheck --version | sed 's/^Cppcheck //')"
 cppcheck --enable=warning,performance,portability --error-exitcode=1 \
@@ -32,7 +32,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 log=$tmp/log
 # one compile command per file (the first): files built into several
-# targets (cli/util.c also into the fuzz drivers) would be analyzed once per
+# targets (cli/common/util.c also into the fuzz drivers) would be analyzed once per
 # command in one process, which makes clang-tidy 14 report va_lists as
 # uninitialized
 python3 - "$build/compile_commands.json" "$src" >"$tmp/compile_commands.json" <<'PY'

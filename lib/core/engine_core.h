@@ -2,7 +2,7 @@
 /*
  * The freestanding part of the intercept engine: one vCPU's wishes and
  * hardware bitmap, the intercept operations and the four refresh
- * strategies. The hosted part (lib/engine.c) owns VMs, publishes filters
+ * strategies. The hosted part (lib/engine/engine.c) owns VMs, publishes filters
  * and tells a vCPU which filter is in force and what changed.
  *
  * Everything is kept in "MSR-word space": a representable span of 8192

@@ -124,7 +124,7 @@ check "pkg-config points into the staged tree" \
 
 # shellcheck disable=SC2086 # pkg-config output is a word list
 if "${cc[@]}" "${san[@]}" -std=c11 -Wall -Werror -o "$tmp/consumer" \
-	"$srcdir/tests/install/consumer.c" $flags >"$tmp/cc.log" 2>&1; then
+	"$srcdir/tests/abi/install/consumer.c" $flags >"$tmp/cc.log" 2>&1; then
 	ok "build a program against the installed headers and library"
 	if LD_LIBRARY_PATH=$libdir "$tmp/consumer" >"$tmp/run.log" 2>&1; then
 		ok "run it"
@@ -146,7 +146,7 @@ static_libs=$(pc --static --libs msrtrap | sed 's/-lmsrtrap\b/-l:libmsrtrap.a/')
 read -r -a static_cflags <<<"$(pc --cflags msrtrap)"
 read -r -a static_libs_a <<<"$static_libs"
 if "${cc[@]}" "${san[@]}" -std=c11 -Wall -Werror -o "$tmp/consumer-static" \
-	"$srcdir/tests/install/consumer.c" "${static_cflags[@]}" "${static_libs_a[@]}" \
+	"$srcdir/tests/abi/install/consumer.c" "${static_cflags[@]}" "${static_libs_a[@]}" \
 	>"$tmp/cc.log" 2>&1; then
 	ok "link it statically with libmsrtrap.a ($static_libs)"
 	if "$tmp/consumer-static" >"$tmp/run.log" 2>&1 &&

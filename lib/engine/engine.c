@@ -23,7 +23,7 @@
 #include <msrtrap/slot.h>
 
 #include "core/engine_core.h"
-#include "internal.h"
+#include "util/opts.h"
 
 #define RING 64
 #define MASK_WORDS (MT_MAX_SPANS * 2 * (MT_SPAN_WORDS / 64))

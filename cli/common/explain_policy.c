@@ -13,7 +13,7 @@
 #include <msrtrap/msrtrap.h>
 
 #include "input.h"
-#include "msrtrap-cli.h"
+#include "cli.h"
 
 static const char *const access_names[] = { NULL, "read", "write" };
 

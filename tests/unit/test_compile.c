@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Compiling policies (lib/policy_compile.c): to KVM filters through the
+ * Compiling policies (lib/compile/compile.c): to KVM filters through the
  * packer, to VMX/SVM maps, back from filters and maps, and the diff of
  * two policies. Fixed cases, then property tests over thousands of random
  * policies:

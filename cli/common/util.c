@@ -13,7 +13,7 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "msrtrap-cli.h"
+#include "cli.h"
 
 int fail(const char *what, const char *fmt, ...)
 {

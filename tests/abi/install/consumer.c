@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * An out-of-tree user of an installed libmsrtrap (tests/install-test.sh):
+ * An out-of-tree user of an installed libmsrtrap (tests/abi/install-test.sh):
  * built only from the installed headers and pkg-config flags. Parses a
  * policy, compiles it to a KVM filter (queried through the compiled
  * filter and written as JSON), to a VMX bitmap (decoded back through

@@ -30,7 +30,7 @@
 #include <msrtrap/filter.h>
 #include <msrtrap/slot.h>
 
-#include "internal.h"
+#include "util/opts.h"
 
 #define SLOT_CACHELINE 64
 

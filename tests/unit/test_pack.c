@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The optimal filter packer (lib/pack.c, docs/packing.md):
+ * The optimal filter packer (lib/compile/pack/pack.c, docs/packing.md):
  *  - exactness: the packed filter gives the wanted verdict for every MSR
  *    the kernel filters, over thousands of random policies clustered at
  *    the interesting places of the MSR space, checked exhaustively near
@@ -21,7 +21,7 @@
 
 #include <msrtrap/filter.h>
 
-#include "pack.h"
+#include "compile/pack/pack.h"
 #include "testutil.h"
 
 #define R MSRTRAP_KVM_MSR_FILTER_READ

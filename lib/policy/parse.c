@@ -19,7 +19,7 @@
 #include <msrtrap/policy.h>
 
 #include "diags.h"
-#include "internal.h"
+#include "util/opts.h"
 #include "policy_internal.h"
 
 #define X2APIC_FIRST 0x800u

@@ -9,7 +9,7 @@
 
 #include <msrtrap/map.h>
 
-#include "internal.h"
+#include "util/opts.h"
 
 struct msrtrap_map {
 	enum msrtrap_format fmt;

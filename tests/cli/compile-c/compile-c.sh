@@ -31,7 +31,7 @@ for p in $policies; do
 		notok "$name: the C file compiles with -Wall -Wextra -Werror"
 	fi
 	if $cc -std=gnu11 -Wall -Wextra -Werror -o "$work/$name-driver" \
-		"$src/tests/compile-c/driver.c" "$c" &&
+		"$src/tests/cli/compile-c/driver.c" "$c" &&
 	   "$work/$name-driver" >"$work/$name-from-c.json"; then
 		ok "$name: a program links it and reads the filter"
 	else

@@ -7,8 +7,8 @@
  * refresh strategies against a deliberately simple reference model.
  *
  * The reference model is written from the spec (§4 VMX June 2022, §5 SVM,
- * §6 Linux 6.17, §9), not from lib/engine.c: per vCPU a bitmap in the
- * format's layout (written bit by bit with tests/ref_map.h) and a byte per
+ * §6 Linux 6.17, §9), not from lib/engine/engine.c: per vCPU a bitmap in the
+ * format's layout (written bit by bit with tests/ref/ref_map.h) and a byte per
  * pass-through-capable MSR and direction for the wish; the VM's filter is
  * the submitted struct msrtrap_filter, evaluated with the linear scan
  * msrtrap_filter_allowed(). Its four operations are the spec's:

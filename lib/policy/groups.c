@@ -4,7 +4,7 @@
  * docs/policy.md has the table and the reasoning behind each range.
  *
  * The table is sorted by name (msrtrap_group_at() order, binary search);
- * each group's intervals are sorted and disjoint. tests/test_policy.c
+ * each group's intervals are sorted and disjoint. tests/unit/test_policy.c
  * checks both, and that every kvm/hyperv MSR of the name database lies in
  * @kvm-pv/@hyperv.
  */

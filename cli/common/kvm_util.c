@@ -8,7 +8,7 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "msrtrap-cli.h"
+#include "cli.h"
 
 static volatile sig_atomic_t timed_out;
 static unsigned int timeout_seconds;

@@ -22,8 +22,8 @@
 #include <msrtrap/map.h>
 #include <msrtrap/policy.h>
 
-#include "pack.h"
-#include "policy_internal.h"
+#include "compile/pack/pack.h"
+#include "policy/policy_internal.h"
 
 #define X2APIC_FIRST 0x800u
 #define X2APIC_LAST 0x8ffu

@@ -8,7 +8,7 @@
 
 #include <msrtrap/msrtrap.h>
 
-#include "msrtrap-cli.h"
+#include "cli.h"
 
 struct run {
 	uint32_t first, last;

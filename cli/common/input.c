@@ -13,7 +13,7 @@
 #include <msrtrap/msrtrap.h>
 
 #include "input.h"
-#include "msrtrap-cli.h"
+#include "cli.h"
 
 bool input_parse_format(const char *arg, enum input_kind *kind)
 {
