@@ -251,7 +251,7 @@ struct refresh_result {
 	unsigned int npass, touch;
 	double ns[MSRTRAP_STRATEGY_COUNT];
 	double spread[MSRTRAP_STRATEGY_COUNT]; /* (p90 - p10) / median */
-	struct msrtrap_vcpu_stats per_sync[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_engine_vcpu_stats per_sync[MSRTRAP_STRATEGY_COUNT];
 	/* medians of per-pair ratios (the strategies run alternately) */
 	double reapply_over_skip, skip_over_recompute, skip_over_delta;
 };
@@ -272,8 +272,8 @@ static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int to
 		    int reps, struct refresh_result *out)
 {
 	static uint32_t pool[24576];
-	struct msrtrap_vm *vm[MSRTRAP_STRATEGY_COUNT];
-	struct msrtrap_vcpu *v[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_engine *vm[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_engine_vcpu *v[MSRTRAP_STRATEGY_COUNT];
 	struct msrtrap_filter *f[2];
 	double t[MSRTRAP_STRATEGY_COUNT][64];
 	unsigned int n = 0;
@@ -304,14 +304,14 @@ static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int to
 	f[1] = deny_filter(pool, touch, touch);
 	for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++) {
 		/* 15 pass-through MSRs: KVM's 2022 list, in that profile */
-		struct msrtrap_vm_opts o = {
+		struct msrtrap_engine_opts o = {
 			.sz = sizeof(o), .format = fmt, .strategy = s,
 			.passthrough = npass == 15 ? MSRTRAP_PASSTHROUGH_KVM2022 :
 						     MSRTRAP_PASSTHROUGH_ALL,
 		};
 
-		msrtrap_vm_new(&o, &vm[s]);
-		msrtrap_vcpu_new(vm[s], NULL, &v[s]);
+		msrtrap_engine_new(&o, &vm[s]);
+		msrtrap_engine_vcpu_new(vm[s], NULL, &v[s]);
 		for (unsigned int i = 0; i < npass; i++) {
 			/* the 2022 profile: KVM's default vCPU set (spec §4.7):
 			 * TSC read, FS/GS/KERNEL_GS and SYSENTER read+write; the
@@ -323,24 +323,24 @@ static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int to
 			else if (npass == 15 && !(pool[i] >= 0xc0000100 && pool[i] <= 0xc0000102) &&
 				 !(pool[i] >= 0x174 && pool[i] <= 0x176))
 				continue;
-			msrtrap_vcpu_intercept(v[s], pool[i], pool[i], acc, false);
+			msrtrap_engine_vcpu_intercept(v[s], pool[i], pool[i], acc, false);
 		}
-		msrtrap_vm_set_filter(vm[s], f[0], NULL);
-		msrtrap_vcpu_sync(v[s]);
+		msrtrap_engine_set_filter(vm[s], f[0], NULL);
+		msrtrap_engine_vcpu_sync(v[s]);
 	}
 	for (int r = 0; r < reps + 2; r++)
 		for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++) {
-			struct msrtrap_vcpu_stats a, b;
+			struct msrtrap_engine_vcpu_stats a, b;
 			double t0;
 
-			msrtrap_vm_set_filter(vm[s], f[(r + 1) % 2], NULL);
-			msrtrap_vcpu_stats(v[s], &a);
+			msrtrap_engine_set_filter(vm[s], f[(r + 1) % 2], NULL);
+			msrtrap_engine_vcpu_stats(v[s], &a);
 			t0 = now_ns();
-			msrtrap_vcpu_sync(v[s]);
+			msrtrap_engine_vcpu_sync(v[s]);
 			if (r >= 2)
 				t[s][r - 2] = now_ns() - t0;
-			msrtrap_vcpu_stats(v[s], &b);
-			out->per_sync[s] = (struct msrtrap_vcpu_stats){
+			msrtrap_engine_vcpu_stats(v[s], &b);
+			out->per_sync[s] = (struct msrtrap_engine_vcpu_stats){
 				b.lookups - a.lookups, b.words_written - a.words_written,
 				b.bits_changed - a.bits_changed, b.notifications - a.notifications,
 				b.warnings - a.warnings, b.refreshes - a.refreshes,
@@ -364,8 +364,8 @@ static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int to
 	for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++) {
 		out->ns[s] = median(t[s], reps);
 		out->spread[s] = spread_of(t[s], reps);
-		msrtrap_vcpu_free(v[s]);
-		msrtrap_vm_free(vm[s]);
+		msrtrap_engine_vcpu_free(v[s]);
+		msrtrap_engine_free(vm[s]);
 	}
 	msrtrap_filter_free(f[0]);
 	msrtrap_filter_free(f[1]);
@@ -449,9 +449,9 @@ static void verify_workload(int reps, struct verify_result *out)
 	static const uint32_t win[5][2] = { { 0x0, 0x1fff }, { 0x40000000, 0x400001ff },
 					    { 0x4b564d00, 0x4b564dff }, { 0xc0000000, 0xc0001fff },
 					    { 0xc0010000, 0xc0011fff } };
-	struct msrtrap_diag diag;
+	struct msrtrap_error diag;
 	struct msrtrap_filter *deny = NULL;
-	struct msrtrap_kvm *kvm = NULL;
+	struct msrtrap_kvm_vm *kvm = NULL;
 	struct msrtrap_probe *probes;
 	double t[2][16];
 	size_t n = 0;
@@ -505,15 +505,15 @@ struct scaling_result {
 	double ns_per_vcpu, one_ns, ratio;
 };
 
-static double sync_all(struct msrtrap_vm *vm, struct msrtrap_vcpu **v, unsigned int n,
+static double sync_all(struct msrtrap_engine *vm, struct msrtrap_engine_vcpu **v, unsigned int n,
 		       struct msrtrap_filter *f)
 {
 	double t0;
 
-	msrtrap_vm_set_filter(vm, f, NULL);
+	msrtrap_engine_set_filter(vm, f, NULL);
 	t0 = now_ns();
 	for (unsigned int i = 0; i < n; i++)
-		msrtrap_vcpu_sync(v[i]);
+		msrtrap_engine_vcpu_sync(v[i]);
 	return (now_ns() - t0) / n;
 }
 
@@ -521,8 +521,8 @@ static void scaling(enum msrtrap_strategy strategy, unsigned int n, int reps,
 		    struct scaling_result *out)
 {
 	static uint32_t pool[64];
-	struct msrtrap_vm *vm[2];
-	struct msrtrap_vcpu **v[2];
+	struct msrtrap_engine *vm[2];
+	struct msrtrap_engine_vcpu **v[2];
 	struct msrtrap_filter *f[2];
 	unsigned int count[2] = { 1, n };
 	double per[2][64], ratio[64];
@@ -532,15 +532,15 @@ static void scaling(enum msrtrap_strategy strategy, unsigned int n, int reps,
 	f[0] = deny_filter(pool, 0, 1);
 	f[1] = deny_filter(pool, 1, 1);
 	for (int k = 0; k < 2; k++) {
-		struct msrtrap_vm_opts o = { .sz = sizeof(o), .format = MSRTRAP_FMT_VMX,
+		struct msrtrap_engine_opts o = { .sz = sizeof(o), .format = MSRTRAP_FMT_VMX,
 					     .strategy = strategy, .max_vcpus = count[k] };
 
-		msrtrap_vm_new(&o, &vm[k]);
+		msrtrap_engine_new(&o, &vm[k]);
 		v[k] = calloc(count[k], sizeof(*v[k]));
 		for (unsigned int i = 0; i < count[k]; i++) {
-			msrtrap_vcpu_new(vm[k], NULL, &v[k][i]);
+			msrtrap_engine_vcpu_new(vm[k], NULL, &v[k][i]);
 			for (unsigned int j = 0; j < 64; j++)
-				msrtrap_vcpu_intercept(v[k][i], pool[j], pool[j], MSRTRAP_RW, false);
+				msrtrap_engine_vcpu_intercept(v[k][i], pool[j], pool[j], MSRTRAP_RW, false);
 		}
 	}
 	for (int r = 0; r < reps + 2; r++)
@@ -558,9 +558,9 @@ static void scaling(enum msrtrap_strategy strategy, unsigned int n, int reps,
 	out->one_ns = median(per[0], reps);
 	for (int k = 0; k < 2; k++) {
 		for (unsigned int i = 0; i < count[k]; i++)
-			msrtrap_vcpu_free(v[k][i]);
+			msrtrap_engine_vcpu_free(v[k][i]);
 		free(v[k]);
-		msrtrap_vm_free(vm[k]);
+		msrtrap_engine_free(vm[k]);
 	}
 	msrtrap_filter_free(f[0]);
 	msrtrap_filter_free(f[1]);

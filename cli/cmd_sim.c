@@ -397,7 +397,7 @@ static char *resolve(const struct script *s, const char *file)
 static bool load_filter(struct script *s, unsigned int line,
 			const struct tok *t, struct op *op)
 {
-	struct msrtrap_diag diag = { "", "" };
+	struct msrtrap_error diag = { "", "" };
 	uint8_t *data;
 	size_t len;
 	int err;
@@ -650,8 +650,8 @@ struct sim {
 	struct script *s;
 	unsigned int nstrat;
 	enum msrtrap_strategy strat[MSRTRAP_STRATEGY_COUNT];
-	struct msrtrap_vm *vm[MSRTRAP_STRATEGY_COUNT];
-	struct msrtrap_vcpu **vcpu[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_engine *vm[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_engine_vcpu **vcpu[MSRTRAP_STRATEGY_COUNT];
 	size_t size;		/* bitmap bytes */
 	json_t *events;		/* --json */
 	unsigned int syncs, expects, expects_failed;
@@ -666,7 +666,7 @@ static const char *access_name(unsigned int access)
 
 static const uint8_t *bitmap(const struct sim *m, unsigned int k, unsigned int v)
 {
-	return msrtrap_vcpu_bitmap(m->vcpu[k][v]);
+	return msrtrap_engine_vcpu_bitmap(m->vcpu[k][v]);
 }
 
 static void vcpu_range(const struct sim *m, int vcpu, unsigned int *lo,
@@ -697,7 +697,7 @@ static void event(struct sim *m, const struct op *op, const char *kind,
 }
 
 static int run_error(struct sim *m, const struct op *op, const char *what,
-		     int err, const struct msrtrap_diag *diag)
+		     int err, const struct msrtrap_error *diag)
 {
 	char msg[256];
 
@@ -793,7 +793,7 @@ static int run_intercept(struct sim *m, const struct op *op)
 	vcpu_range(m, op->vcpu, &lo, &hi);
 	for (unsigned int k = 0; k < m->nstrat; k++)
 		for (unsigned int v = lo; v <= hi; v++) {
-			err = msrtrap_vcpu_intercept(m->vcpu[k][v], op->first,
+			err = msrtrap_engine_vcpu_intercept(m->vcpu[k][v], op->first,
 						     op->last, op->access, op->on);
 			if (err < 0)
 				return run_error(m, op, "intercept", err, NULL);
@@ -803,12 +803,12 @@ static int run_intercept(struct sim *m, const struct op *op)
 
 static int run_filter(struct sim *m, const struct op *op)
 {
-	struct msrtrap_diag diag;
+	struct msrtrap_error diag;
 	int err;
 
 	for (unsigned int k = 0; k < m->nstrat; k++) {
 		memset(&diag, 0, sizeof(diag));
-		err = msrtrap_vm_set_filter(m->vm[k], op->filter, &diag);
+		err = msrtrap_engine_set_filter(m->vm[k], op->filter, &diag);
 		if (err < 0)
 			return run_error(m, op, op->path ? op->path : "filter none",
 					 err, &diag);
@@ -824,7 +824,7 @@ static int run_sync(struct sim *m, const struct op *op)
 	vcpu_range(m, op->vcpu, &lo, &hi);
 	for (unsigned int k = 0; k < m->nstrat; k++)
 		for (unsigned int v = lo; v <= hi; v++) {
-			rc = msrtrap_vcpu_sync(m->vcpu[k][v]);
+			rc = msrtrap_engine_vcpu_sync(m->vcpu[k][v]);
 			if (rc < 0)
 				return run_error(m, op, "sync", rc, NULL);
 			if (k == 0)
@@ -1024,8 +1024,8 @@ static uint32_t fnv1a(uint32_t h, const uint8_t *p, size_t n)
 
 #define FNV_BASIS 2166136261u
 
-static void stats_add(struct msrtrap_vcpu_stats *sum,
-		      const struct msrtrap_vcpu_stats *st)
+static void stats_add(struct msrtrap_engine_vcpu_stats *sum,
+		      const struct msrtrap_engine_vcpu_stats *st)
 {
 	sum->refreshes += st->refreshes;
 	sum->lookups += st->lookups;
@@ -1036,7 +1036,7 @@ static void stats_add(struct msrtrap_vcpu_stats *sum,
 }
 
 static void stats_row(const char *strategy, const char *vcpu,
-		      const struct msrtrap_vcpu_stats *st, uint32_t digest)
+		      const struct msrtrap_engine_vcpu_stats *st, uint32_t digest)
 {
 	printf("  %-17s %4s  %9llu  %7llu  %13llu  %12llu  %13llu  %8llu  %08x\n",
 	       strategy, vcpu, (unsigned long long)st->refreshes,
@@ -1047,7 +1047,7 @@ static void stats_row(const char *strategy, const char *vcpu,
 	       (unsigned long long)st->warnings, digest);
 }
 
-static json_t *stats_json(const struct msrtrap_vcpu_stats *st, uint32_t digest)
+static json_t *stats_json(const struct msrtrap_engine_vcpu_stats *st, uint32_t digest)
 {
 	char hex[16];
 
@@ -1074,13 +1074,13 @@ static int run_stats(struct sim *m, const struct op *op)
 	}
 	for (unsigned int k = 0; k < m->nstrat; k++) {
 		const char *name = msrtrap_strategy_name(m->strat[k]);
-		struct msrtrap_vcpu_stats sum = { 0 }, st;
+		struct msrtrap_engine_vcpu_stats sum = { 0 }, st;
 		uint32_t all = FNV_BASIS, one;
 		json_t *vcpus = json_array();
 		char num[16];
 
 		for (unsigned int v = 0; v < m->s->vcpus; v++) {
-			msrtrap_vcpu_stats(m->vcpu[k][v], &st);
+			msrtrap_engine_vcpu_stats(m->vcpu[k][v], &st);
 			stats_add(&sum, &st);
 			one = fnv1a(FNV_BASIS, bitmap(m, k, v), m->size);
 			all = fnv1a(all, bitmap(m, k, v), m->size);
@@ -1129,12 +1129,12 @@ static int run_op(struct sim *m, const struct op *op)
 
 static int sim_setup(struct sim *m)
 {
-	struct msrtrap_vcpu_opts vopts = { .sz = sizeof(vopts) };
+	struct msrtrap_engine_vcpu_opts vopts = { .sz = sizeof(vopts) };
 	int err;
 
 	m->size = msrtrap_format_size(m->s->fmt);
 	for (unsigned int k = 0; k < m->nstrat; k++) {
-		struct msrtrap_vm_opts opts = {
+		struct msrtrap_engine_opts opts = {
 			.sz = sizeof(opts),
 			.format = m->s->fmt,
 			.strategy = m->strat[k],
@@ -1142,15 +1142,15 @@ static int sim_setup(struct sim *m)
 			.max_vcpus = m->s->vcpus,
 		};
 
-		err = msrtrap_vm_new(&opts, &m->vm[k]);
+		err = msrtrap_engine_new(&opts, &m->vm[k]);
 		if (err)
 			return fail(m->s->path, "cannot create the VM: %s",
 				    strerror(-err));
-		m->vcpu[k] = calloc(m->s->vcpus, sizeof(struct msrtrap_vcpu *));
+		m->vcpu[k] = calloc(m->s->vcpus, sizeof(struct msrtrap_engine_vcpu *));
 		if (!m->vcpu[k])
 			abort();
 		for (unsigned int v = 0; v < m->s->vcpus; v++) {
-			err = msrtrap_vcpu_new(m->vm[k], &vopts, &m->vcpu[k][v]);
+			err = msrtrap_engine_vcpu_new(m->vm[k], &vopts, &m->vcpu[k][v]);
 			if (err)
 				return fail(m->s->path, "cannot create vCPU %u: %s",
 					    v, strerror(-err));
@@ -1164,9 +1164,9 @@ static void sim_free(struct sim *m)
 	for (unsigned int k = 0; k < m->nstrat; k++) {
 		if (m->vcpu[k])
 			for (unsigned int v = 0; v < m->s->vcpus; v++)
-				msrtrap_vcpu_free(m->vcpu[k][v]);
+				msrtrap_engine_vcpu_free(m->vcpu[k][v]);
 		free(m->vcpu[k]);
-		msrtrap_vm_free(m->vm[k]);
+		msrtrap_engine_free(m->vm[k]);
 	}
 }
 

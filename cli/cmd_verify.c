@@ -456,7 +456,7 @@ static void compare(struct run *r, const struct model *model)
 static int prepare(struct input *in, const char *label,
 		   struct msrtrap_filter **f, struct model *model)
 {
-	struct msrtrap_diag diag;
+	struct msrtrap_error diag;
 	int err;
 
 	if (in->kind == INPUT_FILTER) {
@@ -499,10 +499,10 @@ static int verify(const char *path, bool all, bool json)
 	struct msrtrap_filter *f = NULL;
 	struct msrtrap_kvm_msr_filter abi;
 	struct msrtrap_probe_opts opts;
-	struct msrtrap_diag diag = { "", "" };
+	struct msrtrap_error diag = { "", "" };
 	struct model model = { NULL, NULL };
 	struct msrset set = { NULL, 0, 0 };
-	struct msrtrap_kvm *kvm = NULL;
+	struct msrtrap_kvm_vm *kvm = NULL;
 	void *storage = NULL;
 	struct run r;
 	char reason[256];

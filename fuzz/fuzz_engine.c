@@ -10,7 +10,7 @@
  *  - with pass-through "all", after a sync, hardware bit = wish OR
  *    filter-denies (invariants 33-36, 38) at every MSR an operation named
  *    (interval ends and neighbours, filter range edges), checked against
- *    msrtrap_vcpu_wish() and msrtrap_filter_allowed() of the filter the
+ *    msrtrap_engine_vcpu_wish() and msrtrap_filter_allowed() of the filter the
  *    harness knows to be in force.
  *
  * Input: byte 0: bit 0 SVM (else VMX), bit 1 pass-through kvm-2022
@@ -62,8 +62,8 @@ struct state {
 	enum msrtrap_format fmt;
 	enum msrtrap_passthrough pt;
 	unsigned int nvcpus;
-	struct msrtrap_vm *vm[NSTRAT];
-	struct msrtrap_vcpu *vcpu[NSTRAT][2];
+	struct msrtrap_engine *vm[NSTRAT];
+	struct msrtrap_engine_vcpu *vcpu[NSTRAT][2];
 	struct msrtrap_filter *in_force; /* a copy; NULL: none */
 	struct fuzz_samples s;
 };
@@ -92,7 +92,7 @@ static void op_intercept(struct state *st, struct input *in)
 		if (v < st->nvcpus && i != v)
 			continue;
 		for (int k = 0; k < NSTRAT; k++)
-			rc[k] = msrtrap_vcpu_intercept(st->vcpu[k][i], first, last, acc, on);
+			rc[k] = msrtrap_engine_vcpu_intercept(st->vcpu[k][i], first, last, acc, on);
 		same_rc(rc, "intercept");
 		FUZZ_CHECK(rc[0] == 0 || rc[0] == -ERANGE, "intercept: %d", rc[0]);
 	}
@@ -100,11 +100,11 @@ static void op_intercept(struct state *st, struct input *in)
 
 static void install(struct state *st, struct msrtrap_filter *f)
 {
-	struct msrtrap_diag diag;
+	struct msrtrap_error diag;
 	int rc[NSTRAT];
 
 	for (int k = 0; k < NSTRAT; k++)
-		rc[k] = msrtrap_vm_set_filter(st->vm[k], f, &diag);
+		rc[k] = msrtrap_engine_set_filter(st->vm[k], f, &diag);
 	same_rc(rc, "set_filter");
 	FUZZ_CHECK(rc[0] == 0 || (f && msrtrap_filter_validate(f, NULL) == rc[0]),
 		   "set_filter: %d", rc[0]);
@@ -142,14 +142,14 @@ static void op_filter(struct state *st, struct input *in)
 
 static void check_bits(struct state *st, unsigned int v)
 {
-	const void *bm = msrtrap_vcpu_bitmap(st->vcpu[0][v]);
+	const void *bm = msrtrap_engine_vcpu_bitmap(st->vcpu[0][v]);
 
 	for (size_t i = 0; i < st->s.n; i++) {
 		uint32_t msr = st->s.msr[i];
 
 		for (unsigned int acc = MSRTRAP_READ; acc <= MSRTRAP_WRITE; acc++) {
 			int hw = !!msrtrap_raw_test(st->fmt, bm, msr, acc);
-			int wish = msrtrap_vcpu_wish(st->vcpu[0][v], msr, acc);
+			int wish = msrtrap_engine_vcpu_wish(st->vcpu[0][v], msr, acc);
 			int allowed = msrtrap_filter_allowed(st->in_force, msr, acc);
 
 			if (!msrtrap_format_covers(st->fmt, msr)) {
@@ -174,12 +174,12 @@ static void op_sync(struct state *st, struct input *in)
 		if (v < st->nvcpus && i != v)
 			continue;
 		for (int k = 0; k < NSTRAT; k++)
-			rc[k] = msrtrap_vcpu_sync(st->vcpu[k][i]);
+			rc[k] = msrtrap_engine_vcpu_sync(st->vcpu[k][i]);
 		same_rc(rc, "sync");
 		FUZZ_CHECK(rc[0] == 0 || rc[0] == 1, "sync: %d", rc[0]);
 		for (int k = 1; k < NSTRAT; k++) {
-			const uint8_t *a = msrtrap_vcpu_bitmap(st->vcpu[0][i]);
-			const uint8_t *b = msrtrap_vcpu_bitmap(st->vcpu[k][i]);
+			const uint8_t *a = msrtrap_engine_vcpu_bitmap(st->vcpu[0][i]);
+			const uint8_t *b = msrtrap_engine_vcpu_bitmap(st->vcpu[k][i]);
 
 			if (memcmp(a, b, size)) {
 				size_t byte = 0;
@@ -210,7 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st->nvcpus = h & 4 ? 2 : 1;
 	fuzz_sample_fixed(&st->s);
 	for (int k = 0; k < NSTRAT; k++) {
-		struct msrtrap_vm_opts opts = {
+		struct msrtrap_engine_opts opts = {
 			.sz = sizeof(opts),
 			.format = st->fmt,
 			.strategy = (enum msrtrap_strategy)k,
@@ -218,9 +218,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			.max_vcpus = 2,
 		};
 
-		FUZZ_CHECK(msrtrap_vm_new(&opts, &st->vm[k]) == 0, "vm_new");
+		FUZZ_CHECK(msrtrap_engine_new(&opts, &st->vm[k]) == 0, "vm_new");
 		for (unsigned int i = 0; i < st->nvcpus; i++)
-			FUZZ_CHECK(msrtrap_vcpu_new(st->vm[k], NULL, &st->vcpu[k][i]) == 0,
+			FUZZ_CHECK(msrtrap_engine_vcpu_new(st->vm[k], NULL, &st->vcpu[k][i]) == 0,
 				   "vcpu_new");
 	}
 	for (int n = 0; n < MAX_OPS && in.left; n++) {
@@ -241,8 +241,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (int k = 0; k < NSTRAT; k++) {
 		for (unsigned int i = 0; i < st->nvcpus; i++)
-			msrtrap_vcpu_free(st->vcpu[k][i]);
-		msrtrap_vm_free(st->vm[k]);
+			msrtrap_engine_vcpu_free(st->vcpu[k][i]);
+		msrtrap_engine_free(st->vm[k]);
 	}
 	msrtrap_filter_free(st->in_force);
 	free(st);

@@ -24,7 +24,7 @@
 
 static const unsigned int accesses[2] = { MSRTRAP_READ, MSRTRAP_WRITE };
 
-static void check_diag(const struct msrtrap_diag *d)
+static void check_diag(const struct msrtrap_error *d)
 {
 	FUZZ_CHECK(memchr(d->where, 0, sizeof(d->where)), "diag.where unterminated");
 	FUZZ_CHECK(memchr(d->message, 0, sizeof(d->message)),
@@ -63,7 +63,7 @@ static void check_verdicts(const struct msrtrap_filter *f)
 	struct msrtrap_filter *abi_f = NULL;
 	struct msrtrap_policy *pol = NULL;
 	struct msrtrap_kvm_msr_filter abi;
-	struct msrtrap_diag diag;
+	struct msrtrap_error diag;
 	void *storage;
 	size_t storage_len;
 	int rc;
@@ -137,7 +137,7 @@ static void check_verdicts(const struct msrtrap_filter *f)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct msrtrap_filter *f = NULL, *g = NULL;
-	struct msrtrap_diag diag, diag2;
+	struct msrtrap_error diag, diag2;
 	char *text = NULL, *text2 = NULL;
 	int rc, valid, valid2;
 

@@ -81,7 +81,7 @@ static void check_filter(const struct msrtrap_policy *p,
 	struct msrtrap_pack_report report;
 	struct msrtrap_filter *f = NULL;
 	struct msrtrap_cfilter *cf = NULL;
-	struct msrtrap_diag diag;
+	struct msrtrap_error diag;
 	int rc;
 
 	memset(&report, 0, sizeof(report));

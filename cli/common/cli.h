@@ -101,7 +101,7 @@ int cmd_diff(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_kvm_check(int argc, char **argv);
 
-struct msrtrap_kvm;
+struct msrtrap_kvm_vm;
 
 /*
  * Live KVM under a wall-clock timeout (kvm_util.c): SIGALRM after
@@ -118,7 +118,7 @@ bool kvm_timed_out(void);
  * the reason ("/dev/kvm: No such file or directory", "timed out after
  * 10 s", ...) in reason.
  */
-int kvm_open_gated(unsigned int seconds, struct msrtrap_kvm **kvm,
+int kvm_open_gated(unsigned int seconds, struct msrtrap_kvm_vm **kvm,
 		   char *reason, size_t size);
 #define kvm_gate(seconds, reason, size) kvm_open_gated(seconds, NULL, reason, size)
 

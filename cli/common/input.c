@@ -241,7 +241,7 @@ static void printable(char *s)
 
 int input_report(const struct input *in)
 {
-	struct msrtrap_diag d = in->diag;
+	struct msrtrap_error d = in->diag;
 
 	printable(d.where);
 	printable(d.message);

@@ -38,7 +38,7 @@ struct input {
 	 * rules (msrtrap_filter_validate()).
 	 */
 	int err;
-	struct msrtrap_diag diag;
+	struct msrtrap_error diag;
 };
 
 /*

@@ -50,11 +50,11 @@ bool kvm_timed_out(void)
 	return timed_out;
 }
 
-int kvm_open_gated(unsigned int seconds, struct msrtrap_kvm **out,
+int kvm_open_gated(unsigned int seconds, struct msrtrap_kvm_vm **out,
 		   char *reason, size_t size)
 {
-	struct msrtrap_diag diag = { "", "" };
-	struct msrtrap_kvm *kvm = NULL;
+	struct msrtrap_error diag = { "", "" };
+	struct msrtrap_kvm_vm *kvm = NULL;
 	int err;
 
 	kvm_timeout_start(seconds);

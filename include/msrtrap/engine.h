@@ -16,7 +16,7 @@
  * (x2APIC 0x800-0x8ff is never denied by a filter). Enabling an intercept
  * sets the bit unconditionally; disabling clears it only if the filter in
  * force allows the access. Installing a filter raises a pending refresh on
- * every vCPU, which the vCPU thread performs with msrtrap_vcpu_sync()
+ * every vCPU, which the vCPU thread performs with msrtrap_engine_vcpu_sync()
  * before its next guest entry (vmx_msr_filter_changed()).
  */
 #ifndef MSRTRAP_ENGINE_H
@@ -70,10 +70,10 @@ enum msrtrap_passthrough {
 MSRTRAP_API const char *msrtrap_passthrough_name(enum msrtrap_passthrough p);
 MSRTRAP_API int msrtrap_passthrough_parse(const char *name);
 
-struct msrtrap_vm;
-struct msrtrap_vcpu;
+struct msrtrap_engine;
+struct msrtrap_engine_vcpu;
 
-struct msrtrap_vm_opts {
+struct msrtrap_engine_opts {
 	size_t sz;
 	enum msrtrap_format format;	      /* required: VMX or SVM */
 	enum msrtrap_strategy strategy;	      /* default REAPPLY_ALL (0) */
@@ -81,10 +81,10 @@ struct msrtrap_vm_opts {
 	unsigned int max_vcpus;		      /* default 64, at most 4096 */
 };
 
-MSRTRAP_API int msrtrap_vm_new(const struct msrtrap_vm_opts *opts,
-			       struct msrtrap_vm **out);
+MSRTRAP_API int msrtrap_engine_new(const struct msrtrap_engine_opts *opts,
+			       struct msrtrap_engine **out);
 /* Frees the VM; its vCPUs must have been freed. */
-MSRTRAP_API void msrtrap_vm_free(struct msrtrap_vm *vm);
+MSRTRAP_API void msrtrap_engine_free(struct msrtrap_engine *vm);
 
 /*
  * Install a filter (NULL: remove it), like KVM_X86_SET_MSR_FILTER:
@@ -92,16 +92,16 @@ MSRTRAP_API void msrtrap_vm_free(struct msrtrap_vm *vm);
  * errno is returned and diag says why), then published and a refresh is
  * raised on every vCPU. Returns after vCPUs that were reading the old
  * filter have finished with it. Not to be called from a vCPU thread that
- * is inside msrtrap_vcpu_sync().
+ * is inside msrtrap_engine_vcpu_sync().
  */
-MSRTRAP_API int msrtrap_vm_set_filter(struct msrtrap_vm *vm,
+MSRTRAP_API int msrtrap_engine_set_filter(struct msrtrap_engine *vm,
 				      const struct msrtrap_filter *filter,
-				      struct msrtrap_diag *diag);
+				      struct msrtrap_error *diag);
 
 /* Number of filters installed so far. */
-MSRTRAP_API uint64_t msrtrap_vm_filter_generation(const struct msrtrap_vm *vm);
+MSRTRAP_API uint64_t msrtrap_engine_filter_generation(const struct msrtrap_engine *vm);
 
-struct msrtrap_vcpu_opts {
+struct msrtrap_engine_vcpu_opts {
 	size_t sz;
 	/*
 	 * Caller memory for the hardware bitmap (the format's size, 8-byte
@@ -111,10 +111,10 @@ struct msrtrap_vcpu_opts {
 };
 
 /* A vCPU: everything intercepted, every wish "intercept". -ENOSPC past max_vcpus. */
-MSRTRAP_API int msrtrap_vcpu_new(struct msrtrap_vm *vm,
-				 const struct msrtrap_vcpu_opts *opts,
-				 struct msrtrap_vcpu **out);
-MSRTRAP_API void msrtrap_vcpu_free(struct msrtrap_vcpu *vcpu);
+MSRTRAP_API int msrtrap_engine_vcpu_new(struct msrtrap_engine *vm,
+				 const struct msrtrap_engine_vcpu_opts *opts,
+				 struct msrtrap_engine_vcpu **out);
+MSRTRAP_API void msrtrap_engine_vcpu_free(struct msrtrap_engine_vcpu *vcpu);
 
 /*
  * Set (intercept = true) or drop (false) the intercept of every MSR of
@@ -124,32 +124,32 @@ MSRTRAP_API void msrtrap_vcpu_free(struct msrtrap_vcpu *vcpu);
  * All or nothing: -ERANGE if an MSR is not representable, -EINVAL for
  * first > last or a bad access. Called from the vCPU's own thread.
  */
-MSRTRAP_API int msrtrap_vcpu_intercept(struct msrtrap_vcpu *vcpu,
+MSRTRAP_API int msrtrap_engine_vcpu_intercept(struct msrtrap_engine_vcpu *vcpu,
 				       uint32_t first, uint32_t last,
 				       unsigned int access, bool intercept);
 
 /* Has the filter changed since this vCPU last synced? */
-MSRTRAP_API bool msrtrap_vcpu_refresh_pending(const struct msrtrap_vcpu *vcpu);
+MSRTRAP_API bool msrtrap_engine_vcpu_refresh_pending(const struct msrtrap_engine_vcpu *vcpu);
 
 /*
  * Before guest entry: if a refresh is pending, perform it with the VM's
  * strategy against the filter in force now. Returns 1 when it refreshed,
  * 0 when nothing was pending. Called from the vCPU's own thread.
  */
-MSRTRAP_API int msrtrap_vcpu_sync(struct msrtrap_vcpu *vcpu);
+MSRTRAP_API int msrtrap_engine_vcpu_sync(struct msrtrap_engine_vcpu *vcpu);
 
 /* The effective hardware bitmap (msrtrap_format_size() bytes). */
-MSRTRAP_API const void *msrtrap_vcpu_bitmap(const struct msrtrap_vcpu *vcpu);
+MSRTRAP_API const void *msrtrap_engine_vcpu_bitmap(const struct msrtrap_engine_vcpu *vcpu);
 
 /*
  * The wish for one MSR and one access (READ or WRITE): 1 intercept
  * wanted, 0 pass-through wanted, -ENOENT when the MSR is not
  * pass-through-capable (its wish is not recorded), -EINVAL.
  */
-MSRTRAP_API int msrtrap_vcpu_wish(const struct msrtrap_vcpu *vcpu,
+MSRTRAP_API int msrtrap_engine_vcpu_wish(const struct msrtrap_engine_vcpu *vcpu,
 				  uint32_t msr, unsigned int access);
 
-struct msrtrap_vcpu_stats {
+struct msrtrap_engine_vcpu_stats {
 	uint64_t lookups;	/* filter queries (a word strategy: one per 64 MSRs) */
 	uint64_t words_written; /* 64-bit bitmap words stored */
 	uint64_t bits_changed;	/* bitmap bits whose value actually changed */
@@ -165,9 +165,9 @@ struct msrtrap_vcpu_stats {
 };
 
 /* Counters since creation (or the last reset). */
-MSRTRAP_API void msrtrap_vcpu_stats(const struct msrtrap_vcpu *vcpu,
-				    struct msrtrap_vcpu_stats *stats);
-MSRTRAP_API void msrtrap_vcpu_stats_reset(struct msrtrap_vcpu *vcpu);
+MSRTRAP_API void msrtrap_engine_vcpu_stats(const struct msrtrap_engine_vcpu *vcpu,
+				    struct msrtrap_engine_vcpu_stats *stats);
+MSRTRAP_API void msrtrap_engine_vcpu_stats_reset(struct msrtrap_engine_vcpu *vcpu);
 
 #ifdef __cplusplus
 }

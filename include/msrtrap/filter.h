@@ -56,7 +56,7 @@ struct msrtrap_kvm_msr_filter {
  * Where and why a filter was rejected. `where` names the field the way a
  * user wrote it: "flags", "ranges[3].flags", "ranges[0].bitmap", ...
  */
-struct msrtrap_diag {
+struct msrtrap_error {
 	char where[32];
 	char message[160];
 };
@@ -103,7 +103,7 @@ MSRTRAP_API int msrtrap_filter_range(const struct msrtrap_filter *filter,
  * whole 8-byte words). diag (may be NULL) says where and why.
  */
 MSRTRAP_API int msrtrap_filter_validate(const struct msrtrap_filter *filter,
-					struct msrtrap_diag *diag);
+					struct msrtrap_error *diag);
 
 /* Bytes the kernel copies for a range of nmsrs MSRs: ceil(nmsrs/64)*8. */
 MSRTRAP_API size_t msrtrap_kvm_bitmap_bytes(uint32_t nmsrs);
@@ -185,7 +185,7 @@ struct msrtrap_cfilter;
  */
 MSRTRAP_API int msrtrap_cfilter_new(const struct msrtrap_filter *filter,
 				    struct msrtrap_cfilter **out,
-				    struct msrtrap_diag *diag);
+				    struct msrtrap_error *diag);
 MSRTRAP_API void msrtrap_cfilter_free(struct msrtrap_cfilter *cfilter);
 
 /*
@@ -201,11 +201,11 @@ MSRTRAP_API bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,
  * library call takes a view of the compiled filter once (after each
  * publish) and calls msrtrap_cfilter_view_allowed(), a static inline
  * function of a dozen instructions: the x2APIC test, one multiply-shift
- * hash of msr >> 13 into the slot table, one compare, one bit test. The
+ * hash of msr >> 13 into the bucket table, one compare, one bit test. The
  * view borrows the filter's memory: valid while the filter lives.
  * The layout below is part of the ABI of this library version.
  */
-struct msrtrap_cfilter_slot {
+struct msrtrap_cfilter_bucket {
 	uint32_t tag;	/* msr >> 13 of the block it holds; 0xffffffff: empty */
 	uint32_t block; /* index of the block's verdict words */
 };
@@ -214,7 +214,7 @@ struct msrtrap_cfilter_view {
 	uint32_t hash_mult;
 	uint32_t hash_shift;
 	uint32_t default_allow;
-	const struct msrtrap_cfilter_slot *slots;
+	const struct msrtrap_cfilter_bucket *buckets;
 	/* per block: 128 words of read verdicts, then 128 of write; 1 = allow */
 	const uint64_t *bits;
 };
@@ -228,16 +228,16 @@ static inline bool msrtrap_cfilter_view_allowed(const struct msrtrap_cfilter_vie
 						uint32_t msr, unsigned int access)
 {
 	uint32_t tag = msr >> 13, dir = access - 1;
-	const struct msrtrap_cfilter_slot *slot;
+	const struct msrtrap_cfilter_bucket *bucket;
 
 	if (dir > 1)
 		return false;
 	if ((msr >> 8) == 0x8)
 		return true; /* x2APIC is never filtered */
-	slot = &view->slots[(uint32_t)(tag * view->hash_mult) >> view->hash_shift];
-	if (slot->tag != tag)
+	bucket = &view->buckets[(uint32_t)(tag * view->hash_mult) >> view->hash_shift];
+	if (bucket->tag != tag)
 		return view->default_allow;
-	return (view->bits[((uint64_t)slot->block * 2 + dir) * 128 + ((msr >> 6) & 127)] >>
+	return (view->bits[((uint64_t)bucket->block * 2 + dir) * 128 + ((msr >> 6) & 127)] >>
 		(msr & 63)) & 1;
 }
 

@@ -46,7 +46,7 @@ extern "C" {
  */
 MSRTRAP_API int msrtrap_filter_from_json(const char *text, size_t len,
 					 struct msrtrap_filter **out,
-					 struct msrtrap_diag *diag);
+					 struct msrtrap_error *diag);
 
 /*
  * Write a filter as pretty-printed JSON with a stable key order (see

@@ -7,11 +7,11 @@
  * on: ../shared/spec/live-kvm-notes.md.
  *
  * Two levels:
- *  - msrtrap_kvm_vm_*(): on a VMM's own VM file descriptor, install an
+ *  - msrtrap_kvm_fd_*(): on a VMM's own VM file descriptor, install an
  *    msrtrap filter (bitmaps zero-padded to whole 8-byte words, as the
  *    kernel copies them) or set the userspace-exit mask; the kernel's
  *    errno comes back unchanged;
- *  - struct msrtrap_kvm: a VM of our own with one vCPU running the probe
+ *  - struct msrtrap_kvm_vm: a VM of our own with one vCPU running the probe
  *    guest, a real-mode program that performs RDMSR then WRMSR of each MSR
  *    of a table and reports, per access, whether it was handled in the
  *    kernel, raised #GP in the guest, or exited to userspace (and why).
@@ -51,7 +51,7 @@ extern "C" {
  * instead of raising #GP. 0 or the kernel's -errno (-EINVAL for bits
  * other than 0-2, invariant 30).
  */
-MSRTRAP_API int msrtrap_kvm_vm_enable_user_msr(int vm_fd, uint64_t mask);
+MSRTRAP_API int msrtrap_kvm_fd_enable_user_msr(int vm_fd, uint64_t mask);
 
 /*
  * KVM_X86_SET_MSR_FILTER with the filter exactly as described: its
@@ -65,16 +65,16 @@ MSRTRAP_API int msrtrap_kvm_vm_enable_user_msr(int vm_fd, uint64_t mask);
  * the kernel copies, the padded copy is accepted; use the raw variant
  * to hand the kernel a short buffer.
  */
-MSRTRAP_API int msrtrap_kvm_vm_set_filter(int vm_fd,
+MSRTRAP_API int msrtrap_kvm_fd_set_filter(int vm_fd,
 					  const struct msrtrap_filter *filter);
 
 /* KVM_X86_SET_MSR_FILTER with a caller-built ABI struct (may be NULL). */
-MSRTRAP_API int msrtrap_kvm_vm_set_filter_raw(int vm_fd,
+MSRTRAP_API int msrtrap_kvm_fd_set_filter_raw(int vm_fd,
 					      const struct msrtrap_kvm_msr_filter *abi);
 
 /* ---- a VM of our own ---- */
 
-struct msrtrap_kvm;
+struct msrtrap_kvm_vm;
 
 /*
  * Open /dev/kvm, check API version 12 and both capabilities
@@ -86,20 +86,20 @@ struct msrtrap_kvm;
  * ...) and why: -ENOENT/-EACCES from open, -EPROTONOSUPPORT for another
  * API version, -EOPNOTSUPP for a missing capability, an ioctl's -errno.
  */
-MSRTRAP_API int msrtrap_kvm_open(struct msrtrap_kvm **out,
-				 struct msrtrap_diag *diag);
-MSRTRAP_API void msrtrap_kvm_close(struct msrtrap_kvm *kvm);
+MSRTRAP_API int msrtrap_kvm_open(struct msrtrap_kvm_vm **out,
+				 struct msrtrap_error *diag);
+MSRTRAP_API void msrtrap_kvm_close(struct msrtrap_kvm_vm *kvm);
 
 /* The VM's and the vCPU's file descriptors (owned by the object). */
-MSRTRAP_API int msrtrap_kvm_vm_fd(const struct msrtrap_kvm *kvm);
-MSRTRAP_API int msrtrap_kvm_vcpu_fd(const struct msrtrap_kvm *kvm);
+MSRTRAP_API int msrtrap_kvm_vm_fd(const struct msrtrap_kvm_vm *kvm);
+MSRTRAP_API int msrtrap_kvm_vcpu_fd(const struct msrtrap_kvm_vm *kvm);
 
-/* msrtrap_kvm_vm_enable_user_msr() and _set_filter() on our VM. */
-MSRTRAP_API int msrtrap_kvm_enable_user_msr(struct msrtrap_kvm *kvm,
+/* msrtrap_kvm_fd_enable_user_msr() and _set_filter() on our VM. */
+MSRTRAP_API int msrtrap_kvm_enable_user_msr(struct msrtrap_kvm_vm *kvm,
 					    uint64_t mask);
-MSRTRAP_API int msrtrap_kvm_set_filter(struct msrtrap_kvm *kvm,
+MSRTRAP_API int msrtrap_kvm_set_filter(struct msrtrap_kvm_vm *kvm,
 				       const struct msrtrap_filter *filter);
-MSRTRAP_API int msrtrap_kvm_set_filter_raw(struct msrtrap_kvm *kvm,
+MSRTRAP_API int msrtrap_kvm_set_filter_raw(struct msrtrap_kvm_vm *kvm,
 					   const struct msrtrap_kvm_msr_filter *abi);
 
 /* ---- probing ---- */
@@ -187,11 +187,11 @@ struct msrtrap_probe_stats {
  * access of the table, an ioctl's -errno. stats (may be NULL) is filled
  * in any case. The guest restarts cleanly on the next call.
  */
-MSRTRAP_API int msrtrap_kvm_probe(struct msrtrap_kvm *kvm,
+MSRTRAP_API int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm,
 				  struct msrtrap_probe *probes, size_t n,
 				  const struct msrtrap_probe_opts *opts,
 				  struct msrtrap_probe_stats *stats,
-				  struct msrtrap_diag *diag);
+				  struct msrtrap_error *diag);
 
 /* ---- the functional gate ---- */
 
@@ -204,8 +204,8 @@ MSRTRAP_API int msrtrap_kvm_probe(struct msrtrap_kvm *kvm,
  * FILTER exit enabled and the empty default-allow filter installed.
  * 0, or a negative errno with diag.
  */
-MSRTRAP_API int msrtrap_kvm_selftest(struct msrtrap_kvm *kvm,
-				     struct msrtrap_diag *diag);
+MSRTRAP_API int msrtrap_kvm_selftest(struct msrtrap_kvm_vm *kvm,
+				     struct msrtrap_error *diag);
 
 /*
  * The whole gate of live-kvm-notes.md §5: msrtrap_kvm_open(), then
@@ -213,7 +213,7 @@ MSRTRAP_API int msrtrap_kvm_selftest(struct msrtrap_kvm *kvm,
  * negative errno with diag naming the step that failed. Bound it with an
  * alarm (see the top of this file).
  */
-MSRTRAP_API int msrtrap_kvm_gate(struct msrtrap_diag *diag);
+MSRTRAP_API int msrtrap_kvm_gate(struct msrtrap_error *diag);
 
 #ifdef __cplusplus
 }

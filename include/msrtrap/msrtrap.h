@@ -11,6 +11,6 @@
 #include <msrtrap/map.h>
 #include <msrtrap/names.h>
 #include <msrtrap/policy.h>
-#include <msrtrap/slot.h>
+#include <msrtrap/publisher.h>
 
 #endif

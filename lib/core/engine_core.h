@@ -35,7 +35,7 @@ struct mt_vcpu {
 	const uint64_t (*capable)[MT_SPAN_WORDS];
 	/* 1 = the hypervisor wants the access intercepted */
 	uint64_t wish[MT_MAX_SPANS][2][MT_SPAN_WORDS];
-	struct msrtrap_vcpu_stats stats;
+	struct msrtrap_engine_vcpu_stats stats;
 };
 
 /* Fill the capable set for a format and profile. */

@@ -64,18 +64,18 @@ unsigned int mt_filter_scan(const struct mt_range *ranges, unsigned int n,
 #define MT_CF_BLOCK_WORDS (MT_CF_BLOCK_MSRS / 64)
 #define MT_CF_EMPTY_TAG 0xffffffffu /* block numbers are < 2^19 */
 
-struct mt_cf_slot {
+struct mt_cf_bucket {
 	uint32_t tag;	/* block number (msr >> 13), or MT_CF_EMPTY_TAG */
 	uint32_t block; /* index of its verdict bits */
 };
 
 struct mt_cfilter {
 	uint32_t hash_mult;
-	uint8_t hash_shift; /* 32 - log2(number of slots) */
+	uint8_t hash_shift; /* 32 - log2(number of buckets) */
 	bool default_allow;
-	uint32_t nslots;
+	uint32_t nbuckets;
 	uint32_t nblocks;
-	const struct mt_cf_slot *slots;
+	const struct mt_cf_bucket *buckets;
 	/* nblocks x 2 directions x MT_CF_BLOCK_WORDS; bit set = allowed */
 	const uint64_t *bits;
 };
@@ -96,7 +96,7 @@ uint64_t mt_cfilter_allowed_word(const struct mt_cfilter *cf, uint32_t first,
 /* The public compiled filter: the core layout plus the hosted allocation. */
 struct msrtrap_cfilter {
 	struct mt_cfilter core;
-	void *mem; /* one allocation holding slots and bits */
+	void *mem; /* one allocation holding buckets and bits */
 };
 
 bool mt_cfilter_allowed(const struct mt_cfilter *cf, uint32_t msr,

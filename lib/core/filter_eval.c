@@ -10,8 +10,8 @@
 #include "filter_core.h"
 
 /* The public view promises this layout (include/msrtrap/filter.h). */
-_Static_assert(sizeof(struct mt_cf_slot) == sizeof(struct msrtrap_cfilter_slot),
-	       "slot layout");
+_Static_assert(sizeof(struct mt_cf_bucket) == sizeof(struct msrtrap_cfilter_bucket),
+	       "bucket layout");
 _Static_assert(MT_CF_BLOCK_WORDS == 128 && MT_CF_BLOCK_SHIFT == 13 &&
 		       MT_CF_EMPTY_TAG == 0xffffffffu,
 	       "block layout");
@@ -31,7 +31,7 @@ bool mt_cfilter_allowed(const struct mt_cfilter *cf, uint32_t msr,
 			unsigned int access)
 {
 	unsigned int dir = access - 1; /* READ 0, WRITE 1 */
-	const struct mt_cf_slot *slot;
+	const struct mt_cf_bucket *bucket;
 	uint32_t tag;
 	uint64_t word;
 
@@ -42,10 +42,10 @@ bool mt_cfilter_allowed(const struct mt_cfilter *cf, uint32_t msr,
 	if (mt_is_x2apic(msr))
 		return true;
 	tag = msr >> MT_CF_BLOCK_SHIFT;
-	slot = &cf->slots[mt_cf_hash(cf, tag)];
-	if (slot->tag != tag)
+	bucket = &cf->buckets[mt_cf_hash(cf, tag)];
+	if (bucket->tag != tag)
 		return cf->default_allow; /* no range touches this block */
-	word = cf->bits[((uint64_t)slot->block * 2 + dir) * MT_CF_BLOCK_WORDS +
+	word = cf->bits[((uint64_t)bucket->block * 2 + dir) * MT_CF_BLOCK_WORDS +
 			((msr >> 6) & (MT_CF_BLOCK_WORDS - 1))];
 	return (word >> (msr & 63)) & 1;
 }
@@ -53,16 +53,16 @@ bool mt_cfilter_allowed(const struct mt_cfilter *cf, uint32_t msr,
 uint64_t mt_cfilter_allowed_word(const struct mt_cfilter *cf, uint32_t first,
 				 unsigned int access)
 {
-	const struct mt_cf_slot *slot;
+	const struct mt_cf_bucket *bucket;
 	uint32_t tag;
 
 	if (!cf || mt_is_x2apic(first))
 		return ~0ULL;
 	tag = first >> MT_CF_BLOCK_SHIFT;
-	slot = &cf->slots[mt_cf_hash(cf, tag)];
-	if (slot->tag != tag)
+	bucket = &cf->buckets[mt_cf_hash(cf, tag)];
+	if (bucket->tag != tag)
 		return cf->default_allow ? ~0ULL : 0;
-	return cf->bits[((uint64_t)slot->block * 2 + (access - 1)) * MT_CF_BLOCK_WORDS +
+	return cf->bits[((uint64_t)bucket->block * 2 + (access - 1)) * MT_CF_BLOCK_WORDS +
 			((first >> 6) & (MT_CF_BLOCK_WORDS - 1))];
 }
 
@@ -77,8 +77,8 @@ bool msrtrap_cfilter_default_allow(const struct msrtrap_cfilter *cfilter)
 	return cfilter ? cfilter->core.default_allow : true;
 }
 
-/* No filter: one empty slot that every block number hashes to. */
-static const struct mt_cf_slot no_slots[1] = { { MT_CF_EMPTY_TAG, 0 } };
+/* No filter: one empty bucket that every block number hashes to. */
+static const struct mt_cf_bucket no_buckets[1] = { { MT_CF_EMPTY_TAG, 0 } };
 
 int msrtrap_cfilter_get_view(const struct msrtrap_cfilter *cfilter,
 			     struct msrtrap_cfilter_view *view)
@@ -86,18 +86,18 @@ int msrtrap_cfilter_get_view(const struct msrtrap_cfilter *cfilter,
 	if (!view)
 		return -MT_EINVAL;
 	if (!cfilter) {
-		/* mult 0: every tag hashes to slot 0, which is empty */
+		/* mult 0: every tag hashes to bucket 0, which is empty */
 		view->hash_mult = 0;
 		view->hash_shift = 31;
 		view->default_allow = 1;
-		view->slots = (const struct msrtrap_cfilter_slot *)no_slots;
+		view->buckets = (const struct msrtrap_cfilter_bucket *)no_buckets;
 		view->bits = 0;
 		return 0;
 	}
 	view->hash_mult = cfilter->core.hash_mult;
 	view->hash_shift = cfilter->core.hash_shift;
 	view->default_allow = cfilter->core.default_allow;
-	view->slots = (const struct msrtrap_cfilter_slot *)cfilter->core.slots;
+	view->buckets = (const struct msrtrap_cfilter_bucket *)cfilter->core.buckets;
 	view->bits = cfilter->core.bits;
 	return 0;
 }

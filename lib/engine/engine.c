@@ -3,7 +3,7 @@
  * The intercept engine, hosted part: VMs, vCPUs, filter publishing and the
  * change log that lets the delta strategy touch only what changed.
  *
- * A VM publishes compiled filters through a msrtrap_slot (KVM's SRCU
+ * A VM publishes compiled filters through a msrtrap_publisher (KVM's SRCU
  * pointer swap). Before publishing generation g it records in a ring the
  * MSR words whose verdict differs from generation g-1. A vCPU syncing
  * from generation a to b refreshes the union of the entries a+1..b; if it
@@ -20,7 +20,7 @@
 
 #include <msrtrap/engine.h>
 #include <msrtrap/map.h>
-#include <msrtrap/slot.h>
+#include <msrtrap/publisher.h>
 
 #include "core/engine_core.h"
 #include "util/opts.h"
@@ -34,20 +34,20 @@ struct change {
 	_Atomic uint64_t mask[MASK_WORDS];
 };
 
-struct msrtrap_vm {
+struct msrtrap_engine {
 	enum msrtrap_format fmt;
 	enum msrtrap_strategy strategy;
 	enum msrtrap_passthrough passthrough;
-	struct msrtrap_slot *slot;
+	struct msrtrap_publisher *publisher;
 	pthread_mutex_t lock;		/* filter writers */
-	struct msrtrap_cfilter *current; /* what the slot holds (writers only) */
+	struct msrtrap_cfilter *current; /* what the publisher holds (writers only) */
 	uint64_t capable[MT_MAX_SPANS][MT_SPAN_WORDS];
 	struct change ring[RING];
 };
 
-struct msrtrap_vcpu {
-	struct msrtrap_vm *vm;
-	struct msrtrap_slot_reader *reader;
+struct msrtrap_engine_vcpu {
+	struct msrtrap_engine *vm;
+	struct msrtrap_publisher_reader *reader;
 	uint64_t synced_gen;
 	void *own_bitmap;
 	struct mt_vcpu core;
@@ -93,20 +93,20 @@ int msrtrap_passthrough_parse(const char *name)
 	return -EINVAL;
 }
 
-int msrtrap_vm_new(const struct msrtrap_vm_opts *opts, struct msrtrap_vm **out)
+int msrtrap_engine_new(const struct msrtrap_engine_opts *opts, struct msrtrap_engine **out)
 {
-	struct msrtrap_slot_opts sopts = { .sz = sizeof(sopts) };
-	struct msrtrap_vm *vm;
+	struct msrtrap_publisher_opts sopts = { .sz = sizeof(sopts) };
+	struct msrtrap_engine *vm;
 	unsigned int max;
 	int err;
 
-	if (!out || !opts || !OPTS_VALID(opts, msrtrap_vm_opts))
+	if (!out || !opts || !OPTS_VALID(opts, msrtrap_engine_opts))
 		return -EINVAL;
 	max = OPTS_GET(opts, max_vcpus, 0u);
 	if (!msrtrap_format_size(OPTS_GET(opts, format, MSRTRAP_FMT_NONE)) ||
 	    !msrtrap_strategy_name(OPTS_GET(opts, strategy, 0)) ||
 	    !msrtrap_passthrough_name(OPTS_GET(opts, passthrough, 0)) ||
-	    max > MSRTRAP_SLOT_MAX_READERS)
+	    max > MSRTRAP_PUBLISHER_MAX_READERS)
 		return -EINVAL;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
@@ -115,7 +115,7 @@ int msrtrap_vm_new(const struct msrtrap_vm_opts *opts, struct msrtrap_vm **out)
 	vm->strategy = OPTS_GET(opts, strategy, 0);
 	vm->passthrough = OPTS_GET(opts, passthrough, 0);
 	sopts.max_readers = max ? max : 64;
-	err = msrtrap_slot_new(&sopts, &vm->slot);
+	err = msrtrap_publisher_new(&sopts, &vm->publisher);
 	if (err) {
 		free(vm);
 		return err;
@@ -126,22 +126,22 @@ int msrtrap_vm_new(const struct msrtrap_vm_opts *opts, struct msrtrap_vm **out)
 	return 0;
 }
 
-void msrtrap_vm_free(struct msrtrap_vm *vm)
+void msrtrap_engine_free(struct msrtrap_engine *vm)
 {
 	if (!vm)
 		return;
-	msrtrap_slot_free(vm->slot); /* frees the current filter */
+	msrtrap_publisher_free(vm->publisher); /* frees the current filter */
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }
 
-uint64_t msrtrap_vm_filter_generation(const struct msrtrap_vm *vm)
+uint64_t msrtrap_engine_filter_generation(const struct msrtrap_engine *vm)
 {
-	return vm ? msrtrap_slot_generation(vm->slot) : 0;
+	return vm ? msrtrap_publisher_generation(vm->publisher) : 0;
 }
 
 /* Record what generation `gen` changes, before anyone can see it. */
-static void record_change(struct msrtrap_vm *vm, uint64_t gen,
+static void record_change(struct msrtrap_engine *vm, uint64_t gen,
 			  const struct mt_wordset *diff)
 {
 	struct change *c = &vm->ring[gen % RING];
@@ -156,9 +156,9 @@ static void record_change(struct msrtrap_vm *vm, uint64_t gen,
 	atomic_store_explicit(&c->gen, gen, memory_order_release);
 }
 
-int msrtrap_vm_set_filter(struct msrtrap_vm *vm,
+int msrtrap_engine_set_filter(struct msrtrap_engine *vm,
 			  const struct msrtrap_filter *filter,
-			  struct msrtrap_diag *diag)
+			  struct msrtrap_error *diag)
 {
 	struct msrtrap_cfilter *next = NULL;
 	struct mt_wordset diff;
@@ -174,30 +174,30 @@ int msrtrap_vm_set_filter(struct msrtrap_vm *vm,
 	pthread_mutex_lock(&vm->lock);
 	mt_filter_word_diff(vm->fmt, vm->current ? &vm->current->core : NULL,
 			    next ? &next->core : NULL, &diff);
-	record_change(vm, msrtrap_slot_generation(vm->slot) + 1, &diff);
+	record_change(vm, msrtrap_publisher_generation(vm->publisher) + 1, &diff);
 	/* swap, wait for readers of the old filter, free it; then every
 	 * vCPU sees a new generation: the pending refresh */
-	err = msrtrap_slot_publish(vm->slot, next);
+	err = msrtrap_publisher_publish(vm->publisher, next);
 	if (!err)
 		vm->current = next;
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }
 
-int msrtrap_vcpu_new(struct msrtrap_vm *vm, const struct msrtrap_vcpu_opts *opts,
-		     struct msrtrap_vcpu **out)
+int msrtrap_engine_vcpu_new(struct msrtrap_engine *vm, const struct msrtrap_engine_vcpu_opts *opts,
+		     struct msrtrap_engine_vcpu **out)
 {
 	void *bitmap = OPTS_GET(opts, bitmap, NULL);
-	struct msrtrap_vcpu *v;
+	struct msrtrap_engine_vcpu *v;
 	int err;
 
-	if (!vm || !out || !OPTS_VALID(opts, msrtrap_vcpu_opts) ||
+	if (!vm || !out || !OPTS_VALID(opts, msrtrap_engine_vcpu_opts) ||
 	    ((uintptr_t)bitmap & 7))
 		return -EINVAL;
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	err = msrtrap_slot_reader_new(vm->slot, &v->reader);
+	err = msrtrap_publisher_reader_new(vm->publisher, &v->reader);
 	if (err)
 		goto fail;
 	if (!bitmap) {
@@ -214,27 +214,27 @@ int msrtrap_vcpu_new(struct msrtrap_vm *vm, const struct msrtrap_vcpu_opts *opts
 	v->vm = vm;
 	/* all intercepted and all wished: consistent with any filter, so the
 	 * vCPU starts in sync with whatever is published now */
-	v->synced_gen = msrtrap_slot_generation(vm->slot);
+	v->synced_gen = msrtrap_publisher_generation(vm->publisher);
 	*out = v;
 	return 0;
 fail:
 	if (v->reader)
-		msrtrap_slot_reader_free(v->reader);
+		msrtrap_publisher_reader_free(v->reader);
 	free(v->own_bitmap);
 	free(v);
 	return err;
 }
 
-void msrtrap_vcpu_free(struct msrtrap_vcpu *vcpu)
+void msrtrap_engine_vcpu_free(struct msrtrap_engine_vcpu *vcpu)
 {
 	if (!vcpu)
 		return;
-	msrtrap_slot_reader_free(vcpu->reader);
+	msrtrap_publisher_reader_free(vcpu->reader);
 	free(vcpu->own_bitmap);
 	free(vcpu);
 }
 
-int msrtrap_vcpu_intercept(struct msrtrap_vcpu *vcpu, uint32_t first,
+int msrtrap_engine_vcpu_intercept(struct msrtrap_engine_vcpu *vcpu, uint32_t first,
 			   uint32_t last, unsigned int access, bool intercept)
 {
 	const struct msrtrap_cfilter *cf;
@@ -242,23 +242,23 @@ int msrtrap_vcpu_intercept(struct msrtrap_vcpu *vcpu, uint32_t first,
 
 	if (!vcpu)
 		return -EINVAL;
-	cf = msrtrap_slot_enter(vcpu->reader);
+	cf = msrtrap_publisher_enter(vcpu->reader);
 	err = mt_vcpu_intercept(&vcpu->core, cf ? &cf->core : NULL, first, last,
 				access, intercept);
-	msrtrap_slot_exit(vcpu->reader);
+	msrtrap_publisher_exit(vcpu->reader);
 	return err;
 }
 
-bool msrtrap_vcpu_refresh_pending(const struct msrtrap_vcpu *vcpu)
+bool msrtrap_engine_vcpu_refresh_pending(const struct msrtrap_engine_vcpu *vcpu)
 {
-	return vcpu && msrtrap_slot_generation(vcpu->vm->slot) != vcpu->synced_gen;
+	return vcpu && msrtrap_publisher_generation(vcpu->vm->publisher) != vcpu->synced_gen;
 }
 
 /*
  * The words changed by generations from+1..to; false when the ring cannot
  * tell (lagged too far, or an entry was rewritten while being read).
  */
-static bool collect_changes(struct msrtrap_vm *vm, uint64_t from, uint64_t to,
+static bool collect_changes(struct msrtrap_engine *vm, uint64_t from, uint64_t to,
 			    struct mt_wordset *out)
 {
 	uint64_t *words = &out->words[0][0][0];
@@ -280,9 +280,9 @@ static bool collect_changes(struct msrtrap_vm *vm, uint64_t from, uint64_t to,
 	return true;
 }
 
-int msrtrap_vcpu_sync(struct msrtrap_vcpu *vcpu)
+int msrtrap_engine_vcpu_sync(struct msrtrap_engine_vcpu *vcpu)
 {
-	struct msrtrap_vm *vm;
+	struct msrtrap_engine *vm;
 	const struct msrtrap_cfilter *cf;
 	struct mt_wordset changes;
 	bool known = false;
@@ -290,28 +290,28 @@ int msrtrap_vcpu_sync(struct msrtrap_vcpu *vcpu)
 
 	if (!vcpu)
 		return -EINVAL;
-	if (!msrtrap_vcpu_refresh_pending(vcpu))
+	if (!msrtrap_engine_vcpu_refresh_pending(vcpu))
 		return 0;
 	vm = vcpu->vm;
-	cf = msrtrap_slot_enter(vcpu->reader);
+	cf = msrtrap_publisher_enter(vcpu->reader);
 	/* the filter we got is of this generation or a later one: recording
 	 * this generation can only make the next sync do more, never less */
-	gen = msrtrap_slot_reader_generation(vcpu->reader);
+	gen = msrtrap_publisher_reader_generation(vcpu->reader);
 	if (vm->strategy == MSRTRAP_STRATEGY_DELTA)
 		known = collect_changes(vm, vcpu->synced_gen, gen, &changes);
 	mt_vcpu_refresh(&vcpu->core, vm->strategy, cf ? &cf->core : NULL,
 			known ? &changes : NULL);
-	msrtrap_slot_exit(vcpu->reader);
+	msrtrap_publisher_exit(vcpu->reader);
 	vcpu->synced_gen = gen;
 	return 1;
 }
 
-const void *msrtrap_vcpu_bitmap(const struct msrtrap_vcpu *vcpu)
+const void *msrtrap_engine_vcpu_bitmap(const struct msrtrap_engine_vcpu *vcpu)
 {
 	return vcpu ? vcpu->core.hw : NULL;
 }
 
-int msrtrap_vcpu_wish(const struct msrtrap_vcpu *vcpu, uint32_t msr,
+int msrtrap_engine_vcpu_wish(const struct msrtrap_engine_vcpu *vcpu, uint32_t msr,
 		      unsigned int access)
 {
 	if (!vcpu)
@@ -319,14 +319,14 @@ int msrtrap_vcpu_wish(const struct msrtrap_vcpu *vcpu, uint32_t msr,
 	return mt_vcpu_wish(&vcpu->core, msr, access);
 }
 
-void msrtrap_vcpu_stats(const struct msrtrap_vcpu *vcpu,
-			struct msrtrap_vcpu_stats *stats)
+void msrtrap_engine_vcpu_stats(const struct msrtrap_engine_vcpu *vcpu,
+			struct msrtrap_engine_vcpu_stats *stats)
 {
 	if (vcpu && stats)
 		*stats = vcpu->core.stats;
 }
 
-void msrtrap_vcpu_stats_reset(struct msrtrap_vcpu *vcpu)
+void msrtrap_engine_vcpu_stats_reset(struct msrtrap_engine_vcpu *vcpu)
 {
 	if (vcpu)
 		mt_vcpu_stats_reset(&vcpu->core);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The filter slot: publishing compiled filters to readers that never block.
+ * The filter publisher: publishing compiled filters to readers that never block.
  *
- * Epoch-based reclamation in the small (docs/slot.md has the long form):
+ * Epoch-based reclamation in the small (docs/publisher.md has the long form):
  *
- *  - slot->current is the installed filter; slot->epoch counts publishes
+ *  - publisher->current is the installed filter; publisher->epoch counts publishes
  *    (it starts at 1, so generation = epoch - 1, and 0 is free to mean
  *    "outside").
  *  - Each reader owns one cache line with `state`: 0 while outside a
@@ -16,7 +16,7 @@
  *    filter.
  *
  * Only the owning thread writes a reader's state, only publishers (one at
- * a time, under slot->lock) write current and epoch, so the read side is a
+ * a time, under publisher->lock) write current and epoch, so the read side is a
  * load, a store and a load: no read-modify-write, no lock, no loop.
  */
 #include <errno.h>
@@ -28,106 +28,106 @@
 #include <time.h>
 
 #include <msrtrap/filter.h>
-#include <msrtrap/slot.h>
+#include <msrtrap/publisher.h>
 
 #include "util/opts.h"
 
 #define SLOT_CACHELINE 64
 
-struct msrtrap_slot_reader {
+struct msrtrap_publisher_reader {
 	/*
 	 * Written by the owning thread on every enter/exit, read by
 	 * publishers. On its own cache line so that readers do not slow each
 	 * other down (false sharing).
 	 */
 	_Alignas(SLOT_CACHELINE) _Atomic uint64_t state;
-	/* Claimed by msrtrap_slot_reader_new() with a CAS. */
+	/* Claimed by msrtrap_publisher_reader_new() with a CAS. */
 	atomic_bool in_use;
 	/* Owner-thread only: nesting depth, and what the outermost enter saw. */
 	unsigned int depth;
 	const struct msrtrap_cfilter *held;
 	uint64_t gen;
-	struct msrtrap_slot *slot;
+	struct msrtrap_publisher *publisher;
 };
 
-struct msrtrap_slot {
+struct msrtrap_publisher {
 	/* Read on every enter, written once per publish: one shared line. */
 	_Alignas(SLOT_CACHELINE) _Atomic(struct msrtrap_cfilter *) current;
 	_Atomic uint64_t epoch;
 	/* Write side only. */
 	_Alignas(SLOT_CACHELINE) pthread_mutex_t lock;
 	unsigned int max_readers;
-	struct msrtrap_slot_reader *readers;
+	struct msrtrap_publisher_reader *readers;
 };
 
-int msrtrap_slot_new(const struct msrtrap_slot_opts *opts,
-		     struct msrtrap_slot **out)
+int msrtrap_publisher_new(const struct msrtrap_publisher_opts *opts,
+		     struct msrtrap_publisher **out)
 {
 	unsigned int n = OPTS_GET(opts, max_readers, 0);
-	struct msrtrap_slot *slot;
+	struct msrtrap_publisher *publisher;
 	int err;
 
-	if (!out || !OPTS_VALID(opts, msrtrap_slot_opts))
+	if (!out || !OPTS_VALID(opts, msrtrap_publisher_opts))
 		return -EINVAL;
 	if (!n)
-		n = MSRTRAP_SLOT_DEFAULT_READERS;
-	if (n > MSRTRAP_SLOT_MAX_READERS)
+		n = MSRTRAP_PUBLISHER_DEFAULT_READERS;
+	if (n > MSRTRAP_PUBLISHER_MAX_READERS)
 		return -EINVAL;
 
 	/* sizeof is a multiple of the alignment, as aligned_alloc wants */
-	slot = aligned_alloc(_Alignof(struct msrtrap_slot), sizeof(*slot));
-	if (!slot)
+	publisher = aligned_alloc(_Alignof(struct msrtrap_publisher), sizeof(*publisher));
+	if (!publisher)
 		return -ENOMEM;
-	memset(slot, 0, sizeof(*slot));
-	slot->readers = aligned_alloc(_Alignof(struct msrtrap_slot_reader),
-				      (size_t)n * sizeof(*slot->readers));
-	if (!slot->readers) {
-		free(slot);
+	memset(publisher, 0, sizeof(*publisher));
+	publisher->readers = aligned_alloc(_Alignof(struct msrtrap_publisher_reader),
+				      (size_t)n * sizeof(*publisher->readers));
+	if (!publisher->readers) {
+		free(publisher);
 		return -ENOMEM;
 	}
-	memset(slot->readers, 0, (size_t)n * sizeof(*slot->readers));
-	err = pthread_mutex_init(&slot->lock, NULL);
+	memset(publisher->readers, 0, (size_t)n * sizeof(*publisher->readers));
+	err = pthread_mutex_init(&publisher->lock, NULL);
 	if (err) {
-		free(slot->readers);
-		free(slot);
+		free(publisher->readers);
+		free(publisher);
 		return -err;
 	}
-	slot->max_readers = n;
-	atomic_init(&slot->current, NULL);
-	atomic_init(&slot->epoch, 1);
+	publisher->max_readers = n;
+	atomic_init(&publisher->current, NULL);
+	atomic_init(&publisher->epoch, 1);
 	for (unsigned int i = 0; i < n; i++) {
-		atomic_init(&slot->readers[i].state, 0);
-		atomic_init(&slot->readers[i].in_use, false);
-		slot->readers[i].slot = slot;
+		atomic_init(&publisher->readers[i].state, 0);
+		atomic_init(&publisher->readers[i].in_use, false);
+		publisher->readers[i].publisher = publisher;
 	}
-	*out = slot;
+	*out = publisher;
 	return 0;
 }
 
-void msrtrap_slot_free(struct msrtrap_slot *slot)
+void msrtrap_publisher_free(struct msrtrap_publisher *publisher)
 {
-	if (!slot)
+	if (!publisher)
 		return;
-	/* The caller guarantees nobody else uses the slot: relaxed is enough. */
-	msrtrap_cfilter_free(atomic_load_explicit(&slot->current,
+	/* The caller guarantees nobody else uses the publisher: relaxed is enough. */
+	msrtrap_cfilter_free(atomic_load_explicit(&publisher->current,
 						  memory_order_relaxed));
-	pthread_mutex_destroy(&slot->lock);
-	free(slot->readers);
-	free(slot);
+	pthread_mutex_destroy(&publisher->lock);
+	free(publisher->readers);
+	free(publisher);
 }
 
-int msrtrap_slot_reader_new(struct msrtrap_slot *slot,
-			    struct msrtrap_slot_reader **out)
+int msrtrap_publisher_reader_new(struct msrtrap_publisher *publisher,
+			    struct msrtrap_publisher_reader **out)
 {
-	if (!slot || !out)
+	if (!publisher || !out)
 		return -EINVAL;
-	for (unsigned int i = 0; i < slot->max_readers; i++) {
-		struct msrtrap_slot_reader *r = &slot->readers[i];
+	for (unsigned int i = 0; i < publisher->max_readers; i++) {
+		struct msrtrap_publisher_reader *r = &publisher->readers[i];
 		bool expected = false;
 
 		/*
 		 * acquire on success: pairs with the release in
-		 * msrtrap_slot_reader_free(), so the previous owner's plain
+		 * msrtrap_publisher_reader_free(), so the previous owner's plain
 		 * writes to depth/held/gen happen before ours below. relaxed
 		 * on failure: we learn nothing from a taken entry.
 		 */
@@ -145,14 +145,14 @@ int msrtrap_slot_reader_new(struct msrtrap_slot *slot,
 	return -ENOSPC;
 }
 
-void msrtrap_slot_reader_free(struct msrtrap_slot_reader *r)
+void msrtrap_publisher_reader_free(struct msrtrap_publisher_reader *r)
 {
 	if (!r)
 		return;
 	/*
 	 * A reader freed inside a section is a caller bug; leave it
 	 * quiescent anyway (release: its reads of the filter come first,
-	 * as in msrtrap_slot_exit()) so that publishers are not blocked
+	 * as in msrtrap_publisher_exit()) so that publishers are not blocked
 	 * forever by a dead entry.
 	 */
 	if (r->depth) {
@@ -163,9 +163,9 @@ void msrtrap_slot_reader_free(struct msrtrap_slot_reader *r)
 	atomic_store_explicit(&r->in_use, false, memory_order_release);
 }
 
-const struct msrtrap_cfilter *msrtrap_slot_enter(struct msrtrap_slot_reader *r)
+const struct msrtrap_cfilter *msrtrap_publisher_enter(struct msrtrap_publisher_reader *r)
 {
-	struct msrtrap_slot *slot = r->slot;
+	struct msrtrap_publisher *publisher = r->publisher;
 	uint64_t e;
 
 	if (r->depth++)
@@ -179,7 +179,7 @@ const struct msrtrap_cfilter *msrtrap_slot_enter(struct msrtrap_slot_reader *r)
 	 * is what makes "generation g => filter of publish g or later" true,
 	 * and what lets a publisher ignore readers whose state is > E.
 	 */
-	e = atomic_load_explicit(&slot->epoch, memory_order_acquire);
+	e = atomic_load_explicit(&publisher->epoch, memory_order_acquire);
 
 	/*
 	 * seq_cst store, then seq_cst load of the pointer: the reader half of
@@ -202,12 +202,12 @@ const struct msrtrap_cfilter *msrtrap_slot_enter(struct msrtrap_slot_reader *r)
 	 * the publisher's (release) exchange, are visible to us.
 	 */
 	atomic_store_explicit(&r->state, e, memory_order_seq_cst);
-	r->held = atomic_load_explicit(&slot->current, memory_order_seq_cst);
+	r->held = atomic_load_explicit(&publisher->current, memory_order_seq_cst);
 	r->gen = e - 1;
 	return r->held;
 }
 
-void msrtrap_slot_exit(struct msrtrap_slot_reader *r)
+void msrtrap_publisher_exit(struct msrtrap_publisher_reader *r)
 {
 	if (!r->depth || --r->depth)
 		return;
@@ -221,18 +221,18 @@ void msrtrap_slot_exit(struct msrtrap_slot_reader *r)
 	atomic_store_explicit(&r->state, 0, memory_order_release);
 }
 
-uint64_t msrtrap_slot_reader_generation(const struct msrtrap_slot_reader *r)
+uint64_t msrtrap_publisher_reader_generation(const struct msrtrap_publisher_reader *r)
 {
 	return r->gen;
 }
 
-uint64_t msrtrap_slot_generation(const struct msrtrap_slot *slot)
+uint64_t msrtrap_publisher_generation(const struct msrtrap_publisher *publisher)
 {
 	/*
 	 * acquire: a caller that sees generation g and then enters gets the
 	 * filter of publish g or a later one (same pairing as in enter).
 	 */
-	return atomic_load_explicit(&slot->epoch, memory_order_acquire) - 1;
+	return atomic_load_explicit(&publisher->epoch, memory_order_acquire) - 1;
 }
 
 static inline void cpu_relax(void)
@@ -265,19 +265,19 @@ static void backoff(unsigned int *spins)
 }
 
 /* Wait until no reader is inside a section it entered at epoch <= before. */
-static void wait_for_readers(struct msrtrap_slot *slot, uint64_t before)
+static void wait_for_readers(struct msrtrap_publisher *publisher, uint64_t before)
 {
-	for (unsigned int i = 0; i < slot->max_readers; i++) {
-		struct msrtrap_slot_reader *r = &slot->readers[i];
+	for (unsigned int i = 0; i < publisher->max_readers; i++) {
+		struct msrtrap_publisher_reader *r = &publisher->readers[i];
 		unsigned int spins = 0;
 
 		for (;;) {
 			/*
 			 * seq_cst: the publisher half of the handshake
-			 * explained in msrtrap_slot_enter(); it must be
+			 * explained in msrtrap_publisher_enter(); it must be
 			 * ordered after our exchange of the pointer. It is
 			 * also an acquire, pairing with the release in
-			 * msrtrap_slot_exit() (or with the store of a later
+			 * msrtrap_publisher_exit() (or with the store of a later
 			 * enter, also a release), so the reader's accesses
 			 * to the old filter happen before we free it.
 			 */
@@ -298,13 +298,13 @@ static void wait_for_readers(struct msrtrap_slot *slot, uint64_t before)
 	}
 }
 
-int msrtrap_slot_publish(struct msrtrap_slot *slot,
+int msrtrap_publisher_publish(struct msrtrap_publisher *publisher,
 			 struct msrtrap_cfilter *next)
 {
 	struct msrtrap_cfilter *old;
 	uint64_t before;
 
-	if (!slot) {
+	if (!publisher) {
 		msrtrap_cfilter_free(next);
 		return -EINVAL;
 	}
@@ -313,30 +313,30 @@ int msrtrap_slot_publish(struct msrtrap_slot *slot,
 	 * one publish are never interleaved with another's, so epoch and
 	 * current move in step, and each grace period covers its own swap.
 	 */
-	pthread_mutex_lock(&slot->lock);
+	pthread_mutex_lock(&publisher->lock);
 	/* relaxed: only publishers write current, and we hold the lock */
-	if (next && next == atomic_load_explicit(&slot->current,
+	if (next && next == atomic_load_explicit(&publisher->current,
 						 memory_order_relaxed)) {
-		pthread_mutex_unlock(&slot->lock);
+		pthread_mutex_unlock(&publisher->lock);
 		return -EINVAL;
 	}
 	/*
 	 * seq_cst exchange: the release half publishes next's contents to
 	 * readers (they load the pointer with seq_cst, an acquire); the
 	 * seq_cst half places the swap before our loads of the readers'
-	 * states in the single total order (see msrtrap_slot_enter()).
+	 * states in the single total order (see msrtrap_publisher_enter()).
 	 */
-	old = atomic_exchange_explicit(&slot->current, next,
+	old = atomic_exchange_explicit(&publisher->current, next,
 				       memory_order_seq_cst);
 	/*
 	 * seq_cst (release is what matters): after the exchange, so a reader
 	 * that reads the new epoch sees the new pointer. Readers that entered
 	 * at epoch <= before may hold old.
 	 */
-	before = atomic_fetch_add_explicit(&slot->epoch, 1,
+	before = atomic_fetch_add_explicit(&publisher->epoch, 1,
 					   memory_order_seq_cst);
-	wait_for_readers(slot, before);
-	pthread_mutex_unlock(&slot->lock);
+	wait_for_readers(publisher, before);
+	pthread_mutex_unlock(&publisher->lock);
 
 	/* The grace period is over: nobody can reach old any more. */
 	msrtrap_cfilter_free(old);

@@ -40,8 +40,8 @@ static unsigned int collect_tags(const struct mt_range *r, unsigned int n,
 }
 
 /*
- * Find a multiplier that hashes every tag to its own slot. Deterministic
- * (same filter, same layout). With at least 4 slots per tag a random odd
+ * Find a multiplier that hashes every tag to its own bucket. Deterministic
+ * (same filter, same layout). With at least 4 buckets per tag a random odd
  * multiplier succeeds with probability > 1/2, so this ends quickly; the
  * table doubles if it does not.
  */
@@ -60,8 +60,8 @@ static int choose_hash(struct mt_cfilter *cf, const uint32_t *tags,
 			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 			cf->hash_mult = (uint32_t)(seed >> 32) | 1;
 			cf->hash_shift = (uint8_t)(32 - log2);
-			cf->nslots = 1u << log2;
-			memset(used, 0, cf->nslots);
+			cf->nbuckets = 1u << log2;
+			memset(used, 0, cf->nbuckets);
 			for (unsigned int k = 0; k < ntags && !clash; k++) {
 				uint32_t h = mt_cf_hash(cf, tags[k]);
 
@@ -72,7 +72,7 @@ static int choose_hash(struct mt_cfilter *cf, const uint32_t *tags,
 				return 0;
 		}
 	}
-	/* unreachable in practice: 48 tags in 4096 slots fail a try with
+	/* unreachable in practice: 48 tags in 4096 buckets fail a try with
 	 * probability < 1/4, and 64 tries are made at that size alone */
 	return -EOVERFLOW;
 }
@@ -101,13 +101,13 @@ static void paint(uint64_t *bits, uint32_t tag, const struct mt_range *r)
 
 int msrtrap_cfilter_new(const struct msrtrap_filter *filter,
 			struct msrtrap_cfilter **out,
-			struct msrtrap_diag *diag)
+			struct msrtrap_error *diag)
 {
 	const struct mt_range *ranges = NULL;
 	uint32_t tags[MAX_TAGS];
 	uint8_t used[1u << MAX_LOG2_SLOTS];
 	struct msrtrap_cfilter *cf;
-	struct mt_cf_slot *slots;
+	struct mt_cf_bucket *buckets;
 	unsigned int n = 0, ntags;
 	uint64_t *bits;
 	size_t words;
@@ -135,19 +135,19 @@ int msrtrap_cfilter_new(const struct msrtrap_filter *filter,
 	}
 
 	words = (size_t)ntags * 2 * MT_CF_BLOCK_WORDS;
-	cf->mem = aligned_alloc(64, (words * 8 + cf->core.nslots * sizeof(*slots) + 63) & ~(size_t)63);
+	cf->mem = aligned_alloc(64, (words * 8 + cf->core.nbuckets * sizeof(*buckets) + 63) & ~(size_t)63);
 	if (!cf->mem) {
 		free(cf);
 		return -ENOMEM;
 	}
 	bits = cf->mem;
-	slots = (struct mt_cf_slot *)(bits + words);
-	for (uint32_t s = 0; s < cf->core.nslots; s++)
-		slots[s] = (struct mt_cf_slot){ MT_CF_EMPTY_TAG, 0 };
+	buckets = (struct mt_cf_bucket *)(bits + words);
+	for (uint32_t s = 0; s < cf->core.nbuckets; s++)
+		buckets[s] = (struct mt_cf_bucket){ MT_CF_EMPTY_TAG, 0 };
 
 	for (unsigned int k = 0; k < ntags; k++) {
-		slots[mt_cf_hash(&cf->core, tags[k])] =
-			(struct mt_cf_slot){ tags[k], k };
+		buckets[mt_cf_hash(&cf->core, tags[k])] =
+			(struct mt_cf_bucket){ tags[k], k };
 		for (unsigned int dir = 0; dir < 2; dir++) {
 			uint64_t *b = bits + ((size_t)k * 2 + dir) * MT_CF_BLOCK_WORDS;
 
@@ -165,7 +165,7 @@ int msrtrap_cfilter_new(const struct msrtrap_filter *filter,
 		}
 	}
 	cf->core.nblocks = ntags;
-	cf->core.slots = slots;
+	cf->core.buckets = buckets;
 	cf->core.bits = bits;
 	*out = cf;
 	return 0;

@@ -50,7 +50,7 @@ _Static_assert(MSRTRAP_KVM_MSR_FILTER_MAX_BITMAP_SIZE == KVM_MSR_FILTER_MAX_BITM
 #endif
 
 static int validate(const struct msrtrap_filter *filter,
-		    struct msrtrap_diag *diag);
+		    struct msrtrap_error *diag);
 static unsigned int mt_filter_ranges(const struct msrtrap_filter *filter,
 				     struct mt_range out[MSRTRAP_KVM_MSR_FILTER_MAX_RANGES]);
 
@@ -89,7 +89,7 @@ int msrtrap_filter_add_range(struct msrtrap_filter *filter, uint32_t flags,
 			     uint32_t base, uint32_t nmsrs, const void *bitmap,
 			     size_t bitmap_len)
 {
-	struct mt_slot *s;
+	struct mt_range_slot *s;
 
 	if (!filter || (!bitmap && bitmap_len))
 		return -EINVAL;
@@ -124,7 +124,7 @@ int msrtrap_filter_dup(const struct msrtrap_filter *filter,
 		return -EINVAL;
 	err = msrtrap_filter_new(filter->flags, &copy);
 	for (unsigned int i = 0; !err && i < filter->n; i++) {
-		const struct mt_slot *s = &filter->slots[i];
+		const struct mt_range_slot *s = &filter->slots[i];
 
 		err = msrtrap_filter_add_range(copy, s->flags, s->base,
 					       s->nmsrs,
@@ -152,7 +152,7 @@ unsigned int msrtrap_filter_nranges(const struct msrtrap_filter *filter)
 int msrtrap_filter_range(const struct msrtrap_filter *filter, unsigned int i,
 			 struct msrtrap_filter_range *range)
 {
-	const struct mt_slot *s;
+	const struct mt_range_slot *s;
 
 	if (!filter || !range)
 		return -EINVAL;
@@ -174,10 +174,10 @@ size_t msrtrap_kvm_bitmap_bytes(uint32_t nmsrs)
 	return (size_t)(((uint64_t)nmsrs + 63) / 64 * 8);
 }
 
-static int reject(struct msrtrap_diag *diag, int err, const char *where,
+static int reject(struct msrtrap_error *diag, int err, const char *where,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int reject(struct msrtrap_diag *diag, int err, const char *where,
+static int reject(struct msrtrap_error *diag, int err, const char *where,
 		  const char *fmt, ...)
 {
 	va_list ap;
@@ -192,13 +192,13 @@ static int reject(struct msrtrap_diag *diag, int err, const char *where,
 }
 
 int msrtrap_filter_validate(const struct msrtrap_filter *filter,
-			    struct msrtrap_diag *diag)
+			    struct msrtrap_error *diag)
 {
 	return validate(filter, diag);
 }
 
 static int validate(const struct msrtrap_filter *filter,
-		    struct msrtrap_diag *diag)
+		    struct msrtrap_error *diag)
 {
 	bool empty = true;
 	char where[32];
@@ -219,7 +219,7 @@ static int validate(const struct msrtrap_filter *filter,
 			      "default deny needs at least one range with nmsrs > 0");
 
 	for (unsigned int i = 0; i < filter->n; i++) {
-		const struct mt_slot *s = &filter->slots[i];
+		const struct mt_range_slot *s = &filter->slots[i];
 		size_t bytes;
 
 		/* kvm_add_msr_filter(): an empty range is skipped before any
@@ -264,7 +264,7 @@ static unsigned int mt_filter_ranges(const struct msrtrap_filter *filter,
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < filter->n; i++) {
-		const struct mt_slot *s = &filter->slots[i];
+		const struct mt_range_slot *s = &filter->slots[i];
 
 		if (!s->nmsrs)
 			continue;
@@ -328,7 +328,7 @@ static size_t round8(size_t n)
 }
 
 /* Storage one slot takes in the ABI copy (0 when it has no bitmap). */
-static size_t slot_storage(const struct mt_slot *s)
+static size_t slot_storage(const struct mt_range_slot *s)
 {
 	if (!s->has_bitmap)
 		return 0;
@@ -360,7 +360,7 @@ int msrtrap_filter_to_kvm(const struct msrtrap_filter *filter,
 	memset(abi, 0, sizeof(*abi));
 	abi->flags = filter->flags;
 	for (unsigned int i = 0; i < filter->n; i++) {
-		const struct mt_slot *s = &filter->slots[i];
+		const struct mt_range_slot *s = &filter->slots[i];
 		struct msrtrap_kvm_msr_filter_range *r = &abi->ranges[i];
 		size_t size = slot_storage(s);
 

@@ -7,7 +7,7 @@
 
 #include "core/filter_core.h"
 
-struct mt_slot {
+struct mt_range_slot {
 	uint32_t flags;
 	uint32_t base;
 	uint32_t nmsrs;
@@ -19,7 +19,7 @@ struct mt_slot {
 struct msrtrap_filter {
 	uint32_t flags;
 	unsigned int n;
-	struct mt_slot slots[MSRTRAP_KVM_MSR_FILTER_MAX_RANGES];
+	struct mt_range_slot slots[MSRTRAP_KVM_MSR_FILTER_MAX_RANGES];
 	/*
 	 * Derived on every change (the filter only grows), so evaluation is
 	 * a plain scan: the validation result and the non-empty ranges as

@@ -20,7 +20,7 @@
 #include <msrtrap/json.h>
 
 struct loader {
-	struct msrtrap_diag *diag;
+	struct msrtrap_error *diag;
 	/*
 	 * Set when the document was re-read with every number as a real
 	 * (to find the key of an integer jansson could not hold): integral
@@ -338,7 +338,7 @@ static int load_doc(struct loader *ld, json_t *doc, struct msrtrap_filter **out)
 
 int msrtrap_filter_from_json(const char *text, size_t len,
 			     struct msrtrap_filter **out,
-			     struct msrtrap_diag *diag)
+			     struct msrtrap_error *diag)
 {
 	struct loader ld = { .diag = diag };
 	json_error_t jerr, jerr2;

@@ -15,7 +15,7 @@
 
 struct kvm_run;
 
-struct msrtrap_kvm {
+struct msrtrap_kvm_vm {
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	size_t run_size;
@@ -28,10 +28,10 @@ struct msrtrap_kvm {
 #define MT_GUEST_MEM 0x20000u
 
 /* Fill diag (may be NULL): where, then a printf-style message. */
-void mt_kvm_diag(struct msrtrap_diag *diag, const char *where,
+void mt_kvm_diag(struct msrtrap_error *diag, const char *where,
 		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* probe.c: write the guest into memory and put the vCPU at its start. */
-int mt_probe_load(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag);
+int mt_probe_load(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag);
 
 #endif

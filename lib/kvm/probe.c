@@ -148,7 +148,7 @@ static void real_mode_segment(struct kvm_segment *s, uint16_t selector)
 }
 
 /* Put the vCPU at the start of the loop, completing any pending exit. */
-static int reset_vcpu(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
+static int reset_vcpu(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 {
 	struct kvm_regs regs;
 	int r;
@@ -178,7 +178,7 @@ static int reset_vcpu(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
 	return 0;
 }
 
-int mt_probe_load(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
+int mt_probe_load(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 {
 	struct kvm_sregs sregs;
 	uint8_t *m = kvm->mem;
@@ -233,7 +233,7 @@ const char *msrtrap_probe_outcome_name(enum msrtrap_probe_outcome o)
 }
 
 /* Host-initiated KVM_GET_MSRS (never filtered, invariant 31). */
-static bool host_read_msr(struct msrtrap_kvm *kvm, uint32_t index, uint64_t *value)
+static bool host_read_msr(struct msrtrap_kvm_vm *kvm, uint32_t index, uint64_t *value)
 {
 	/* struct kvm_msrs with room for one entry (8-byte aligned) */
 	uint64_t buf[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)) / 8];
@@ -263,7 +263,7 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 struct batch {
-	struct msrtrap_kvm *kvm;
+	struct msrtrap_kvm_vm *kvm;
 	struct msrtrap_probe *p; /* the batch's first probe */
 	size_t n;
 	size_t cursor; /* entry of the last MSR exit */
@@ -278,7 +278,7 @@ struct batch {
  * repeated MSRs this is still right: under one filter every copy of an
  * MSR exits the same way).
  */
-static int msr_exit(struct batch *b, struct msrtrap_diag *diag)
+static int msr_exit(struct batch *b, struct msrtrap_error *diag)
 {
 	struct kvm_run *run = b->kvm->run;
 	bool read = run->exit_reason == KVM_EXIT_X86_RDMSR;
@@ -340,7 +340,7 @@ static int msr_exit(struct batch *b, struct msrtrap_diag *diag)
 }
 
 /* An exception the guest should never take: which, and where. */
-static int unexpected(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
+static int unexpected(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 {
 	struct kvm_run *run = kvm->run;
 	unsigned int vector = ((uint8_t *)run)[run->io.data_offset];
@@ -358,7 +358,7 @@ static int unexpected(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
 	return -EIO;
 }
 
-static int bad_exit(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
+static int bad_exit(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 {
 	struct kvm_run *run = kvm->run;
 
@@ -382,9 +382,9 @@ static int bad_exit(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
 	return -EIO;
 }
 
-static int run_batch(struct batch *b, struct msrtrap_diag *diag)
+static int run_batch(struct batch *b, struct msrtrap_error *diag)
 {
-	struct msrtrap_kvm *kvm = b->kvm;
+	struct msrtrap_kvm_vm *kvm = b->kvm;
 	struct kvm_run *run = kvm->run;
 	uint8_t *t = kvm->mem + TABLE;
 	int err;
@@ -446,9 +446,9 @@ done:
 	return 0;
 }
 
-int msrtrap_kvm_probe(struct msrtrap_kvm *kvm, struct msrtrap_probe *probes,
+int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
 		      size_t n, const struct msrtrap_probe_opts *opts,
-		      struct msrtrap_probe_stats *stats, struct msrtrap_diag *diag)
+		      struct msrtrap_probe_stats *stats, struct msrtrap_error *diag)
 {
 	struct msrtrap_probe_stats dummy;
 	struct batch b;

@@ -27,7 +27,7 @@ _Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_UNKNOWN == KVM_MSR_EXIT_REASON_UNKNOW
 _Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_FILTER == KVM_MSR_EXIT_REASON_FILTER, "reason");
 _Static_assert(MSRTRAP_KVM_X86_SET_MSR_FILTER == KVM_X86_SET_MSR_FILTER, "ioctl");
 
-void mt_kvm_diag(struct msrtrap_diag *diag, const char *where,
+void mt_kvm_diag(struct msrtrap_error *diag, const char *where,
 		 const char *fmt, ...)
 {
 	va_list ap;
@@ -53,7 +53,7 @@ static int xioctl(int fd, unsigned long req, void *arg)
 
 /* ---- any VM ---- */
 
-int msrtrap_kvm_vm_enable_user_msr(int vm_fd, uint64_t mask)
+int msrtrap_kvm_fd_enable_user_msr(int vm_fd, uint64_t mask)
 {
 	struct kvm_enable_cap cap;
 
@@ -63,13 +63,13 @@ int msrtrap_kvm_vm_enable_user_msr(int vm_fd, uint64_t mask)
 	return ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0 ? -errno : 0;
 }
 
-int msrtrap_kvm_vm_set_filter_raw(int vm_fd,
+int msrtrap_kvm_fd_set_filter_raw(int vm_fd,
 				  const struct msrtrap_kvm_msr_filter *abi)
 {
 	return ioctl(vm_fd, KVM_X86_SET_MSR_FILTER, abi) < 0 ? -errno : 0;
 }
 
-int msrtrap_kvm_vm_set_filter(int vm_fd, const struct msrtrap_filter *filter)
+int msrtrap_kvm_fd_set_filter(int vm_fd, const struct msrtrap_filter *filter)
 {
 	struct msrtrap_kvm_msr_filter abi;
 	size_t len;
@@ -78,21 +78,21 @@ int msrtrap_kvm_vm_set_filter(int vm_fd, const struct msrtrap_filter *filter)
 
 	memset(&abi, 0, sizeof(abi));
 	if (!filter)
-		return msrtrap_kvm_vm_set_filter_raw(vm_fd, &abi);
+		return msrtrap_kvm_fd_set_filter_raw(vm_fd, &abi);
 	len = msrtrap_filter_kvm_storage(filter);
 	storage = malloc(len ? len : 1);
 	if (!storage)
 		return -ENOMEM;
 	err = msrtrap_filter_to_kvm(filter, &abi, storage, len);
 	if (!err)
-		err = msrtrap_kvm_vm_set_filter_raw(vm_fd, &abi);
+		err = msrtrap_kvm_fd_set_filter_raw(vm_fd, &abi);
 	free(storage);
 	return err;
 }
 
 /* ---- our VM ---- */
 
-static int set_cpuid(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
+static int set_cpuid(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
 	int n = 64, err;
@@ -123,7 +123,7 @@ static int set_cpuid(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
 	return 0;
 }
 
-static int create_vm(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
+static int create_vm(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 {
 	struct kvm_userspace_memory_region region;
 	int err, mmap_size;
@@ -175,7 +175,7 @@ static int create_vm(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
 	return set_cpuid(kvm, diag);
 }
 
-int msrtrap_kvm_open(struct msrtrap_kvm **out, struct msrtrap_diag *diag)
+int msrtrap_kvm_open(struct msrtrap_kvm_vm **out, struct msrtrap_error *diag)
 {
 	static const struct {
 		int cap;
@@ -184,7 +184,7 @@ int msrtrap_kvm_open(struct msrtrap_kvm **out, struct msrtrap_diag *diag)
 		{ KVM_CAP_X86_MSR_FILTER, "KVM_CAP_X86_MSR_FILTER" },
 		{ KVM_CAP_X86_USER_SPACE_MSR, "KVM_CAP_X86_USER_SPACE_MSR" },
 	};
-	struct msrtrap_kvm *kvm;
+	struct msrtrap_kvm_vm *kvm;
 	int err;
 
 	if (!out)
@@ -232,7 +232,7 @@ fail:
 	return err;
 }
 
-void msrtrap_kvm_close(struct msrtrap_kvm *kvm)
+void msrtrap_kvm_close(struct msrtrap_kvm_vm *kvm)
 {
 	if (!kvm)
 		return;
@@ -249,31 +249,31 @@ void msrtrap_kvm_close(struct msrtrap_kvm *kvm)
 	free(kvm);
 }
 
-int msrtrap_kvm_vm_fd(const struct msrtrap_kvm *kvm)
+int msrtrap_kvm_vm_fd(const struct msrtrap_kvm_vm *kvm)
 {
 	return kvm ? kvm->vm_fd : -EINVAL;
 }
 
-int msrtrap_kvm_vcpu_fd(const struct msrtrap_kvm *kvm)
+int msrtrap_kvm_vcpu_fd(const struct msrtrap_kvm_vm *kvm)
 {
 	return kvm ? kvm->vcpu_fd : -EINVAL;
 }
 
-int msrtrap_kvm_enable_user_msr(struct msrtrap_kvm *kvm, uint64_t mask)
+int msrtrap_kvm_enable_user_msr(struct msrtrap_kvm_vm *kvm, uint64_t mask)
 {
-	return kvm ? msrtrap_kvm_vm_enable_user_msr(kvm->vm_fd, mask) : -EINVAL;
+	return kvm ? msrtrap_kvm_fd_enable_user_msr(kvm->vm_fd, mask) : -EINVAL;
 }
 
-int msrtrap_kvm_set_filter(struct msrtrap_kvm *kvm,
+int msrtrap_kvm_set_filter(struct msrtrap_kvm_vm *kvm,
 			   const struct msrtrap_filter *filter)
 {
-	return kvm ? msrtrap_kvm_vm_set_filter(kvm->vm_fd, filter) : -EINVAL;
+	return kvm ? msrtrap_kvm_fd_set_filter(kvm->vm_fd, filter) : -EINVAL;
 }
 
-int msrtrap_kvm_set_filter_raw(struct msrtrap_kvm *kvm,
+int msrtrap_kvm_set_filter_raw(struct msrtrap_kvm_vm *kvm,
 			       const struct msrtrap_kvm_msr_filter *abi)
 {
-	return kvm ? msrtrap_kvm_vm_set_filter_raw(kvm->vm_fd, abi) : -EINVAL;
+	return kvm ? msrtrap_kvm_fd_set_filter_raw(kvm->vm_fd, abi) : -EINVAL;
 }
 
 /* ---- the gate ---- */
@@ -293,8 +293,8 @@ static int gate_answer(void *ctx, const struct msrtrap_kvm_msr_exit *exit,
 	return 0;
 }
 
-static int gate_probe(struct msrtrap_kvm *kvm, struct msrtrap_probe *p,
-		      unsigned int *exits, struct msrtrap_diag *diag)
+static int gate_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *p,
+		      unsigned int *exits, struct msrtrap_error *diag)
 {
 	struct msrtrap_probe_opts opts = {
 		.sz = sizeof(opts),
@@ -308,7 +308,7 @@ static int gate_probe(struct msrtrap_kvm *kvm, struct msrtrap_probe *p,
 	return msrtrap_kvm_probe(kvm, p, 1, &opts, NULL, diag);
 }
 
-int msrtrap_kvm_selftest(struct msrtrap_kvm *kvm, struct msrtrap_diag *diag)
+int msrtrap_kvm_selftest(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 {
 	static const uint8_t deny[8] = { 0 };
 	struct msrtrap_filter *f = NULL;
@@ -376,9 +376,9 @@ out:
 	return err;
 }
 
-int msrtrap_kvm_gate(struct msrtrap_diag *diag)
+int msrtrap_kvm_gate(struct msrtrap_error *diag)
 {
-	struct msrtrap_kvm *kvm;
+	struct msrtrap_kvm_vm *kvm;
 	int err = msrtrap_kvm_open(&kvm, diag);
 
 	if (err)

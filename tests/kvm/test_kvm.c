@@ -63,10 +63,10 @@ static void on_alarm(int sig)
 
 /* ---- helpers ---- */
 
-static struct msrtrap_kvm *vm_open(void)
+static struct msrtrap_kvm_vm *vm_open(void)
 {
-	struct msrtrap_diag diag;
-	struct msrtrap_kvm *kvm = NULL;
+	struct msrtrap_error diag;
+	struct msrtrap_kvm_vm *kvm = NULL;
 	int err = msrtrap_kvm_open(&kvm, &diag);
 
 	if (err)
@@ -122,16 +122,16 @@ static void range_bytes(struct msrtrap_filter *f, uint32_t flags, uint32_t base,
 	assert_int_equal(msrtrap_filter_add_range(f, flags, base, nmsrs, bm, len), 0);
 }
 
-static void install(struct msrtrap_kvm *kvm, const struct msrtrap_filter *f)
+static void install(struct msrtrap_kvm_vm *kvm, const struct msrtrap_filter *f)
 {
 	assert_int_equal(msrtrap_filter_validate(f, NULL), 0);
 	assert_int_equal(msrtrap_kvm_set_filter(kvm, f), 0);
 }
 
-static void probe(struct msrtrap_kvm *kvm, struct msrtrap_probe *p, size_t n,
+static void probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *p, size_t n,
 		  const struct msrtrap_probe_opts *opts)
 {
-	struct msrtrap_diag diag;
+	struct msrtrap_error diag;
 	int err = msrtrap_kvm_probe(kvm, p, n, opts, NULL, &diag);
 
 	if (err)
@@ -140,7 +140,7 @@ static void probe(struct msrtrap_kvm *kvm, struct msrtrap_probe *p, size_t n,
 }
 
 /* Probe one MSR; returns its read and write outcomes through p. */
-static struct msrtrap_probe probe1(struct msrtrap_kvm *kvm, uint32_t msr)
+static struct msrtrap_probe probe1(struct msrtrap_kvm_vm *kvm, uint32_t msr)
 {
 	struct msrtrap_probe p = { .msr = msr };
 
@@ -154,7 +154,7 @@ static bool filtered(const struct msrtrap_probe_access *a)
 }
 
 /* Read and write of msr filtered as expected (1 = filtered). */
-static void expect(struct msrtrap_kvm *kvm, uint32_t msr, bool read_filtered,
+static void expect(struct msrtrap_kvm_vm *kvm, uint32_t msr, bool read_filtered,
 		   bool write_filtered)
 {
 	struct msrtrap_probe p = probe1(kvm, msr);
@@ -171,7 +171,7 @@ static void expect(struct msrtrap_kvm *kvm, uint32_t msr, bool read_filtered,
 
 /* ---- validation parity: the filter object path ---- */
 
-static void compare_row(struct msrtrap_kvm *kvm, const char *what,
+static void compare_row(struct msrtrap_kvm_vm *kvm, const char *what,
 			struct msrtrap_filter *f, int want)
 {
 	int model = msrtrap_filter_validate(f, NULL);
@@ -186,7 +186,7 @@ static void compare_row(struct msrtrap_kvm *kvm, const char *what,
 
 static void test_errno_table(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f;
 	char what[64];
 
@@ -320,7 +320,7 @@ static struct msrtrap_filter *random_any_filter(void)
 
 static void test_errno_random(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	unsigned int n = 300 * test_scale(), counts[3] = { 0 };
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -363,7 +363,7 @@ static uint8_t *guarded_bytes(struct guarded *g, size_t readable)
 	return g->map + g->page - readable;
 }
 
-static void raw_row(struct msrtrap_kvm *kvm, const char *what,
+static void raw_row(struct msrtrap_kvm_vm *kvm, const char *what,
 		    const struct msrtrap_kvm_msr_filter *abi, int want)
 {
 	struct msrtrap_filter *f = NULL;
@@ -380,7 +380,7 @@ static void raw_row(struct msrtrap_kvm *kvm, const char *what,
 
 static void test_errno_raw(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_kvm_msr_filter abi;
 	struct guarded g;
 
@@ -413,15 +413,15 @@ static void test_errno_raw(void **state)
 /* KVM_X86_SET_MSR_FILTER is a VM ioctl (live notes §3.5). */
 static void test_set_filter_wrong_fd(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	struct msrtrap_filter *f = mkfilter(ALLOW);
 
 	assert_true(fd >= 0);
-	assert_int_equal(msrtrap_kvm_vm_set_filter(fd, f), -EINVAL);
-	assert_int_equal(msrtrap_kvm_vm_set_filter(msrtrap_kvm_vcpu_fd(kvm), f),
+	assert_int_equal(msrtrap_kvm_fd_set_filter(fd, f), -EINVAL);
+	assert_int_equal(msrtrap_kvm_fd_set_filter(msrtrap_kvm_vcpu_fd(kvm), f),
 			 -EINVAL);
-	assert_int_equal(msrtrap_kvm_vm_set_filter(msrtrap_kvm_vm_fd(kvm), f), 0);
+	assert_int_equal(msrtrap_kvm_fd_set_filter(msrtrap_kvm_vm_fd(kvm), f), 0);
 	close(fd);
 	msrtrap_filter_free(f);
 }
@@ -495,7 +495,7 @@ static size_t sample_msrs(const struct msrtrap_filter *f, uint32_t *out, size_t 
 
 static void test_random_verdicts(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	unsigned int nfilters = 300 * test_scale();
 	uint64_t accesses = 0, nfiltered = 0;
 	enum { NS = 96 };
@@ -549,7 +549,7 @@ static void test_random_verdicts(void **state)
 /* 19: with no filter ever set, nothing is filtered. */
 static void test_inv19_no_filter(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_probe p[512];
 
 	memset(p, 0, sizeof(p));
@@ -565,7 +565,7 @@ static void test_inv19_no_filter(void **state)
 /* 20, 32: x2APIC 0x800-0x8ff is never filtered, never exits with FILTER. */
 static void test_inv20_32_x2apic(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(DENY);
 	struct msrtrap_probe p[0x102];
 
@@ -593,7 +593,7 @@ static void test_inv20_32_x2apic(void **state)
 /* 21: the first matching range decides (S7a, S7b). */
 static void test_inv21_first_match(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(ALLOW);
 
 	range_fill(f, R, 0x270, 16, 0xff);
@@ -612,7 +612,7 @@ static void test_inv21_first_match(void **state)
 /* 22: a WRITE-only range never decides a read (S7c). */
 static void test_inv22_access_types(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(DENY);
 
 	range_fill(f, W, 0x270, 16, 0);
@@ -625,7 +625,7 @@ static void test_inv22_access_types(void **state)
 /* 23: [base, base + nmsrs) is half-open. */
 static void test_inv23_half_open(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(ALLOW);
 
 	range_fill(f, RW, 0x100, 16, 0);
@@ -641,7 +641,7 @@ static void test_inv23_half_open(void **state)
 static void test_inv24_bit_order(void **state)
 {
 	static const uint8_t bytes[2] = { 0x01, 0x80 };
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(DENY);
 
 	range_bytes(f, RW, 0x200, 16, bytes, 2);
@@ -657,7 +657,7 @@ static void test_inv24_bit_order(void **state)
 /* 25: no range matches: the default decides. */
 static void test_inv25_default(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(DENY);
 
 	range_fill(f, R, MSR_PAT, 1, 0xff);
@@ -676,7 +676,7 @@ static void test_inv25_default(void **state)
 /* 26: a range whose base + nmsrs wraps matches nothing (S14). */
 static void test_inv26_wrap(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(ALLOW);
 
 	range_fill(f, R, 0xffffffff, 2, 0);
@@ -714,7 +714,7 @@ static int log_exit(void *ctx, const struct msrtrap_kvm_msr_exit *e,
 static void test_inv27_29_exit_and_reply(void **state)
 {
 	static const uint8_t zero[7] = { 0 };
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(ALLOW);
 	struct exit_log log;
 	struct msrtrap_probe_opts opts = {
@@ -765,7 +765,7 @@ static void test_inv27_29_exit_and_reply(void **state)
 /* 28: without the FILTER bit, a denied access is #GP, never an exit. */
 static void test_inv28_no_filter_exit(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(ALLOW);
 	struct msrtrap_probe p;
 
@@ -785,7 +785,7 @@ static void test_inv28_no_filter_exit(void **state)
 /* 30: KVM_CAP_X86_USER_SPACE_MSR takes bits 0-2 only. */
 static void test_inv30_cap_bits(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 
 	for (unsigned int b = 0; b < 64; b++)
 		assert_int_equal(msrtrap_kvm_enable_user_msr(kvm, 1ull << b),
@@ -798,7 +798,7 @@ static void test_inv30_cap_bits(void **state)
 /* 31: host-initiated KVM_GET_MSRS/KVM_SET_MSRS are never filtered. */
 static void test_inv31_host_access(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(DENY);
 	/* struct kvm_msrs with room for two entries (8-byte aligned) */
 	uint64_t buf[(sizeof(struct kvm_msrs) + 2 * sizeof(struct kvm_msr_entry)) / 8];
@@ -821,7 +821,7 @@ static void test_inv31_host_access(void **state)
 /* 9, 16: a refused filter leaves the old one in force; 11: empty allow. */
 static void test_inv9_11_16_replacement(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *a = mkfilter(ALLOW), *b = mkfilter(2), *c = mkfilter(ALLOW);
 	struct msrtrap_filter *empty = mkfilter(ALLOW);
 
@@ -855,7 +855,7 @@ static void test_probe_repeats(void **state)
 {
 	static const uint32_t msrs[] = { MSR_PAT, MSR_TSC, MSR_PAT, MSR_PAT,
 					 0x474f4f00, MSR_TSC, MSR_PAT };
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(ALLOW);
 	struct msrtrap_probe p[7];
 
@@ -878,7 +878,7 @@ static void test_probe_repeats(void **state)
 /* Several guest passes; every access lands on its own entry. */
 static void test_probe_batches(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(DENY);
 	struct msrtrap_probe_stats st;
 	size_t n = 5000;
@@ -913,7 +913,7 @@ static void on_tick(int sig)
 /* A signal ends a probe with -EINTR; the next probe starts afresh. */
 static void test_probe_interrupted(void **state)
 {
-	struct msrtrap_kvm *kvm = *state;
+	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(DENY);
 	struct itimerval tick = { { 0, 1000 }, { 0, 1000 } }, off;
 	struct sigaction sa;
@@ -977,7 +977,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_interrupted, setup, teardown),
 	};
-	struct msrtrap_diag diag = { "", "" };
+	struct msrtrap_error diag = { "", "" };
 	struct sigaction sa;
 	int err;
 

@@ -76,7 +76,7 @@ static const enum msrtrap_passthrough pts[2] = { PT_ALL, PT_2022 };
 
 /* ---- spec facts, written down independently of the library ---- */
 
-/* §4.1: vmx_possible_passthrough_msrs[], June 2022, in slot order */
+/* §4.1: vmx_possible_passthrough_msrs[], June 2022, in publisher order */
 static const uint32_t kvm2022_list[15] = {
 	0x48, 0x49, 0x10, 0xc0000100, 0xc0000101, 0xc0000102, 0x1c4, 0x1c5,
 	0x174, 0x175, 0x176, 0x660, 0x3fc, 0x3fd, 0x3fe,
@@ -90,7 +90,7 @@ static bool ref_listed(uint32_t msr)
 	return false;
 }
 
-/* §4.1: valid pass-through MSRs without a slot (no WARN) */
+/* §4.1: valid pass-through MSRs without a publisher (no WARN) */
 static bool ref_exempt(uint32_t msr)
 {
 	if (msr >= 0x800 && msr <= 0x8ff)	/* x2APIC */
@@ -134,9 +134,9 @@ static int ref_slot(enum msrtrap_format fmt, uint32_t msr)
 	return -1;
 }
 
-static uint32_t ref_slot_msr(unsigned int slot)
+static uint32_t ref_slot_msr(unsigned int publisher)
 {
-	return span_first[slot / SPAN_LEN] + slot % SPAN_LEN;
+	return span_first[publisher / SPAN_LEN] + publisher % SPAN_LEN;
 }
 
 /* Which MSR and direction a bit of the map belongs to (ref_position^-1). */
@@ -258,36 +258,36 @@ static void describe_filter(const struct msrtrap_filter *f, char *buf, size_t le
 
 /* ---- engine helpers ---- */
 
-static struct msrtrap_vm *vm_new(enum msrtrap_format fmt,
+static struct msrtrap_engine *vm_new(enum msrtrap_format fmt,
 				 enum msrtrap_strategy strategy,
 				 enum msrtrap_passthrough pt)
 {
-	struct msrtrap_vm_opts o = {
+	struct msrtrap_engine_opts o = {
 		.sz = sizeof(o), .format = fmt, .strategy = strategy,
 		.passthrough = pt,
 	};
-	struct msrtrap_vm *vm = NULL;
+	struct msrtrap_engine *vm = NULL;
 
-	assert_int_equal(msrtrap_vm_new(&o, &vm), 0);
+	assert_int_equal(msrtrap_engine_new(&o, &vm), 0);
 	assert_non_null(vm);
 	return vm;
 }
 
-static struct msrtrap_vcpu *vcpu_new(struct msrtrap_vm *vm)
+static struct msrtrap_engine_vcpu *vcpu_new(struct msrtrap_engine *vm)
 {
-	struct msrtrap_vcpu_opts o = { .sz = sizeof(o) };
-	struct msrtrap_vcpu *v = NULL;
+	struct msrtrap_engine_vcpu_opts o = { .sz = sizeof(o) };
+	struct msrtrap_engine_vcpu *v = NULL;
 
-	assert_int_equal(msrtrap_vcpu_new(vm, &o, &v), 0);
+	assert_int_equal(msrtrap_engine_vcpu_new(vm, &o, &v), 0);
 	assert_non_null(v);
 	return v;
 }
 
-static void set_filter(struct msrtrap_vm *vm, const struct msrtrap_filter *f)
+static void set_filter(struct msrtrap_engine *vm, const struct msrtrap_filter *f)
 {
-	struct msrtrap_diag d;
+	struct msrtrap_error d;
 
-	assert_int_equal(msrtrap_vm_set_filter(vm, f, &d), 0);
+	assert_int_equal(msrtrap_engine_set_filter(vm, f, &d), 0);
 }
 
 /*
@@ -296,8 +296,8 @@ static void set_filter(struct msrtrap_vm *vm, const struct msrtrap_filter *f)
 struct rig {
 	enum msrtrap_format fmt;
 	enum msrtrap_passthrough pt;
-	struct msrtrap_vm *vm[NSTRAT];
-	struct msrtrap_vcpu *v[NSTRAT];
+	struct msrtrap_engine *vm[NSTRAT];
+	struct msrtrap_engine_vcpu *v[NSTRAT];
 };
 
 static void rig_new(struct rig *r, enum msrtrap_format fmt,
@@ -314,8 +314,8 @@ static void rig_new(struct rig *r, enum msrtrap_format fmt,
 static void rig_free(struct rig *r)
 {
 	for (int s = 0; s < NSTRAT; s++) {
-		msrtrap_vcpu_free(r->v[s]);
-		msrtrap_vm_free(r->vm[s]);
+		msrtrap_engine_vcpu_free(r->v[s]);
+		msrtrap_engine_free(r->vm[s]);
 	}
 }
 
@@ -323,7 +323,7 @@ static void rig_icpt(struct rig *r, uint32_t first, uint32_t last,
 		     unsigned int access, bool on)
 {
 	for (int s = 0; s < NSTRAT; s++)
-		assert_int_equal(msrtrap_vcpu_intercept(r->v[s], first, last, access, on), 0);
+		assert_int_equal(msrtrap_engine_vcpu_intercept(r->v[s], first, last, access, on), 0);
 }
 
 static void rig_on(struct rig *r, uint32_t msr, unsigned int access)
@@ -341,7 +341,7 @@ static void rig_set(struct rig *r, struct msrtrap_filter *f)
 {
 	for (int s = 0; s < NSTRAT; s++) {
 		set_filter(r->vm[s], f);
-		assert_true(msrtrap_vcpu_refresh_pending(r->v[s]));
+		assert_true(msrtrap_engine_vcpu_refresh_pending(r->v[s]));
 	}
 	msrtrap_filter_free(f);
 }
@@ -349,15 +349,15 @@ static void rig_set(struct rig *r, struct msrtrap_filter *f)
 static void rig_sync(struct rig *r, int expect)
 {
 	for (int s = 0; s < NSTRAT; s++) {
-		assert_int_equal(msrtrap_vcpu_sync(r->v[s]), expect);
-		assert_false(msrtrap_vcpu_refresh_pending(r->v[s]));
+		assert_int_equal(msrtrap_engine_vcpu_sync(r->v[s]), expect);
+		assert_false(msrtrap_engine_vcpu_refresh_pending(r->v[s]));
 	}
 }
 
 /* The intercepted subset of `access` for strategy s. */
 static int rig_test(struct rig *r, int s, uint32_t msr, unsigned int access)
 {
-	return msrtrap_raw_test(r->fmt, msrtrap_vcpu_bitmap(r->v[s]), msr, access);
+	return msrtrap_raw_test(r->fmt, msrtrap_engine_vcpu_bitmap(r->v[s]), msr, access);
 }
 
 /* Every strategy answers `want` for (msr, access). */
@@ -377,24 +377,24 @@ static void rig_expect(struct rig *r, uint32_t msr, unsigned int access, int wan
 /* All strategies hold bit-identical bitmaps. */
 static void rig_same(struct rig *r)
 {
-	const uint8_t *b0 = msrtrap_vcpu_bitmap(r->v[0]);
+	const uint8_t *b0 = msrtrap_engine_vcpu_bitmap(r->v[0]);
 
 	for (int s = 1; s < NSTRAT; s++)
-		if (memcmp(b0, msrtrap_vcpu_bitmap(r->v[s]), ref_size(r->fmt)))
+		if (memcmp(b0, msrtrap_engine_vcpu_bitmap(r->v[s]), ref_size(r->fmt)))
 			fail_msg("%s %s: %s and %s bitmaps differ",
 				 msrtrap_format_name(r->fmt),
 				 msrtrap_passthrough_name(r->pt),
 				 msrtrap_strategy_name(0), msrtrap_strategy_name(s));
 }
 
-static void stats_of(struct msrtrap_vcpu *v, struct msrtrap_vcpu_stats *st)
+static void stats_of(struct msrtrap_engine_vcpu *v, struct msrtrap_engine_vcpu_stats *st)
 {
 	memset(st, 0xa5, sizeof(*st));
-	msrtrap_vcpu_stats(v, st);
+	msrtrap_engine_vcpu_stats(v, st);
 }
 
-static void stats_sub(struct msrtrap_vcpu_stats *d, const struct msrtrap_vcpu_stats *a,
-		      const struct msrtrap_vcpu_stats *b)
+static void stats_sub(struct msrtrap_engine_vcpu_stats *d, const struct msrtrap_engine_vcpu_stats *a,
+		      const struct msrtrap_engine_vcpu_stats *b)
 {
 	d->lookups = a->lookups - b->lookups;
 	d->words_written = a->words_written - b->words_written;
@@ -411,7 +411,7 @@ static void stats_sub(struct msrtrap_vcpu_stats *d, const struct msrtrap_vcpu_st
 
 struct ref_vcpu {
 	uint8_t hw[MSRTRAP_SVM_MSRPM_SIZE];	/* the bitmap, format layout */
-	uint8_t wish[2][NSLOT];			/* [dir][slot]: 1 intercept */
+	uint8_t wish[2][NSLOT];			/* [dir][publisher]: 1 intercept */
 	bool pending;
 	uint64_t warnings;
 	uint64_t refreshes;
@@ -452,7 +452,7 @@ static void ref_vcpu_add(struct ref_vm *m)
 	c->refreshes = 0;
 }
 
-/* What msrtrap_vcpu_intercept() must return. */
+/* What msrtrap_engine_vcpu_intercept() must return. */
 static int ref_intercept_err(enum msrtrap_format fmt, uint32_t first,
 			     uint32_t last, unsigned int access)
 {
@@ -501,10 +501,10 @@ static void ref_set_filter(struct ref_vm *m, const struct msrtrap_filter *f)
  * whole bitmap anyway.
  */
 static void ref_refresh_one(struct ref_vm *m, struct ref_vcpu *c, uint32_t msr,
-			    unsigned int slot, unsigned int *wish0)
+			    unsigned int publisher, unsigned int *wish0)
 {
 	for (int d = 0; d < 2; d++) {
-		if (c->wish[d][slot])
+		if (c->wish[d][publisher])
 			continue;
 		(*wish0)++;
 		ref_put(m->fmt, c->hw, msr, d, !allowed(m->filter, msr, d));
@@ -527,9 +527,9 @@ static int ref_sync(struct ref_vm *m, unsigned int v, unsigned int *wish0)
 			ref_refresh_one(m, c, kvm2022_list[i],
 					(unsigned int)ref_slot(m->fmt, kvm2022_list[i]), wish0);
 	} else {
-		for (unsigned int slot = 0; slot < ref_nspans(m->fmt) * SPAN_LEN; slot++)
-			if (!c->wish[0][slot] || !c->wish[1][slot])
-				ref_refresh_one(m, c, ref_slot_msr(slot), slot, wish0);
+		for (unsigned int publisher = 0; publisher < ref_nspans(m->fmt) * SPAN_LEN; publisher++)
+			if (!c->wish[0][publisher] || !c->wish[1][publisher])
+				ref_refresh_one(m, c, ref_slot_msr(publisher), publisher, wish0);
 	}
 	c->pending = false;
 	c->refreshes++;
@@ -587,8 +587,8 @@ static struct {
 	uint32_t pool[POOL_MAX];
 	unsigned int npool;
 	struct ref_vm *m;
-	struct msrtrap_vm *vm[NSTRAT];
-	struct msrtrap_vcpu *v[NSTRAT][MAXV];
+	struct msrtrap_engine *vm[NSTRAT];
+	struct msrtrap_engine_vcpu *v[NSTRAT][MAXV];
 	struct op ops[MAX_OPS];
 	unsigned int nops;
 	uint64_t seq;
@@ -756,7 +756,7 @@ static struct msrtrap_filter *gen_filter(void)
 		uint32_t msr = pick_pool(), base, nmsrs;
 
 		switch (test_below(12)) {
-		case 0: /* an empty slot is ignored, whatever it holds */
+		case 0: /* an empty publisher is ignored, whatever it holds */
 			assert_int_equal(msrtrap_filter_add_range(f, test_rand32(),
 						test_rand32(), 0, NULL, 0), 0);
 			continue;
@@ -821,7 +821,7 @@ static void seq_check_bitmaps(unsigned int v)
 	const struct ref_vcpu *c = &S.m->vcpu[v];
 
 	for (int s = 0; s < NSTRAT; s++) {
-		const uint8_t *got = msrtrap_vcpu_bitmap(S.v[s][v]);
+		const uint8_t *got = msrtrap_engine_vcpu_bitmap(S.v[s][v]);
 
 		if (!memcmp(got, c->hw, S.m->size))
 			continue;
@@ -849,15 +849,15 @@ static void seq_check_pending(void)
 {
 	for (unsigned int v = 0; v < S.m->nvcpus; v++)
 		for (int s = 0; s < NSTRAT; s++)
-			if (msrtrap_vcpu_refresh_pending(S.v[s][v]) != S.m->vcpu[v].pending)
+			if (msrtrap_engine_vcpu_refresh_pending(S.v[s][v]) != S.m->vcpu[v].pending)
 				seq_fail("%s vcpu %u: refresh_pending %d, the reference %d",
 					 msrtrap_strategy_name(s), v,
-					 msrtrap_vcpu_refresh_pending(S.v[s][v]),
+					 msrtrap_engine_vcpu_refresh_pending(S.v[s][v]),
 					 S.m->vcpu[v].pending);
 }
 
 /*
- * The pool through msrtrap_raw_test() and msrtrap_vcpu_wish(), for
+ * The pool through msrtrap_raw_test() and msrtrap_engine_vcpu_wish(), for
  * strategies [s0, s1) (the whole bitmaps are compared byte for byte
  * after every operation anyway).
  */
@@ -866,7 +866,7 @@ static void seq_check_pool(unsigned int v, int s0, int s1)
 	const struct ref_vcpu *c = &S.m->vcpu[v];
 
 	for (int s = s0; s < s1; s++) {
-		const void *bm = msrtrap_vcpu_bitmap(S.v[s][v]);
+		const void *bm = msrtrap_engine_vcpu_bitmap(S.v[s][v]);
 
 		for (unsigned int i = 0; i < S.npool; i++) {
 			uint32_t msr = S.pool[i];
@@ -881,7 +881,7 @@ static void seq_check_pool(unsigned int v, int s0, int s1)
 				int w = ref_capable(S.m, msr) ?
 					c->wish[d][ref_slot(S.fmt, msr)] : -ENOENT;
 
-				got = msrtrap_vcpu_wish(S.v[s][v], msr, dir_access(d));
+				got = msrtrap_engine_vcpu_wish(S.v[s][v], msr, dir_access(d));
 				if (got != w)
 					seq_fail("%s vcpu %u: wish of MSR %#x %s is %d, the reference %d",
 						 msrtrap_strategy_name(s), v, msr,
@@ -896,7 +896,7 @@ static void seq_check_counters(unsigned int v)
 	const struct ref_vcpu *c = &S.m->vcpu[v];
 
 	for (int s = 0; s < NSTRAT; s++) {
-		struct msrtrap_vcpu_stats st;
+		struct msrtrap_engine_vcpu_stats st;
 
 		stats_of(S.v[s][v], &st);
 		if (st.warnings != c->warnings || st.refreshes != c->refreshes)
@@ -927,11 +927,11 @@ static void seq_intercept(unsigned int v, uint32_t first, uint32_t last,
 	if (!want)
 		ref_intercept(S.m, v, first, last, access, on);
 	for (int s = 0; s < NSTRAT; s++) {
-		struct msrtrap_vcpu_stats a, b, d;
+		struct msrtrap_engine_vcpu_stats a, b, d;
 		int err;
 
 		stats_of(S.v[s][v], &a);
-		err = msrtrap_vcpu_intercept(S.v[s][v], first, last, access, on);
+		err = msrtrap_engine_vcpu_intercept(S.v[s][v], first, last, access, on);
 		stats_of(S.v[s][v], &b);
 		stats_sub(&d, &b, &a);
 		if (err != want)
@@ -970,21 +970,21 @@ static void seq_set_filter(struct msrtrap_filter *f)
 	o->f = f;
 	o->err = want;
 	for (int s = 0; s < NSTRAT; s++) {
-		uint64_t gen = msrtrap_vm_filter_generation(S.vm[s]);
-		struct msrtrap_vcpu_stats a[MAXV], b;
-		struct msrtrap_diag diag;
+		uint64_t gen = msrtrap_engine_filter_generation(S.vm[s]);
+		struct msrtrap_engine_vcpu_stats a[MAXV], b;
+		struct msrtrap_error diag;
 		int err;
 
 		for (unsigned int v = 0; v < S.m->nvcpus; v++)
 			stats_of(S.v[s][v], &a[v]);
-		err = msrtrap_vm_set_filter(S.vm[s], f, &diag);
+		err = msrtrap_engine_set_filter(S.vm[s], f, &diag);
 		if (err != want)
 			seq_fail("%s: set_filter returned %d, want %d",
 				 msrtrap_strategy_name(s), err, want);
-		if (msrtrap_vm_filter_generation(S.vm[s]) != gen + !want)
+		if (msrtrap_engine_filter_generation(S.vm[s]) != gen + !want)
 			seq_fail("%s: filter generation %llu after %llu, set_filter -> %d",
 				 msrtrap_strategy_name(s),
-				 (unsigned long long)msrtrap_vm_filter_generation(S.vm[s]),
+				 (unsigned long long)msrtrap_engine_filter_generation(S.vm[s]),
 				 (unsigned long long)gen, err);
 		for (unsigned int v = 0; v < S.m->nvcpus; v++) {
 			stats_of(S.v[s][v], &b);
@@ -1014,12 +1014,12 @@ static void seq_sync_one(unsigned int v)
 	memcpy(before, S.m->vcpu[v].hw, S.m->size);
 	want = ref_sync(S.m, v, &wish0);
 	for (int s = 0; s < NSTRAT; s++) {
-		struct msrtrap_vcpu_stats a, b, d;
+		struct msrtrap_engine_vcpu_stats a, b, d;
 		uint64_t notif;
 		int r;
 
 		stats_of(S.v[s][v], &a);
-		r = msrtrap_vcpu_sync(S.v[s][v]);
+		r = msrtrap_engine_vcpu_sync(S.v[s][v]);
 		stats_of(S.v[s][v], &b);
 		stats_sub(&d, &b, &a);
 		if (r != want)
@@ -1080,7 +1080,7 @@ static void seq_add_vcpu(void)
 
 	seq_op(OP_VCPU, v);
 	for (int s = 0; s < NSTRAT; s++) {
-		struct msrtrap_vcpu_stats st, zero;
+		struct msrtrap_engine_vcpu_stats st, zero;
 
 		S.v[s][v] = vcpu_new(S.vm[s]);
 		stats_of(S.v[s][v], &st);
@@ -1098,9 +1098,9 @@ static void seq_reset(unsigned int v)
 {
 	seq_op(OP_RESET, v);
 	for (int s = 0; s < NSTRAT; s++) {
-		struct msrtrap_vcpu_stats st, zero;
+		struct msrtrap_engine_vcpu_stats st, zero;
 
-		msrtrap_vcpu_stats_reset(S.v[s][v]);
+		msrtrap_engine_vcpu_stats_reset(S.v[s][v]);
 		stats_of(S.v[s][v], &st);
 		memset(&zero, 0, sizeof(zero));
 		if (memcmp(&st, &zero, sizeof(st)))
@@ -1209,9 +1209,9 @@ static void seq_end(void)
 	S.nop += S.nops;
 	for (unsigned int v = 0; v < S.m->nvcpus; v++)
 		for (int s = 0; s < NSTRAT; s++)
-			msrtrap_vcpu_free(S.v[s][v]);
+			msrtrap_engine_vcpu_free(S.v[s][v]);
 	for (int s = 0; s < NSTRAT; s++)
-		msrtrap_vm_free(S.vm[s]);
+		msrtrap_engine_free(S.vm[s]);
 	for (unsigned int i = 0; i < S.nops; i++)
 		msrtrap_filter_free(S.ops[i].f);
 }
@@ -1391,7 +1391,7 @@ static void test_delta_first_of_many_changes(void **state)
  * nothing else may have moved. (Meaningful under TSan too.)
  */
 struct cc_vcpu {
-	struct msrtrap_vcpu *v;
+	struct msrtrap_engine_vcpu *v;
 	enum msrtrap_format fmt;
 	enum msrtrap_passthrough pt;
 	uint64_t rng;
@@ -1423,7 +1423,7 @@ static void cc_step(struct cc_vcpu *c)
 
 	if (c->pt == PT_2022)
 		msr = kvm2022_list[cc_rand(&c->rng) % 15];
-	r = msrtrap_vcpu_intercept(c->v, msr, msr, access, on);
+	r = msrtrap_engine_vcpu_intercept(c->v, msr, msr, access, on);
 	if (r && !c->err)
 		c->err = r;
 	for (int d = 0; d < 2; d++)
@@ -1431,7 +1431,7 @@ static void cc_step(struct cc_vcpu *c)
 			c->wish[d][ref_slot(c->fmt, msr)] = on;
 	atomic_fetch_add(&c->ops, 1);
 	if (cc_rand(&c->rng) % 2) {
-		r = msrtrap_vcpu_sync(c->v);
+		r = msrtrap_engine_vcpu_sync(c->v);
 		if (r < 0 && !c->err)
 			c->err = r;
 		c->syncs++;
@@ -1471,7 +1471,7 @@ static void test_concurrent_set_filter(void **state)
 				struct msrtrap_filter *f[NF];
 				struct cc_vcpu *c = calloc(NV, sizeof(*c));
 				pthread_t th[NV];
-				struct msrtrap_vm *vm = vm_new(fmts[i], s, pts[p]);
+				struct msrtrap_engine *vm = vm_new(fmts[i], s, pts[p]);
 				atomic_bool stop = false;
 
 				assert_non_null(c);
@@ -1504,18 +1504,18 @@ static void test_concurrent_set_filter(void **state)
 
 					assert_int_equal(pthread_join(th[k], NULL), 0);
 					assert_int_equal(c[k].err, 0);
-					msrtrap_vcpu_sync(c[k].v);
-					assert_false(msrtrap_vcpu_refresh_pending(c[k].v));
+					msrtrap_engine_vcpu_sync(c[k].v);
+					assert_false(msrtrap_engine_vcpu_refresh_pending(c[k].v));
 					memset(expect, 0xff, sizeof(expect));
-					for (unsigned int slot = 0; slot < ref_nspans(fmts[i]) * SPAN_LEN; slot++) {
-						uint32_t msr = ref_slot_msr(slot);
+					for (unsigned int publisher = 0; publisher < ref_nspans(fmts[i]) * SPAN_LEN; publisher++) {
+						uint32_t msr = ref_slot_msr(publisher);
 
 						for (int d = 0; d < 2; d++)
-							if (!c[k].wish[d][slot])
+							if (!c[k].wish[d][publisher])
 								ref_put(fmts[i], expect, msr, d,
 									!allowed(f[NF - 1], msr, d));
 					}
-					bm = msrtrap_vcpu_bitmap(c[k].v);
+					bm = msrtrap_engine_vcpu_bitmap(c[k].v);
 					for (size_t b = 0; b < ref_size(fmts[i]); b++) {
 						uint32_t msr;
 						int dir;
@@ -1535,9 +1535,9 @@ static void test_concurrent_set_filter(void **state)
 					}
 					ops += atomic_load(&c[k].ops);
 					refreshes += c[k].refreshes;
-					msrtrap_vcpu_free(c[k].v);
+					msrtrap_engine_vcpu_free(c[k].v);
 				}
-				msrtrap_vm_free(vm);
+				msrtrap_engine_free(vm);
 				for (int k = 0; k < NF; k++)
 					msrtrap_filter_free(f[k]);
 				free(c);
@@ -1574,89 +1574,89 @@ static void test_names(void **state)
 
 static void test_api_errors(void **state)
 {
-	struct msrtrap_vm_opts o = { .sz = sizeof(o), .format = VMX };
-	struct msrtrap_vm *vm = (void *)0x1;
-	struct msrtrap_vcpu *v[3];
-	struct msrtrap_diag diag;
+	struct msrtrap_engine_opts o = { .sz = sizeof(o), .format = VMX };
+	struct msrtrap_engine *vm = (void *)0x1;
+	struct msrtrap_engine_vcpu *v[3];
+	struct msrtrap_error diag;
 	struct msrtrap_filter *f;
 
-	assert_int_equal(msrtrap_vm_new(NULL, &vm), -EINVAL);
+	assert_int_equal(msrtrap_engine_new(NULL, &vm), -EINVAL);
 	o.format = MSRTRAP_FMT_NONE;
-	assert_int_equal(msrtrap_vm_new(&o, &vm), -EINVAL);
+	assert_int_equal(msrtrap_engine_new(&o, &vm), -EINVAL);
 	o.format = 3;
-	assert_int_equal(msrtrap_vm_new(&o, &vm), -EINVAL);
+	assert_int_equal(msrtrap_engine_new(&o, &vm), -EINVAL);
 	o.format = SVM;
 	o.strategy = NSTRAT;
-	assert_int_equal(msrtrap_vm_new(&o, &vm), -EINVAL);
+	assert_int_equal(msrtrap_engine_new(&o, &vm), -EINVAL);
 	o.strategy = DELTA;
 	o.passthrough = 2;
-	assert_int_equal(msrtrap_vm_new(&o, &vm), -EINVAL);
+	assert_int_equal(msrtrap_engine_new(&o, &vm), -EINVAL);
 	o.passthrough = PT_2022;
 	o.max_vcpus = 4097;
-	assert_int_equal(msrtrap_vm_new(&o, &vm), -EINVAL);
+	assert_int_equal(msrtrap_engine_new(&o, &vm), -EINVAL);
 	assert_ptr_equal(vm, (void *)0x1);
 	o.max_vcpus = 4096;
-	assert_int_equal(msrtrap_vm_new(&o, &vm), 0);
-	msrtrap_vm_free(vm);
+	assert_int_equal(msrtrap_engine_new(&o, &vm), 0);
+	msrtrap_engine_free(vm);
 
 	/* max_vcpus */
 	o.max_vcpus = 2;
-	assert_int_equal(msrtrap_vm_new(&o, &vm), 0);
+	assert_int_equal(msrtrap_engine_new(&o, &vm), 0);
 	v[0] = vcpu_new(vm);
 	v[1] = vcpu_new(vm);
 	{
-		struct msrtrap_vcpu_opts vo = { .sz = sizeof(vo) };
+		struct msrtrap_engine_vcpu_opts vo = { .sz = sizeof(vo) };
 
-		assert_int_equal(msrtrap_vcpu_new(vm, &vo, &v[2]), -ENOSPC);
+		assert_int_equal(msrtrap_engine_vcpu_new(vm, &vo, &v[2]), -ENOSPC);
 	}
-	assert_int_equal(msrtrap_vm_filter_generation(vm), 0);
+	assert_int_equal(msrtrap_engine_filter_generation(vm), 0);
 
 	/* intercept: all or nothing */
-	assert_int_equal(msrtrap_vcpu_intercept(v[0], 0x11, 0x10, RW, false), -EINVAL);
-	assert_int_equal(msrtrap_vcpu_intercept(v[0], 0x10, 0x10, 0, false), -EINVAL);
-	assert_int_equal(msrtrap_vcpu_intercept(v[0], 0x10, 0x10, 4, false), -EINVAL);
-	assert_int_equal(msrtrap_vcpu_intercept(v[0], 0x2000, 0x2000, RW, false), -ERANGE);
-	assert_int_equal(msrtrap_vcpu_intercept(v[0], 0x1ff0, 0x2000, RW, false), -ERANGE);
-	assert_int_equal(msrtrap_vcpu_intercept(v[0], 0xbfffffff, 0xc0000010, RW, false), -ERANGE);
-	assert_int_equal(msrtrap_vcpu_intercept(v[0], 0, 0xffffffff, RW, false), -ERANGE);
-	assert_int_equal(msrtrap_vcpu_intercept(v[0], 0xc0010000, 0xc0010000, R, false), 0); /* SVM */
-	assert_int_equal(msrtrap_vcpu_intercept(v[0], 0xc0012000, 0xc0012000, R, false), -ERANGE);
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v[0], 0x11, 0x10, RW, false), -EINVAL);
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v[0], 0x10, 0x10, 0, false), -EINVAL);
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v[0], 0x10, 0x10, 4, false), -EINVAL);
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v[0], 0x2000, 0x2000, RW, false), -ERANGE);
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v[0], 0x1ff0, 0x2000, RW, false), -ERANGE);
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v[0], 0xbfffffff, 0xc0000010, RW, false), -ERANGE);
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v[0], 0, 0xffffffff, RW, false), -ERANGE);
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v[0], 0xc0010000, 0xc0010000, R, false), 0); /* SVM */
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v[0], 0xc0012000, 0xc0012000, R, false), -ERANGE);
 	for (uint32_t m = 0x1ff0; m <= 0x1fff; m++)
-		assert_int_equal(msrtrap_raw_test(SVM, msrtrap_vcpu_bitmap(v[0]), m, RW), RW);
+		assert_int_equal(msrtrap_raw_test(SVM, msrtrap_engine_vcpu_bitmap(v[0]), m, RW), RW);
 
 	/* wish: one direction at a time; -ENOENT when not recorded */
-	assert_int_equal(msrtrap_vcpu_wish(v[0], MSR_FS_BASE, RW), -EINVAL);
-	assert_int_equal(msrtrap_vcpu_wish(v[0], MSR_FS_BASE, 0), -EINVAL);
-	assert_int_equal(msrtrap_vcpu_wish(v[0], MSR_FS_BASE, R), 1);
-	assert_int_equal(msrtrap_vcpu_wish(v[0], MSR_PAT, R), -ENOENT);
-	assert_int_equal(msrtrap_vcpu_wish(v[0], 0x2000, W), -ENOENT);
+	assert_int_equal(msrtrap_engine_vcpu_wish(v[0], MSR_FS_BASE, RW), -EINVAL);
+	assert_int_equal(msrtrap_engine_vcpu_wish(v[0], MSR_FS_BASE, 0), -EINVAL);
+	assert_int_equal(msrtrap_engine_vcpu_wish(v[0], MSR_FS_BASE, R), 1);
+	assert_int_equal(msrtrap_engine_vcpu_wish(v[0], MSR_PAT, R), -ENOENT);
+	assert_int_equal(msrtrap_engine_vcpu_wish(v[0], 0x2000, W), -ENOENT);
 
 	/* a rejected filter leaves the old one in force and raises nothing */
 	f = deny1(FR, MSR_FS_BASE);
-	assert_int_equal(msrtrap_vm_set_filter(vm, f, &diag), 0);
+	assert_int_equal(msrtrap_engine_set_filter(vm, f, &diag), 0);
 	msrtrap_filter_free(f);
-	assert_int_equal(msrtrap_vm_filter_generation(vm), 1);
-	assert_int_equal(msrtrap_vcpu_sync(v[0]), 1);
-	assert_int_equal(msrtrap_vcpu_sync(v[1]), 1);
+	assert_int_equal(msrtrap_engine_filter_generation(vm), 1);
+	assert_int_equal(msrtrap_engine_vcpu_sync(v[0]), 1);
+	assert_int_equal(msrtrap_engine_vcpu_sync(v[1]), 1);
 	f = mk(DENY);
 	memset(&diag, 0, sizeof(diag));
-	assert_int_equal(msrtrap_vm_set_filter(vm, f, &diag), -EINVAL);
+	assert_int_equal(msrtrap_engine_set_filter(vm, f, &diag), -EINVAL);
 	assert_string_equal(diag.where, "ranges");
 	msrtrap_filter_free(f);
 	f = mk(ALLOW);
 	add_fill(f, FRW, 0, 0x3001, 0xff);
 	memset(&diag, 0, sizeof(diag));
-	assert_int_equal(msrtrap_vm_set_filter(vm, f, &diag), -EINVAL);
+	assert_int_equal(msrtrap_engine_set_filter(vm, f, &diag), -EINVAL);
 	assert_string_equal(diag.where, "ranges[0].nmsrs");
 	msrtrap_filter_free(f);
-	assert_int_equal(msrtrap_vm_filter_generation(vm), 1);
-	assert_false(msrtrap_vcpu_refresh_pending(v[0]));
-	assert_int_equal(msrtrap_vcpu_intercept(v[0], MSR_FS_BASE, MSR_FS_BASE, RW, false), 0);
-	assert_int_equal(msrtrap_raw_test(SVM, msrtrap_vcpu_bitmap(v[0]), MSR_FS_BASE, RW), R);
+	assert_int_equal(msrtrap_engine_filter_generation(vm), 1);
+	assert_false(msrtrap_engine_vcpu_refresh_pending(v[0]));
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v[0], MSR_FS_BASE, MSR_FS_BASE, RW, false), 0);
+	assert_int_equal(msrtrap_raw_test(SVM, msrtrap_engine_vcpu_bitmap(v[0]), MSR_FS_BASE, RW), R);
 
-	msrtrap_vcpu_free(v[0]);
-	msrtrap_vcpu_free(v[1]);
-	msrtrap_vm_free(vm);
+	msrtrap_engine_vcpu_free(v[0]);
+	msrtrap_engine_vcpu_free(v[1]);
+	msrtrap_engine_free(vm);
 }
 
 /* inv 8 for the engine's bitmaps; wishes start at "intercept". */
@@ -1665,29 +1665,29 @@ static void test_fresh_vcpu(void **state)
 	for (int i = 0; i < 2; i++) {
 		for (int p = 0; p < 2; p++) {
 			for (int s = 0; s < NSTRAT; s++) {
-				struct msrtrap_vm *vm = vm_new(fmts[i], s, pts[p]);
-				struct msrtrap_vcpu *v = vcpu_new(vm);
-				const uint8_t *bm = msrtrap_vcpu_bitmap(v);
-				struct msrtrap_vcpu_stats st, zero;
+				struct msrtrap_engine *vm = vm_new(fmts[i], s, pts[p]);
+				struct msrtrap_engine_vcpu *v = vcpu_new(vm);
+				const uint8_t *bm = msrtrap_engine_vcpu_bitmap(v);
+				struct msrtrap_engine_vcpu_stats st, zero;
 
 				assert_non_null(bm);
 				for (size_t b = 0; b < ref_size(fmts[i]); b++)
 					assert_int_equal(bm[b], 0xff);
-				assert_false(msrtrap_vcpu_refresh_pending(v));
-				assert_int_equal(msrtrap_vcpu_sync(v), 0);
+				assert_false(msrtrap_engine_vcpu_refresh_pending(v));
+				assert_int_equal(msrtrap_engine_vcpu_sync(v), 0);
 				stats_of(v, &st);
 				memset(&zero, 0, sizeof(zero));
 				assert_memory_equal(&st, &zero, sizeof(st));
 				for (unsigned int k = 0; k < 15; k++) {
-					assert_int_equal(msrtrap_vcpu_wish(v, kvm2022_list[k], R), 1);
-					assert_int_equal(msrtrap_vcpu_wish(v, kvm2022_list[k], W), 1);
+					assert_int_equal(msrtrap_engine_vcpu_wish(v, kvm2022_list[k], R), 1);
+					assert_int_equal(msrtrap_engine_vcpu_wish(v, kvm2022_list[k], W), 1);
 				}
-				assert_int_equal(msrtrap_vcpu_wish(v, 0x808, R),
+				assert_int_equal(msrtrap_engine_vcpu_wish(v, 0x808, R),
 						 pts[p] == PT_ALL ? 1 : -ENOENT);
-				assert_int_equal(msrtrap_vcpu_wish(v, 0xc0010015, W),
+				assert_int_equal(msrtrap_engine_vcpu_wish(v, 0xc0010015, W),
 						 pts[p] == PT_ALL && fmts[i] == SVM ? 1 : -ENOENT);
-				msrtrap_vcpu_free(v);
-				msrtrap_vm_free(vm);
+				msrtrap_engine_vcpu_free(v);
+				msrtrap_engine_free(vm);
 			}
 		}
 	}
@@ -1700,35 +1700,35 @@ static void test_caller_bitmap(void **state)
 		for (int s = 0; s < NSTRAT; s++) {
 			size_t size = ref_size(fmts[i]);
 			uint8_t *buf = aligned_alloc(4096, size);
-			struct msrtrap_vm *vm = vm_new(fmts[i], s, PT_ALL);
-			struct msrtrap_vcpu_opts o = { .sz = sizeof(o), .bitmap = buf };
-			struct msrtrap_vcpu *v = (void *)0x1;
+			struct msrtrap_engine *vm = vm_new(fmts[i], s, PT_ALL);
+			struct msrtrap_engine_vcpu_opts o = { .sz = sizeof(o), .bitmap = buf };
+			struct msrtrap_engine_vcpu *v = (void *)0x1;
 			struct msrtrap_filter *f;
 
 			assert_non_null(buf);
 			/* 8-byte alignment is required */
 			o.bitmap = buf + 4;
-			assert_int_equal(msrtrap_vcpu_new(vm, &o, &v), -EINVAL);
+			assert_int_equal(msrtrap_engine_vcpu_new(vm, &o, &v), -EINVAL);
 			assert_ptr_equal(v, (void *)0x1);
 
 			memset(buf, 0x5a, size);
 			o.bitmap = buf;
-			assert_int_equal(msrtrap_vcpu_new(vm, &o, &v), 0);
-			assert_ptr_equal(msrtrap_vcpu_bitmap(v), buf);
+			assert_int_equal(msrtrap_engine_vcpu_new(vm, &o, &v), 0);
+			assert_ptr_equal(msrtrap_engine_vcpu_bitmap(v), buf);
 			for (size_t b = 0; b < size; b++)
 				assert_int_equal(buf[b], 0xff);
-			assert_int_equal(msrtrap_vcpu_intercept(v, MSR_FS_BASE, MSR_GS_BASE, RW, false), 0);
+			assert_int_equal(msrtrap_engine_vcpu_intercept(v, MSR_FS_BASE, MSR_GS_BASE, RW, false), 0);
 			assert_int_equal(msrtrap_raw_test(fmts[i], buf, MSR_FS_BASE, RW), 0);
 			f = deny1(FW, MSR_GS_BASE);
 			set_filter(vm, f);
 			msrtrap_filter_free(f);
-			assert_int_equal(msrtrap_vcpu_sync(v), 1);
+			assert_int_equal(msrtrap_engine_vcpu_sync(v), 1);
 			assert_int_equal(msrtrap_raw_test(fmts[i], buf, MSR_GS_BASE, RW), W);
 			assert_int_equal(msrtrap_raw_test(fmts[i], buf, MSR_FS_BASE, RW), 0);
-			msrtrap_vcpu_free(v);
+			msrtrap_engine_vcpu_free(v);
 			/* still ours */
 			assert_int_equal(msrtrap_raw_test(fmts[i], buf, MSR_GS_BASE, RW), W);
-			msrtrap_vm_free(vm);
+			msrtrap_engine_free(vm);
 			free(buf);
 		}
 	}
@@ -1742,61 +1742,61 @@ static void test_pending_flag(void **state)
 		for (int p = 0; p < 2; p++) {
 			for (int s = 0; s < NSTRAT; s++) {
 				enum msrtrap_format fmt = fmts[i];
-				struct msrtrap_vm *vm = vm_new(fmt, s, pts[p]);
-				struct msrtrap_vcpu *v1 = vcpu_new(vm), *v2;
+				struct msrtrap_engine *vm = vm_new(fmt, s, pts[p]);
+				struct msrtrap_engine_vcpu *v1 = vcpu_new(vm), *v2;
 				struct msrtrap_filter *f;
 
-				assert_false(msrtrap_vcpu_refresh_pending(v1));
-				assert_int_equal(msrtrap_vcpu_sync(v1), 0);
-				assert_int_equal(msrtrap_vcpu_intercept(v1, MSR_FS_BASE, MSR_FS_BASE, RW, false), 0);
+				assert_false(msrtrap_engine_vcpu_refresh_pending(v1));
+				assert_int_equal(msrtrap_engine_vcpu_sync(v1), 0);
+				assert_int_equal(msrtrap_engine_vcpu_intercept(v1, MSR_FS_BASE, MSR_FS_BASE, RW, false), 0);
 
 				f = deny1(FR, MSR_FS_BASE);
 				set_filter(vm, f);
 				msrtrap_filter_free(f);
-				assert_int_equal(msrtrap_vm_filter_generation(vm), 1);
-				assert_true(msrtrap_vcpu_refresh_pending(v1));
+				assert_int_equal(msrtrap_engine_filter_generation(vm), 1);
+				assert_true(msrtrap_engine_vcpu_refresh_pending(v1));
 				/* not refreshed before the sync */
-				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_vcpu_bitmap(v1), MSR_FS_BASE, RW), 0);
+				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_engine_vcpu_bitmap(v1), MSR_FS_BASE, RW), 0);
 
 				/* created after the filter: nothing pending, the filter honoured */
 				v2 = vcpu_new(vm);
-				assert_false(msrtrap_vcpu_refresh_pending(v2));
-				assert_int_equal(msrtrap_vcpu_sync(v2), 0);
-				assert_int_equal(msrtrap_vcpu_intercept(v2, MSR_FS_BASE, MSR_GS_BASE, RW, false), 0);
-				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_vcpu_bitmap(v2), MSR_FS_BASE, RW), R);
-				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_vcpu_bitmap(v2), MSR_GS_BASE, RW), 0);
+				assert_false(msrtrap_engine_vcpu_refresh_pending(v2));
+				assert_int_equal(msrtrap_engine_vcpu_sync(v2), 0);
+				assert_int_equal(msrtrap_engine_vcpu_intercept(v2, MSR_FS_BASE, MSR_GS_BASE, RW, false), 0);
+				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_engine_vcpu_bitmap(v2), MSR_FS_BASE, RW), R);
+				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_engine_vcpu_bitmap(v2), MSR_GS_BASE, RW), 0);
 
-				assert_true(msrtrap_vcpu_refresh_pending(v1));
-				assert_int_equal(msrtrap_vcpu_sync(v1), 1);
-				assert_false(msrtrap_vcpu_refresh_pending(v1));
-				assert_int_equal(msrtrap_vcpu_sync(v1), 0);
-				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_vcpu_bitmap(v1), MSR_FS_BASE, RW), R);
+				assert_true(msrtrap_engine_vcpu_refresh_pending(v1));
+				assert_int_equal(msrtrap_engine_vcpu_sync(v1), 1);
+				assert_false(msrtrap_engine_vcpu_refresh_pending(v1));
+				assert_int_equal(msrtrap_engine_vcpu_sync(v1), 0);
+				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_engine_vcpu_bitmap(v1), MSR_FS_BASE, RW), R);
 
 				/* two changes, one refresh; removal counts as a change */
 				f = deny1(FW, MSR_GS_BASE);
 				set_filter(vm, f);
 				msrtrap_filter_free(f);
 				set_filter(vm, NULL);
-				assert_true(msrtrap_vcpu_refresh_pending(v1));
-				assert_true(msrtrap_vcpu_refresh_pending(v2));
-				assert_int_equal(msrtrap_vcpu_sync(v2), 1);
-				assert_int_equal(msrtrap_vcpu_sync(v2), 0);
-				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_vcpu_bitmap(v2), MSR_FS_BASE, RW), 0);
-				assert_true(msrtrap_vcpu_refresh_pending(v1));
-				assert_int_equal(msrtrap_vcpu_sync(v1), 1);
-				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_vcpu_bitmap(v1), MSR_FS_BASE, RW), 0);
+				assert_true(msrtrap_engine_vcpu_refresh_pending(v1));
+				assert_true(msrtrap_engine_vcpu_refresh_pending(v2));
+				assert_int_equal(msrtrap_engine_vcpu_sync(v2), 1);
+				assert_int_equal(msrtrap_engine_vcpu_sync(v2), 0);
+				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_engine_vcpu_bitmap(v2), MSR_FS_BASE, RW), 0);
+				assert_true(msrtrap_engine_vcpu_refresh_pending(v1));
+				assert_int_equal(msrtrap_engine_vcpu_sync(v1), 1);
+				assert_int_equal(msrtrap_raw_test(fmt, msrtrap_engine_vcpu_bitmap(v1), MSR_FS_BASE, RW), 0);
 
 				{
-					struct msrtrap_vcpu_stats st;
+					struct msrtrap_engine_vcpu_stats st;
 
 					stats_of(v1, &st);
 					assert_int_equal(st.refreshes, 2);
 					stats_of(v2, &st);
 					assert_int_equal(st.refreshes, 1);
 				}
-				msrtrap_vcpu_free(v1);
-				msrtrap_vcpu_free(v2);
-				msrtrap_vm_free(vm);
+				msrtrap_engine_vcpu_free(v1);
+				msrtrap_engine_vcpu_free(v2);
+				msrtrap_engine_free(vm);
 			}
 		}
 	}
@@ -1835,11 +1835,11 @@ static void test_inv33_deny_intercepts_after_next_sync(void **state)
 				for (int d = 0; d < 2; d++) {
 					uint8_t before[MSRTRAP_SVM_MSRPM_SIZE];
 
-					memcpy(before, msrtrap_vcpu_bitmap(r.v[0]), ref_size(r.fmt));
+					memcpy(before, msrtrap_engine_vcpu_bitmap(r.v[0]), ref_size(r.fmt));
 					rig_set(&r, deny1(d ? FW : FR, set[k]));
 					/* the refresh happens at the next entry, not before */
 					for (int s = 0; s < NSTRAT; s++)
-						assert_memory_equal(before, msrtrap_vcpu_bitmap(r.v[s]),
+						assert_memory_equal(before, msrtrap_engine_vcpu_bitmap(r.v[s]),
 								    ref_size(r.fmt));
 					rig_sync(&r, 1);
 					for (unsigned int j = 0; j < n; j++)
@@ -1865,7 +1865,7 @@ static void test_inv33_deny_intercepts_after_next_sync(void **state)
 /* Every bit a sync cleared belongs to a capable MSR whose wish is "pass". */
 static void check_cleared_bits_unwanted(struct rig *r, int s, const uint8_t *before)
 {
-	const uint8_t *after = msrtrap_vcpu_bitmap(r->v[s]);
+	const uint8_t *after = msrtrap_engine_vcpu_bitmap(r->v[s]);
 
 	for (size_t b = 0; b < ref_size(r->fmt); b++) {
 		uint8_t cleared = before[b] & (uint8_t)~after[b];
@@ -1877,7 +1877,7 @@ static void check_cleared_bits_unwanted(struct rig *r, int s, const uint8_t *bef
 
 			cleared &= (uint8_t)(cleared - 1);
 			assert_true(ref_bit_msr(r->fmt, b, bit, &msr, &dir));
-			wish = msrtrap_vcpu_wish(r->v[s], msr, dir_access(dir));
+			wish = msrtrap_engine_vcpu_wish(r->v[s], msr, dir_access(dir));
 			if (wish != 0)
 				fail_msg("%s: the refresh cleared MSR %#x %s, wish %d",
 					 msrtrap_strategy_name(s), msr, dir_name(dir), wish);
@@ -1915,13 +1915,13 @@ static void test_inv34_filter_never_clears_wanted(void **state)
 			struct msrtrap_filter *f = test_below(8) ? gen_valid_filter() : NULL;
 
 			for (int s = 0; s < NSTRAT; s++)
-				memcpy(before[s], msrtrap_vcpu_bitmap(r.v[s]), ref_size(r.fmt));
+				memcpy(before[s], msrtrap_engine_vcpu_bitmap(r.v[s]), ref_size(r.fmt));
 			for (int s = 0; s < NSTRAT; s++)
 				set_filter(r.vm[s], f);
 			msrtrap_filter_free(f);
 			/* installing alone changes no bitmap */
 			for (int s = 0; s < NSTRAT; s++)
-				assert_memory_equal(before[s], msrtrap_vcpu_bitmap(r.v[s]),
+				assert_memory_equal(before[s], msrtrap_engine_vcpu_bitmap(r.v[s]),
 						    ref_size(r.fmt));
 			rig_sync(&r, 1);
 			for (int s = 0; s < NSTRAT; s++) {
@@ -1930,7 +1930,7 @@ static void test_inv34_filter_never_clears_wanted(void **state)
 					for (int d = 0; d < 2; d++) {
 						uint32_t msr = S.pool[j];
 
-						if (msrtrap_vcpu_wish(r.v[s], msr, dir_access(d)) == 1)
+						if (msrtrap_engine_vcpu_wish(r.v[s], msr, dir_access(d)) == 1)
 							assert_int_equal(rig_test(&r, s, msr, dir_access(d)),
 									 (int)dir_access(d));
 					}
@@ -2001,7 +2001,7 @@ static void test_inv36_enable_ignores_disable_honours(void **state)
 		for (int p = 0; p < 2; p++) {
 			struct rig r;
 			struct msrtrap_filter *f;
-			struct msrtrap_vcpu_stats a[NSTRAT], b;
+			struct msrtrap_engine_vcpu_stats a[NSTRAT], b;
 
 			rig_new(&r, fmts[i], pts[p]);
 			f = mk(ALLOW);
@@ -2080,8 +2080,8 @@ static void test_inv37_reapply_equals_skip(void **state)
 				rig_random_wishes(&r, 1 + test_below(3));
 			rig_sync(&r, 1);
 			syncs++;
-			if (memcmp(msrtrap_vcpu_bitmap(r.v[REAPPLY]),
-				   msrtrap_vcpu_bitmap(r.v[SKIP]), ref_size(r.fmt)))
+			if (memcmp(msrtrap_engine_vcpu_bitmap(r.v[REAPPLY]),
+				   msrtrap_engine_vcpu_bitmap(r.v[SKIP]), ref_size(r.fmt)))
 				fail_msg("iteration %u (%s %s): reapply-all and skip-intercepted differ",
 					 it, msrtrap_format_name(r.fmt),
 					 msrtrap_passthrough_name(r.pt));
@@ -2110,7 +2110,7 @@ static void check_wish_or_denied(enum msrtrap_format fmt, enum msrtrap_passthrou
 		for (int d = 0; d < 2; d++) {
 			wish[k][d] = 1;
 			for (int s = 0; s < NSTRAT; s++)
-				assert_int_equal(msrtrap_vcpu_wish(r.v[s], set[k], dir_access(d)), 1);
+				assert_int_equal(msrtrap_engine_vcpu_wish(r.v[s], set[k], dir_access(d)), 1);
 		}
 	}
 	S.fmt = fmt;
@@ -2145,7 +2145,7 @@ static void check_wish_or_denied(enum msrtrap_format fmt, enum msrtrap_passthrou
 				for (int s = 0; s < NSTRAT; s++) {
 					int got = rig_test(&r, s, set[k], dir_access(d));
 
-					assert_int_equal(msrtrap_vcpu_wish(r.v[s], set[k], dir_access(d)),
+					assert_int_equal(msrtrap_engine_vcpu_wish(r.v[s], set[k], dir_access(d)),
 							 wish[k][d]);
 					if (got != (hw ? (int)dir_access(d) : 0))
 						fail_msg("%s %s %s round %u: MSR %#x %s: intercepted %d, want NOT(pass %d) OR denied %d",
@@ -2161,7 +2161,7 @@ static void check_wish_or_denied(enum msrtrap_format fmt, enum msrtrap_passthrou
 		if (fmt == SVM)
 			for (int s = 0; s < NSTRAT; s++)
 				for (size_t b = 0x1800; b < 0x2000; b++)
-					assert_int_equal(((const uint8_t *)msrtrap_vcpu_bitmap(r.v[s]))[b], 0xff);
+					assert_int_equal(((const uint8_t *)msrtrap_engine_vcpu_bitmap(r.v[s]))[b], 0xff);
 	}
 	msrtrap_filter_free(f);
 	rig_free(&r);
@@ -2175,15 +2175,15 @@ static void test_inv38_kvm2022_wish_or_denied(void **state)
 	};
 
 	for (int i = 0; i < 2; i++) {
-		struct msrtrap_vm *vm = vm_new(fmts[i], REAPPLY, PT_2022);
-		struct msrtrap_vcpu *v = vcpu_new(vm);
+		struct msrtrap_engine *vm = vm_new(fmts[i], REAPPLY, PT_2022);
+		struct msrtrap_engine_vcpu *v = vcpu_new(vm);
 
 		for (size_t k = 0; k < sizeof(unlisted) / sizeof(unlisted[0]); k++) {
-			assert_int_equal(msrtrap_vcpu_wish(v, unlisted[k], R), -ENOENT);
-			assert_int_equal(msrtrap_vcpu_wish(v, unlisted[k], W), -ENOENT);
+			assert_int_equal(msrtrap_engine_vcpu_wish(v, unlisted[k], R), -ENOENT);
+			assert_int_equal(msrtrap_engine_vcpu_wish(v, unlisted[k], W), -ENOENT);
 		}
-		msrtrap_vcpu_free(v);
-		msrtrap_vm_free(vm);
+		msrtrap_engine_vcpu_free(v);
+		msrtrap_engine_free(vm);
 		check_wish_or_denied(fmts[i], PT_2022, kvm2022_list, 15, test_volume(150));
 	}
 }
@@ -2207,7 +2207,7 @@ static void test_inv39_unlisted_warns_not_refreshed(void **state)
 	for (int i = 0; i < 2; i++) {
 		for (int p = 0; p < 2; p++) {
 			bool k22 = pts[p] == PT_2022;
-			struct msrtrap_vcpu_stats a[NSTRAT], b;
+			struct msrtrap_engine_vcpu_stats a[NSTRAT], b;
 			struct rig r;
 
 			rig_new(&r, fmts[i], pts[p]);
@@ -2319,7 +2319,7 @@ static void test_counters_skip_vs_reapply(void **state)
 {
 	for (int i = 0; i < 2; i++) {
 		for (int p = 0; p < 2; p++) {
-			struct msrtrap_vcpu_stats a[NSTRAT], b, d[NSTRAT];
+			struct msrtrap_engine_vcpu_stats a[NSTRAT], b, d[NSTRAT];
 			unsigned int ncap = pts[p] == PT_2022 ? 15 : ref_nspans(fmts[i]) * SPAN_LEN;
 			struct rig r;
 
@@ -2331,7 +2331,7 @@ static void test_counters_skip_vs_reapply(void **state)
 			rig_set(&r, deny1(FR, MSR_GS_BASE));
 			for (int s = 0; s < NSTRAT; s++) {
 				stats_of(r.v[s], &a[s]);
-				assert_int_equal(msrtrap_vcpu_sync(r.v[s]), 1);
+				assert_int_equal(msrtrap_engine_vcpu_sync(r.v[s]), 1);
 				stats_of(r.v[s], &b);
 				stats_sub(&d[s], &b, &a[s]);
 				if (i == 0)
@@ -2348,7 +2348,7 @@ static void test_counters_skip_vs_reapply(void **state)
 			}
 			assert_true(d[SKIP].notifications < d[REAPPLY].notifications);
 			assert_true(d[SKIP].lookups <= d[REAPPLY].lookups);
-			/* KVM: one call per slot and direction, resp. per pass wish */
+			/* KVM: one call per publisher and direction, resp. per pass wish */
 			assert_int_equal(d[REAPPLY].notifications, 2 * ncap);
 			assert_int_equal(d[SKIP].notifications, 4);
 			assert_int_equal(d[SKIP].lookups, 4);
@@ -2366,7 +2366,7 @@ static void test_counters_delta_vs_recompute(void **state)
 {
 	for (int i = 0; i < 2; i++) {
 		for (int p = 0; p < 2; p++) {
-			struct msrtrap_vcpu_stats a[NSTRAT], b, d[NSTRAT];
+			struct msrtrap_engine_vcpu_stats a[NSTRAT], b, d[NSTRAT];
 			struct msrtrap_filter *f;
 			struct rig r;
 
@@ -2384,7 +2384,7 @@ static void test_counters_delta_vs_recompute(void **state)
 			rig_set(&r, f);
 			for (int s = 0; s < NSTRAT; s++) {
 				stats_of(r.v[s], &a[s]);
-				assert_int_equal(msrtrap_vcpu_sync(r.v[s]), 1);
+				assert_int_equal(msrtrap_engine_vcpu_sync(r.v[s]), 1);
 				stats_of(r.v[s], &b);
 				stats_sub(&d[s], &b, &a[s]);
 				if (i == 0)

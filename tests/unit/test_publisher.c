@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The filter slot: API contract, grace periods, and a stress test where
+ * The filter publisher: API contract, grace periods, and a stress test where
  * reader threads must always see exactly one whole filter while writers
  * replace it thousands of times (spec §3.3, live notes K9). Run under
  * TSan and ASan in CI: a filter freed too early is a use-after-free.
@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include <msrtrap/filter.h>
-#include <msrtrap/slot.h>
+#include <msrtrap/publisher.h>
 
 #include "testutil.h"
 
@@ -162,11 +162,11 @@ static bool wait_flag(atomic_int *flag)
 	return true;
 }
 
-static bool wait_generation(struct msrtrap_slot *slot, uint64_t gen)
+static bool wait_generation(struct msrtrap_publisher *publisher, uint64_t gen)
 {
 	double end = now() + 20;
 
-	while (msrtrap_slot_generation(slot) < gen) {
+	while (msrtrap_publisher_generation(publisher) < gen) {
 		if (now() > end)
 			return false;
 		sched_yield();
@@ -176,7 +176,7 @@ static bool wait_generation(struct msrtrap_slot *slot, uint64_t gen)
 
 struct publisher {
 	pthread_t thread;
-	struct msrtrap_slot *slot;
+	struct msrtrap_publisher *publisher;
 	struct msrtrap_cfilter *next;
 	atomic_int done;
 	int ret;
@@ -186,15 +186,15 @@ static void *publisher_main(void *arg)
 {
 	struct publisher *p = arg;
 
-	p->ret = msrtrap_slot_publish(p->slot, p->next);
+	p->ret = msrtrap_publisher_publish(p->publisher, p->next);
 	atomic_store(&p->done, 1);
 	return NULL;
 }
 
-static void start_publish(struct publisher *p, struct msrtrap_slot *slot,
+static void start_publish(struct publisher *p, struct msrtrap_publisher *publisher,
 			  struct msrtrap_cfilter *next)
 {
-	p->slot = slot;
+	p->publisher = publisher;
 	p->next = next;
 	p->ret = -1;
 	atomic_init(&p->done, 0);
@@ -206,158 +206,158 @@ static void start_publish(struct publisher *p, struct msrtrap_slot *slot,
 static void test_opts(void **state)
 {
 	struct {
-		struct msrtrap_slot_opts o;
+		struct msrtrap_publisher_opts o;
 		uint64_t future;
 	} big = { { .sz = sizeof(big), .max_readers = 2 }, 0 };
-	struct msrtrap_slot_opts opts = { .sz = sizeof(opts) };
-	struct msrtrap_slot *slot;
+	struct msrtrap_publisher_opts opts = { .sz = sizeof(opts) };
+	struct msrtrap_publisher *publisher;
 
-	assert_int_equal(msrtrap_slot_new(NULL, NULL), -EINVAL);
+	assert_int_equal(msrtrap_publisher_new(NULL, NULL), -EINVAL);
 	opts.sz = 0;
-	assert_int_equal(msrtrap_slot_new(&opts, &slot), -EINVAL);
+	assert_int_equal(msrtrap_publisher_new(&opts, &publisher), -EINVAL);
 	opts.sz = sizeof(opts);
-	opts.max_readers = MSRTRAP_SLOT_MAX_READERS + 1;
-	assert_int_equal(msrtrap_slot_new(&opts, &slot), -EINVAL);
+	opts.max_readers = MSRTRAP_PUBLISHER_MAX_READERS + 1;
+	assert_int_equal(msrtrap_publisher_new(&opts, &publisher), -EINVAL);
 	/* a newer caller's struct: fine while the unknown tail is zero */
-	assert_int_equal(msrtrap_slot_new(&big.o, &slot), 0);
-	msrtrap_slot_free(slot);
+	assert_int_equal(msrtrap_publisher_new(&big.o, &publisher), 0);
+	msrtrap_publisher_free(publisher);
 	big.future = 1;
-	assert_int_equal(msrtrap_slot_new(&big.o, &slot), -EINVAL);
+	assert_int_equal(msrtrap_publisher_new(&big.o, &publisher), -EINVAL);
 	/* an older caller's struct without max_readers: the default */
 	opts.sz = sizeof(size_t);
 	opts.max_readers = 1;
-	assert_int_equal(msrtrap_slot_new(&opts, &slot), 0);
+	assert_int_equal(msrtrap_publisher_new(&opts, &publisher), 0);
 	{
-		struct msrtrap_slot_reader *r[MSRTRAP_SLOT_DEFAULT_READERS + 1];
+		struct msrtrap_publisher_reader *r[MSRTRAP_PUBLISHER_DEFAULT_READERS + 1];
 
-		for (unsigned int i = 0; i < MSRTRAP_SLOT_DEFAULT_READERS; i++)
-			assert_int_equal(msrtrap_slot_reader_new(slot, &r[i]), 0);
-		assert_int_equal(msrtrap_slot_reader_new(slot, &r[0]), -ENOSPC);
+		for (unsigned int i = 0; i < MSRTRAP_PUBLISHER_DEFAULT_READERS; i++)
+			assert_int_equal(msrtrap_publisher_reader_new(publisher, &r[i]), 0);
+		assert_int_equal(msrtrap_publisher_reader_new(publisher, &r[0]), -ENOSPC);
 	}
-	/* handles die with the slot */
-	msrtrap_slot_free(slot);
-	msrtrap_slot_free(NULL);
-	msrtrap_slot_reader_free(NULL);
+	/* handles die with the publisher */
+	msrtrap_publisher_free(publisher);
+	msrtrap_publisher_free(NULL);
+	msrtrap_publisher_reader_free(NULL);
 }
 
 static void test_empty(void **state)
 {
-	struct msrtrap_slot *slot;
-	struct msrtrap_slot_reader *r;
+	struct msrtrap_publisher *publisher;
+	struct msrtrap_publisher_reader *r;
 
-	assert_int_equal(msrtrap_slot_new(NULL, &slot), 0);
-	assert_int_equal(msrtrap_slot_reader_new(slot, NULL), -EINVAL);
-	assert_int_equal(msrtrap_slot_reader_new(NULL, &r), -EINVAL);
-	assert_int_equal(msrtrap_slot_reader_new(slot, &r), 0);
-	assert_int_equal(msrtrap_slot_generation(slot), 0);
+	assert_int_equal(msrtrap_publisher_new(NULL, &publisher), 0);
+	assert_int_equal(msrtrap_publisher_reader_new(publisher, NULL), -EINVAL);
+	assert_int_equal(msrtrap_publisher_reader_new(NULL, &r), -EINVAL);
+	assert_int_equal(msrtrap_publisher_reader_new(publisher, &r), 0);
+	assert_int_equal(msrtrap_publisher_generation(publisher), 0);
 	for (int i = 0; i < 3; i++) {
-		assert_null(msrtrap_slot_enter(r));
-		assert_int_equal(msrtrap_slot_reader_generation(r), 0);
+		assert_null(msrtrap_publisher_enter(r));
+		assert_int_equal(msrtrap_publisher_reader_generation(r), 0);
 		/* no filter: everything allowed */
-		assert_true(msrtrap_cfilter_allowed(msrtrap_slot_enter(r),
+		assert_true(msrtrap_cfilter_allowed(msrtrap_publisher_enter(r),
 						    0x10, MSRTRAP_READ));
-		msrtrap_slot_exit(r);
-		msrtrap_slot_exit(r);
+		msrtrap_publisher_exit(r);
+		msrtrap_publisher_exit(r);
 	}
 	/* an unbalanced exit is ignored */
-	msrtrap_slot_exit(r);
-	msrtrap_slot_reader_free(r);
-	msrtrap_slot_free(slot);
+	msrtrap_publisher_exit(r);
+	msrtrap_publisher_reader_free(r);
+	msrtrap_publisher_free(publisher);
 }
 
 static void test_publish_visible(void **state)
 {
 	struct msrtrap_cfilter *a = compile(2), *b = compile(5);
-	struct msrtrap_slot *slot;
-	struct msrtrap_slot_reader *r;
+	struct msrtrap_publisher *publisher;
+	struct msrtrap_publisher_reader *r;
 
-	assert_int_equal(msrtrap_slot_new(NULL, &slot), 0);
-	assert_int_equal(msrtrap_slot_reader_new(slot, &r), 0);
+	assert_int_equal(msrtrap_publisher_new(NULL, &publisher), 0);
+	assert_int_equal(msrtrap_publisher_reader_new(publisher, &r), 0);
 
-	assert_int_equal(msrtrap_slot_publish(slot, a), 0);
-	assert_int_equal(msrtrap_slot_generation(slot), 1);
-	assert_ptr_equal(msrtrap_slot_enter(r), a);
-	assert_int_equal(msrtrap_slot_reader_generation(r), 1);
+	assert_int_equal(msrtrap_publisher_publish(publisher, a), 0);
+	assert_int_equal(msrtrap_publisher_generation(publisher), 1);
+	assert_ptr_equal(msrtrap_publisher_enter(r), a);
+	assert_int_equal(msrtrap_publisher_reader_generation(r), 1);
 	assert_true(verdicts(a) == vectors[2]);
-	msrtrap_slot_exit(r);
+	msrtrap_publisher_exit(r);
 
 	/* the same filter again: refused, nothing changes, not freed */
-	assert_int_equal(msrtrap_slot_publish(slot, a), -EINVAL);
-	assert_int_equal(msrtrap_slot_generation(slot), 1);
-	assert_ptr_equal(msrtrap_slot_enter(r), a);
-	msrtrap_slot_exit(r);
+	assert_int_equal(msrtrap_publisher_publish(publisher, a), -EINVAL);
+	assert_int_equal(msrtrap_publisher_generation(publisher), 1);
+	assert_ptr_equal(msrtrap_publisher_enter(r), a);
+	msrtrap_publisher_exit(r);
 
 	/* replacing frees a (ASan would report a leak otherwise) */
-	assert_int_equal(msrtrap_slot_publish(slot, b), 0);
-	assert_int_equal(msrtrap_slot_generation(slot), 2);
-	assert_ptr_equal(msrtrap_slot_enter(r), b);
-	assert_int_equal(msrtrap_slot_reader_generation(r), 2);
-	assert_true(verdicts(msrtrap_slot_enter(r)) == vectors[5]);
-	msrtrap_slot_exit(r);
-	msrtrap_slot_exit(r);
+	assert_int_equal(msrtrap_publisher_publish(publisher, b), 0);
+	assert_int_equal(msrtrap_publisher_generation(publisher), 2);
+	assert_ptr_equal(msrtrap_publisher_enter(r), b);
+	assert_int_equal(msrtrap_publisher_reader_generation(r), 2);
+	assert_true(verdicts(msrtrap_publisher_enter(r)) == vectors[5]);
+	msrtrap_publisher_exit(r);
+	msrtrap_publisher_exit(r);
 
 	/* publishing NULL removes the filter */
-	assert_int_equal(msrtrap_slot_publish(slot, NULL), 0);
-	assert_int_equal(msrtrap_slot_generation(slot), 3);
-	assert_null(msrtrap_slot_enter(r));
-	assert_int_equal(msrtrap_slot_reader_generation(r), 3);
-	msrtrap_slot_exit(r);
-	assert_int_equal(msrtrap_slot_publish(slot, NULL), 0);
-	assert_int_equal(msrtrap_slot_generation(slot), 4);
+	assert_int_equal(msrtrap_publisher_publish(publisher, NULL), 0);
+	assert_int_equal(msrtrap_publisher_generation(publisher), 3);
+	assert_null(msrtrap_publisher_enter(r));
+	assert_int_equal(msrtrap_publisher_reader_generation(r), 3);
+	msrtrap_publisher_exit(r);
+	assert_int_equal(msrtrap_publisher_publish(publisher, NULL), 0);
+	assert_int_equal(msrtrap_publisher_generation(publisher), 4);
 
-	/* a NULL slot: error, and next is freed all the same */
-	assert_int_equal(msrtrap_slot_publish(NULL, compile(1)), -EINVAL);
+	/* a NULL publisher: error, and next is freed all the same */
+	assert_int_equal(msrtrap_publisher_publish(NULL, compile(1)), -EINVAL);
 
-	msrtrap_slot_reader_free(r);
-	msrtrap_slot_free(slot);
+	msrtrap_publisher_reader_free(r);
+	msrtrap_publisher_free(publisher);
 }
 
 static void test_free_with_filter(void **state)
 {
-	struct msrtrap_slot *slot;
-	struct msrtrap_slot_reader *r;
+	struct msrtrap_publisher *publisher;
+	struct msrtrap_publisher_reader *r;
 
-	/* the installed filter is freed with the slot (LeakSanitizer) */
-	assert_int_equal(msrtrap_slot_new(NULL, &slot), 0);
-	assert_int_equal(msrtrap_slot_publish(slot, compile(3)), 0);
-	assert_int_equal(msrtrap_slot_reader_new(slot, &r), 0);
-	assert_true(verdicts(msrtrap_slot_enter(r)) == vectors[3]);
-	msrtrap_slot_exit(r);
-	msrtrap_slot_free(slot);
+	/* the installed filter is freed with the publisher (LeakSanitizer) */
+	assert_int_equal(msrtrap_publisher_new(NULL, &publisher), 0);
+	assert_int_equal(msrtrap_publisher_publish(publisher, compile(3)), 0);
+	assert_int_equal(msrtrap_publisher_reader_new(publisher, &r), 0);
+	assert_true(verdicts(msrtrap_publisher_enter(r)) == vectors[3]);
+	msrtrap_publisher_exit(r);
+	msrtrap_publisher_free(publisher);
 }
 
 static void test_reader_limit(void **state)
 {
-	struct msrtrap_slot_opts opts = { .sz = sizeof(opts), .max_readers = 3 };
-	struct msrtrap_slot_reader *r[3], *extra;
-	struct msrtrap_slot *slot;
+	struct msrtrap_publisher_opts opts = { .sz = sizeof(opts), .max_readers = 3 };
+	struct msrtrap_publisher_reader *r[3], *extra;
+	struct msrtrap_publisher *publisher;
 
-	assert_int_equal(msrtrap_slot_new(&opts, &slot), 0);
+	assert_int_equal(msrtrap_publisher_new(&opts, &publisher), 0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(msrtrap_slot_reader_new(slot, &r[i]), 0);
+		assert_int_equal(msrtrap_publisher_reader_new(publisher, &r[i]), 0);
 	assert_true(r[0] != r[1] && r[1] != r[2] && r[0] != r[2]);
-	assert_int_equal(msrtrap_slot_reader_new(slot, &extra), -ENOSPC);
-	assert_int_equal(msrtrap_slot_reader_new(slot, &extra), -ENOSPC);
+	assert_int_equal(msrtrap_publisher_reader_new(publisher, &extra), -ENOSPC);
+	assert_int_equal(msrtrap_publisher_reader_new(publisher, &extra), -ENOSPC);
 	/* a freed entry is reused */
-	msrtrap_slot_reader_free(r[1]);
-	assert_int_equal(msrtrap_slot_reader_new(slot, &extra), 0);
-	assert_int_equal(msrtrap_slot_reader_new(slot, &r[1]), -ENOSPC);
-	assert_null(msrtrap_slot_enter(extra));
-	msrtrap_slot_exit(extra);
+	msrtrap_publisher_reader_free(r[1]);
+	assert_int_equal(msrtrap_publisher_reader_new(publisher, &extra), 0);
+	assert_int_equal(msrtrap_publisher_reader_new(publisher, &r[1]), -ENOSPC);
+	assert_null(msrtrap_publisher_enter(extra));
+	msrtrap_publisher_exit(extra);
 	/*
 	 * Freeing a reader inside a section is a caller bug, but must not
 	 * block publishers for ever.
 	 */
-	msrtrap_slot_enter(r[0]);
-	msrtrap_slot_reader_free(r[0]);
-	assert_int_equal(msrtrap_slot_publish(slot, compile(0)), 0);
-	msrtrap_slot_free(slot);
+	msrtrap_publisher_enter(r[0]);
+	msrtrap_publisher_reader_free(r[0]);
+	assert_int_equal(msrtrap_publisher_publish(publisher, compile(0)), 0);
+	msrtrap_publisher_free(publisher);
 }
 
 /* A reader thread that stays inside its section until told to leave. */
 struct holder {
 	pthread_t thread;
-	struct msrtrap_slot *slot;
+	struct msrtrap_publisher *publisher;
 	atomic_int inside, release, left;
 	const struct msrtrap_cfilter *seen;
 	uint64_t before, after; /* verdicts on entry and just before exit */
@@ -367,52 +367,52 @@ struct holder {
 static void *holder_main(void *arg)
 {
 	struct holder *h = arg;
-	struct msrtrap_slot_reader *r;
+	struct msrtrap_publisher_reader *r;
 
-	h->err = msrtrap_slot_reader_new(h->slot, &r);
+	h->err = msrtrap_publisher_reader_new(h->publisher, &r);
 	if (h->err) {
 		atomic_store(&h->inside, 1);
 		atomic_store(&h->left, 1);
 		return NULL;
 	}
-	h->seen = msrtrap_slot_enter(r);
+	h->seen = msrtrap_publisher_enter(r);
 	h->before = verdicts(h->seen);
 	atomic_store(&h->inside, 1);
 	if (!wait_flag(&h->release))
 		h->err = -ETIMEDOUT;
 	/* a use-after-free here if the publish freed it early */
 	h->after = verdicts(h->seen);
-	msrtrap_slot_exit(r);
+	msrtrap_publisher_exit(r);
 	atomic_store(&h->left, 1);
-	msrtrap_slot_reader_free(r);
+	msrtrap_publisher_reader_free(r);
 	return NULL;
 }
 
 static void test_grace_period(void **state)
 {
 	struct msrtrap_cfilter *a = compile(0), *b = compile(1);
-	struct msrtrap_slot *slot;
-	struct msrtrap_slot_reader *me;
+	struct msrtrap_publisher *publisher;
+	struct msrtrap_publisher_reader *me;
 	struct publisher pub;
 	struct holder h = { 0 };
 
-	assert_int_equal(msrtrap_slot_new(NULL, &slot), 0);
-	assert_int_equal(msrtrap_slot_publish(slot, a), 0);
-	assert_int_equal(msrtrap_slot_reader_new(slot, &me), 0);
+	assert_int_equal(msrtrap_publisher_new(NULL, &publisher), 0);
+	assert_int_equal(msrtrap_publisher_publish(publisher, a), 0);
+	assert_int_equal(msrtrap_publisher_reader_new(publisher, &me), 0);
 
-	h.slot = slot;
+	h.publisher = publisher;
 	assert_int_equal(pthread_create(&h.thread, NULL, holder_main, &h), 0);
 	assert_true(wait_flag(&h.inside));
 	assert_int_equal(h.err, 0);
 	assert_ptr_equal(h.seen, a);
 
-	start_publish(&pub, slot, b);
+	start_publish(&pub, publisher, b);
 	/* the swap itself happens at once ... */
-	assert_true(wait_generation(slot, 2));
+	assert_true(wait_generation(publisher, 2));
 	/* ... and a reader entering now sees b, while the holder keeps a */
-	assert_ptr_equal(msrtrap_slot_enter(me), b);
+	assert_ptr_equal(msrtrap_publisher_enter(me), b);
 	assert_true(verdicts(b) == vectors[1]);
-	msrtrap_slot_exit(me);
+	msrtrap_publisher_exit(me);
 	/* but the publish waits for the holder, which entered before it */
 	for (int i = 0; i < 10; i++) {
 		nap_ms(10);
@@ -430,40 +430,40 @@ static void test_grace_period(void **state)
 	assert_true(h.before == vectors[0]);
 	assert_true(h.after == vectors[0]);
 
-	msrtrap_slot_reader_free(me);
-	msrtrap_slot_free(slot);
+	msrtrap_publisher_reader_free(me);
+	msrtrap_publisher_free(publisher);
 }
 
 static void test_nesting(void **state)
 {
 	struct msrtrap_cfilter *a = compile(6), *b = compile(7);
-	struct msrtrap_slot *slot;
-	struct msrtrap_slot_reader *r;
+	struct msrtrap_publisher *publisher;
+	struct msrtrap_publisher_reader *r;
 	struct publisher pub;
 
-	assert_int_equal(msrtrap_slot_new(NULL, &slot), 0);
-	assert_int_equal(msrtrap_slot_publish(slot, a), 0);
-	assert_int_equal(msrtrap_slot_reader_new(slot, &r), 0);
+	assert_int_equal(msrtrap_publisher_new(NULL, &publisher), 0);
+	assert_int_equal(msrtrap_publisher_publish(publisher, a), 0);
+	assert_int_equal(msrtrap_publisher_reader_new(publisher, &r), 0);
 
-	assert_ptr_equal(msrtrap_slot_enter(r), a);
-	start_publish(&pub, slot, b);
-	assert_true(wait_generation(slot, 2));
+	assert_ptr_equal(msrtrap_publisher_enter(r), a);
+	start_publish(&pub, publisher, b);
+	assert_true(wait_generation(publisher, 2));
 	/* inner sections keep the outer section's filter and generation */
-	assert_ptr_equal(msrtrap_slot_enter(r), a);
-	assert_int_equal(msrtrap_slot_reader_generation(r), 1);
-	msrtrap_slot_exit(r);
+	assert_ptr_equal(msrtrap_publisher_enter(r), a);
+	assert_int_equal(msrtrap_publisher_reader_generation(r), 1);
+	msrtrap_publisher_exit(r);
 	nap_ms(30);
 	assert_int_equal(atomic_load(&pub.done), 0);
 	assert_true(verdicts(a) == vectors[6]);
-	msrtrap_slot_exit(r); /* the outermost exit ends the grace period */
+	msrtrap_publisher_exit(r); /* the outermost exit ends the grace period */
 	assert_int_equal(pthread_join(pub.thread, NULL), 0);
 	assert_int_equal(pub.ret, 0);
 
-	assert_ptr_equal(msrtrap_slot_enter(r), b);
-	assert_int_equal(msrtrap_slot_reader_generation(r), 2);
-	msrtrap_slot_exit(r);
-	msrtrap_slot_reader_free(r);
-	msrtrap_slot_free(slot);
+	assert_ptr_equal(msrtrap_publisher_enter(r), b);
+	assert_int_equal(msrtrap_publisher_reader_generation(r), 2);
+	msrtrap_publisher_exit(r);
+	msrtrap_publisher_reader_free(r);
+	msrtrap_publisher_free(publisher);
 }
 
 /* ---- stress: whole filters only, no use-after-free ---- */
@@ -472,7 +472,7 @@ static void test_nesting(void **state)
 #define STRESS_WRITERS 2
 
 struct stress {
-	struct msrtrap_slot *slot;
+	struct msrtrap_publisher *publisher;
 	atomic_int started;
 	atomic_int stop;
 	atomic_int failures;
@@ -510,17 +510,17 @@ static uint64_t xorshift(uint64_t *s)
 static void *stress_reader_main(void *arg)
 {
 	struct stress_reader *sr = arg;
-	struct msrtrap_slot *slot = sr->st->slot;
-	struct msrtrap_slot_reader *r;
+	struct msrtrap_publisher *publisher = sr->st->publisher;
+	struct msrtrap_publisher_reader *r;
 	uint64_t last_gen = 0;
 
-	sr->err = msrtrap_slot_reader_new(slot, &r);
+	sr->err = msrtrap_publisher_reader_new(publisher, &r);
 	atomic_fetch_add(&sr->st->started, 1);
 	if (sr->err)
 		return NULL;
 	while (!atomic_load_explicit(&sr->st->stop, memory_order_relaxed)) {
-		const struct msrtrap_cfilter *cf = msrtrap_slot_enter(r);
-		uint64_t gen = msrtrap_slot_reader_generation(r);
+		const struct msrtrap_cfilter *cf = msrtrap_publisher_enter(r);
+		uint64_t gen = msrtrap_publisher_reader_generation(r);
 		uint64_t v = verdicts(cf);
 
 		if (gen < last_gen)
@@ -528,11 +528,11 @@ static void *stress_reader_main(void *arg)
 		last_gen = gen;
 		/* every 64th section: a nested one must see the same filter */
 		if (!(sr->sections & 63)) {
-			if (msrtrap_slot_enter(r) != cf)
+			if (msrtrap_publisher_enter(r) != cf)
 				sr->nest_bad++;
 			if (verdicts(cf) != v)
 				sr->mixed++;
-			msrtrap_slot_exit(r);
+			msrtrap_publisher_exit(r);
 		}
 		/*
 		 * every 128th: stay inside across a reschedule, so that a
@@ -544,7 +544,7 @@ static void *stress_reader_main(void *arg)
 			if (verdicts(cf) != v)
 				sr->mixed++;
 		}
-		msrtrap_slot_exit(r);
+		msrtrap_publisher_exit(r);
 		if (kind_of(v) < 0)
 			sr->mixed++;
 		sr->sections++;
@@ -559,21 +559,21 @@ static void *stress_reader_main(void *arg)
 			sched_yield();
 		/* reader 0 re-registers now and then (entry reuse, CAS) */
 		if (sr->id == 0 && !(sr->sections & 1023)) {
-			msrtrap_slot_reader_free(r);
-			sr->err = msrtrap_slot_reader_new(slot, &r);
+			msrtrap_publisher_reader_free(r);
+			sr->err = msrtrap_publisher_reader_new(publisher, &r);
 			if (sr->err)
 				return NULL;
 			sr->reregistered++;
 		}
 	}
-	msrtrap_slot_reader_free(r);
+	msrtrap_publisher_reader_free(r);
 	return NULL;
 }
 
 static void *stress_writer_main(void *arg)
 {
 	struct stress_writer *sw = arg;
-	struct msrtrap_slot *slot = sw->st->slot;
+	struct msrtrap_publisher *publisher = sw->st->publisher;
 
 	/* start replacing only once every reader is running */
 	while (atomic_load(&sw->st->started) < STRESS_READERS)
@@ -591,7 +591,7 @@ static void *stress_writer_main(void *arg)
 				return NULL;
 			}
 		}
-		err = msrtrap_slot_publish(slot, cf);
+		err = msrtrap_publisher_publish(publisher, cf);
 		if (err) {
 			sw->err = err;
 			return NULL;
@@ -607,7 +607,7 @@ static void test_stress(void **state)
 	struct stress_reader readers[STRESS_READERS] = { 0 };
 	struct stress_writer writers[STRESS_WRITERS] = { 0 };
 	struct stress st = { 0 };
-	struct msrtrap_slot_reader *r;
+	struct msrtrap_publisher_reader *r;
 	unsigned long sections = 0, publishes = 0;
 	uint64_t final;
 	double t0, t;
@@ -622,8 +622,8 @@ static void test_stress(void **state)
 	}
 	assert_true(verdicts(NULL) == vectors[KIND_NONE]);
 
-	assert_int_equal(msrtrap_slot_new(NULL, &st.slot), 0);
-	assert_int_equal(msrtrap_slot_publish(st.slot, compile(0)), 0);
+	assert_int_equal(msrtrap_publisher_new(NULL, &st.publisher), 0);
+	assert_int_equal(msrtrap_publisher_publish(st.publisher, compile(0)), 0);
 	t0 = now();
 	for (int i = 0; i < STRESS_READERS; i++) {
 		readers[i].st = &st;
@@ -658,15 +658,15 @@ static void test_stress(void **state)
 	}
 	t = now() - t0;
 	assert_int_equal(publishes, replacements);
-	assert_int_equal(msrtrap_slot_generation(st.slot), replacements + 1);
+	assert_int_equal(msrtrap_publisher_generation(st.publisher), replacements + 1);
 
 	/* after the last publish every reader sees the last filter */
-	assert_int_equal(msrtrap_slot_reader_new(st.slot, &r), 0);
-	final = verdicts(msrtrap_slot_enter(r));
+	assert_int_equal(msrtrap_publisher_reader_new(st.publisher, &r), 0);
+	final = verdicts(msrtrap_publisher_enter(r));
 	assert_true(kind_of(final) >= 0);
-	assert_int_equal(msrtrap_slot_reader_generation(r), replacements + 1);
-	msrtrap_slot_exit(r);
-	msrtrap_slot_free(st.slot);
+	assert_int_equal(msrtrap_publisher_reader_generation(r), replacements + 1);
+	msrtrap_publisher_exit(r);
+	msrtrap_publisher_free(st.publisher);
 
 	printf("# stress: %d readers, %d writers, %lu replacements, "
 	       "%lu reader sections (%lu re-registrations), %.2f s\n",
