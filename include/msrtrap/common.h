@@ -37,6 +37,48 @@ enum msrtrap_access {
 	MSRTRAP_RW = 3,
 };
 
+/*
+ * How an access type is spelled in text, one table for every output:
+ * WORD "r" "w" "rw" (policy text), NAME "read" "write" "rw", PLUS "read"
+ * "write" "read+write", PHRASE "read" "write" "read and write".
+ */
+enum msrtrap_access_style {
+	MSRTRAP_ACCESS_WORD = 0,
+	MSRTRAP_ACCESS_NAME = 1,
+	MSRTRAP_ACCESS_PLUS = 2,
+	MSRTRAP_ACCESS_PHRASE = 3,
+};
+
+/* The spelling of @access in @style; NULL for anything but 1, 2 or 3. */
+MSRTRAP_API const char *msrtrap_access_name(enum msrtrap_access access,
+					    enum msrtrap_access_style style);
+
+/*
+ * The x2APIC MSR window 0x800-0x8ff (the x2APIC register space of the
+ * Intel SDM, Vol. 3A, "x2APIC Register Address Space"). KVM never applies
+ * a userspace MSR filter to it (KVM API documentation,
+ * KVM_X86_SET_MSR_FILTER: "x2APIC MSRs are always allowed").
+ */
+#define MSRTRAP_X2APIC_FIRST 0x800u
+#define MSRTRAP_X2APIC_LAST 0x8ffu
+
+static inline bool msrtrap_msr_is_x2apic(uint32_t msr)
+{
+	return msr - MSRTRAP_X2APIC_FIRST <=
+	       MSRTRAP_X2APIC_LAST - MSRTRAP_X2APIC_FIRST;
+}
+
+/*
+ * One failure explained: which field or position (@where, e.g.
+ * "ranges[3].flags" or "line 2, column 5") and what is wrong. Filled by
+ * functions that take a struct msrtrap_error * (NULL: no explanation
+ * wanted); both strings are NUL-terminated and truncated to fit.
+ */
+struct msrtrap_error {
+	char where[32];
+	char message[160];
+};
+
 /* Hardware intercept map formats. */
 enum msrtrap_format {
 	MSRTRAP_FMT_NONE = 0,

@@ -50,16 +50,11 @@ struct msrtrap_kvm_msr_filter {
 	struct msrtrap_kvm_msr_filter_range ranges[MSRTRAP_KVM_MSR_FILTER_MAX_RANGES];
 };
 
-/* ---- diagnostics ---- */
-
 /*
- * Where and why a filter was rejected. `where` names the field the way a
- * user wrote it: "flags", "ranges[3].flags", "ranges[0].bitmap", ...
+ * Where and why a filter was rejected: struct msrtrap_error (common.h),
+ * `where` naming the field the way a user wrote it: "flags",
+ * "ranges[3].flags", "ranges[0].bitmap", ...
  */
-struct msrtrap_error {
-	char where[32];
-	char message[160];
-};
 
 /* ---- the submitted filter ---- */
 

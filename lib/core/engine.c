@@ -40,7 +40,7 @@ static const uint32_t kvm2022_list[] = {
  * WARN. Inclusive intervals.
  */
 static const uint32_t no_slot_ok[][2] = {
-	{ 0x800, 0x8ff },   /* x2APIC */
+	{ MSRTRAP_X2APIC_FIRST, MSRTRAP_X2APIC_LAST },
 	{ 0x560, 0x561 },   /* RTIT_OUTPUT_BASE, RTIT_OUTPUT_MASK */
 	{ 0x571, 0x572 },   /* RTIT_STATUS, RTIT_CR3_MATCH */
 	{ 0x580, 0x587 },   /* RTIT_ADDR0_A .. RTIT_ADDR3_B */

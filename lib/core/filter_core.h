@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <msrtrap/common.h>
+
 struct mt_range {
 	uint32_t flags;
 	uint32_t base;
@@ -17,12 +19,6 @@ struct mt_range {
 	uint32_t slot;	       /* index in the submitted ranges[] */
 	const uint8_t *bitmap; /* at least ceil(nmsrs/8) bytes */
 };
-
-/* x2APIC MSRs 0x800-0x8ff are never filtered (spec §3.5, invariant 20). */
-static inline bool mt_is_x2apic(uint32_t msr)
-{
-	return (msr >> 8) == 0x8;
-}
 
 /*
  * Does the range hold the MSR? Half-open [base, base+nmsrs) in u32

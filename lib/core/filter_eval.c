@@ -39,8 +39,8 @@ bool mt_cfilter_allowed(const struct mt_cfilter *cf, uint32_t msr,
 		return true; /* no filter: allow everything (invariant 19) */
 	if (MT_UNLIKELY(dir > 1))
 		return false;
-	if (mt_is_x2apic(msr))
-		return true;
+	if (msrtrap_msr_is_x2apic(msr))
+		return true; /* never filtered (invariant 20) */
 	tag = msr >> MT_CF_BLOCK_SHIFT;
 	bucket = &cf->buckets[mt_cf_hash(cf, tag)];
 	if (bucket->tag != tag)
@@ -56,7 +56,7 @@ uint64_t mt_cfilter_allowed_word(const struct mt_cfilter *cf, uint32_t first,
 	const struct mt_cf_bucket *bucket;
 	uint32_t tag;
 
-	if (!cf || mt_is_x2apic(first))
+	if (!cf || msrtrap_msr_is_x2apic(first))
 		return ~0ULL;
 	tag = first >> MT_CF_BLOCK_SHIFT;
 	bucket = &cf->buckets[mt_cf_hash(cf, tag)];

@@ -288,7 +288,7 @@ int msrtrap_filter_explain(const struct msrtrap_filter *filter, uint32_t msr,
 	if (access != MSRTRAP_READ && access != MSRTRAP_WRITE)
 		return -EINVAL;
 	/* kvm_msr_allowed() tests x2APIC before looking at the filter */
-	if (mt_is_x2apic(msr)) {
+	if (msrtrap_msr_is_x2apic(msr)) {
 		d.by = MSRTRAP_BY_X2APIC;
 	} else if (!filter) {
 		d.by = MSRTRAP_BY_NO_FILTER;

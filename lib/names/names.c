@@ -7,6 +7,7 @@
 #include <msrtrap/names.h>
 
 #include "msr_db.h"
+#include "util/strdist.h"
 
 static const char *const vendor_names[] = {
 	[MSRTRAP_VENDOR_ARCH] = "arch",	    [MSRTRAP_VENDOR_INTEL] = "intel",
@@ -139,49 +140,6 @@ int msrtrap_msr_lookup(const char *name, struct msrtrap_msr_info *info)
 }
 
 /*
- * Levenshtein distance, case-insensitive, but only as far as @cap: any
- * distance above it comes back as cap + 1. The length difference is a
- * lower bound of the distance and every DP row's minimum never shrinks,
- * so most of the ~1200 names are rejected without a full table; the
- * uncapped version made an unknown name cost a quarter of a millisecond
- * (92% of the policy fuzz harness's time).
- */
-static size_t distance_within(const char *a, size_t la, const char *b,
-			      size_t cap)
-{
-	size_t lb = strlen(b);
-	size_t row[64];
-
-	if (lb >= 64 || (la > lb ? la - lb : lb - la) > cap)
-		return cap + 1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0], row_min;
-
-		row[0] = i;
-		row_min = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = upper((unsigned char)a[i - 1]) != b[j - 1];
-			size_t best = diag + cost;
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-			if (best < row_min)
-				row_min = best;
-		}
-		if (row_min > cap)
-			return cap + 1;
-	}
-	return row[lb] <= cap ? row[lb] : cap + 1;
-}
-
-/*
  * A lower bound of the edit distance that costs O(length): every edit
  * changes the multiset of characters by at most one on each side, so the
  * distance is at least the larger of "characters of the query the name
@@ -220,14 +178,13 @@ const char *msrtrap_msr_suggest(const char *name)
 		return NULL;
 	name = skip_msr_prefix(name);
 	len = strlen(name);
-	if (len >= 64)
+	if (len >= MT_STRDIST_MAX_LEN)
 		return NULL;
 	/*
-	 * Allow roughly one typo per four characters, at least one. The
-	 * cap tightens as better names turn up; ties keep the first name
-	 * in table order.
+	 * The shared suggestion threshold (util/strdist.h). The cap tightens
+	 * as better names turn up; ties keep the first name in table order.
 	 */
-	limit = len / 4 + 1;
+	limit = mt_suggest_cap(len);
 	for (size_t i = 0; i < len; i++) {
 		unsigned int bucket = (unsigned int)upper((unsigned char)name[i]) & 63;
 
@@ -249,7 +206,7 @@ const char *msrtrap_msr_suggest(const char *name)
 		if ((len > lb ? len - lb : lb - len) > limit || only_q > limit ||
 		    only_n > limit || bag_distance(count, len, cand) > limit)
 			continue;
-		d = distance_within(name, len, cand, limit);
+		d = mt_edit_distance(name, len, cand, lb, limit);
 
 		if (d <= limit) {
 			best = cand;

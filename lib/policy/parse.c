@@ -20,6 +20,7 @@
 
 #include "diags.h"
 #include "util/opts.h"
+#include "util/strdist.h"
 #include "policy_internal.h"
 
 #define X2APIC_FIRST 0x800u
@@ -126,63 +127,6 @@ static bool word_is(const struct mt_token *t, const char *kw)
 static int lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* Optimal string alignment distance (a swap of neighbours costs 1). */
-static size_t osa(const char *a, size_t la, const char *b)
-{
-	size_t lb = strlen(b);
-	size_t d[3][40], *pp = d[0], *p = d[1], *c = d[2];
-
-	if (la >= 40 || lb >= 40)
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		p[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		c[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = lower((unsigned char)a[i - 1]) != lower((unsigned char)b[j - 1]);
-			size_t v = p[j - 1] + cost;
-
-			if (p[j] + 1 < v)
-				v = p[j] + 1;
-			if (c[j - 1] + 1 < v)
-				v = c[j - 1] + 1;
-			if (i > 1 && j > 1 &&
-			    lower((unsigned char)a[i - 1]) == lower((unsigned char)b[j - 2]) &&
-			    lower((unsigned char)a[i - 2]) == lower((unsigned char)b[j - 1]) &&
-			    pp[j - 2] + 1 < v)
-				v = pp[j - 2] + 1;
-			c[j] = v;
-		}
-		{
-			size_t *t = pp;
-
-			pp = p;
-			p = c;
-			c = t;
-		}
-	}
-	return p[lb];
-}
-
-/* The candidate closest to a word, if close enough for a hint. */
-static const char *closest(const char *w, size_t len,
-			   const char *const *cands, size_t n)
-{
-	const char *best = NULL;
-	size_t best_d = (size_t)-1;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t d = osa(w, len, cands[i]);
-
-		if (d < best_d) {
-			best_d = d;
-			best = cands[i];
-		}
-	}
-	/* roughly one typo per three characters, at least one */
-	return best_d <= len / 3 + 1 && best_d < len ? best : NULL;
 }
 
 static const char *const keywords[] = { "allow", "deny", "default" };
@@ -330,7 +274,7 @@ static void parse_target(struct parser *ps, bool allow)
 
 			while (n < 64 && msrtrap_group_at(n, &info) == 0)
 				names[n] = info.name, n++;
-			hint = a.len > 1 ? closest(a.text + 1, a.len - 1, names, n) : NULL;
+			hint = a.len > 1 ? mt_suggest(a.text + 1, a.len - 1, names, n) : NULL;
 			/* "@mtrr-0x300": a group glued to an interval dash */
 			for (size_t i = 1; i < a.len && !cut; i++)
 				if (a.text[i] == '-' && mt_group_find(a.text + 1, i - 1))
@@ -526,7 +470,7 @@ static void parse_default(struct parser *ps)
 		allow = false;
 	} else {
 		const char *hint = ps->tok.kind == MT_TOK_WORD ?
-			closest(ps->tok.text, ps->tok.len, verdicts, 2) : NULL;
+			mt_suggest(ps->tok.text, ps->tok.len, verdicts, 2) : NULL;
 
 		if (hint)
 			error_at(ps, &ps->tok, MSRTRAP_DIAG_BAD_DEFAULT,
@@ -566,7 +510,7 @@ static void parse_line(struct parser *ps)
 	} else if (word_is(t, "default")) {
 		parse_default(ps);
 	} else if (t->kind == MT_TOK_WORD) {
-		const char *hint = closest(t->text, t->len, keywords, 3);
+		const char *hint = mt_suggest(t->text, t->len, keywords, 3);
 
 		if (hint)
 			error_at(ps, t, MSRTRAP_DIAG_UNKNOWN_KEYWORD,
