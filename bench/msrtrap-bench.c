@@ -304,11 +304,10 @@ static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int to
 	f[1] = deny_filter(pool, touch, touch);
 	for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++) {
 		/* 15 pass-through MSRs: KVM's 2022 list, in that profile */
-		struct msrtrap_engine_opts o = {
-			.sz = sizeof(o), .format = fmt, .strategy = s,
-			.passthrough = npass == 15 ? MSRTRAP_PASSTHROUGH_KVM2022 :
-						     MSRTRAP_PASSTHROUGH_ALL,
-		};
+		MSRTRAP_OPTS(msrtrap_engine_opts, o,
+			     .format = fmt,
+			     .strategy = s,
+			     .passthrough = npass == 15 ? MSRTRAP_PASSTHROUGH_KVM2022 : MSRTRAP_PASSTHROUGH_ALL);
 
 		msrtrap_engine_new(&o, &vm[s]);
 		msrtrap_engine_vcpu_new(vm[s], NULL, &v[s]);
@@ -532,8 +531,10 @@ static void scaling(enum msrtrap_strategy strategy, unsigned int n, int reps,
 	f[0] = deny_filter(pool, 0, 1);
 	f[1] = deny_filter(pool, 1, 1);
 	for (int k = 0; k < 2; k++) {
-		struct msrtrap_engine_opts o = { .sz = sizeof(o), .format = MSRTRAP_FMT_VMX,
-					     .strategy = strategy, .max_vcpus = count[k] };
+		MSRTRAP_OPTS(msrtrap_engine_opts, o,
+			     .format = MSRTRAP_FMT_VMX,
+			     .strategy = strategy,
+			     .max_vcpus = count[k]);
 
 		msrtrap_engine_new(&o, &vm[k]);
 		v[k] = calloc(count[k], sizeof(*v[k]));

@@ -1129,18 +1129,16 @@ static int run_op(struct sim *m, const struct op *op)
 
 static int sim_setup(struct sim *m)
 {
-	struct msrtrap_engine_vcpu_opts vopts = { .sz = sizeof(vopts) };
+	MSRTRAP_OPTS(msrtrap_engine_vcpu_opts, vopts);
 	int err;
 
 	m->size = msrtrap_format_size(m->s->fmt);
 	for (unsigned int k = 0; k < m->nstrat; k++) {
-		struct msrtrap_engine_opts opts = {
-			.sz = sizeof(opts),
-			.format = m->s->fmt,
-			.strategy = m->strat[k],
-			.passthrough = m->s->passthrough,
-			.max_vcpus = m->s->vcpus,
-		};
+		MSRTRAP_OPTS(msrtrap_engine_opts, opts,
+			     .format = m->s->fmt,
+			     .strategy = m->strat[k],
+			     .passthrough = m->s->passthrough,
+			     .max_vcpus = m->s->vcpus);
 
 		err = msrtrap_engine_new(&opts, &m->vm[k]);
 		if (err)

@@ -210,13 +210,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st->nvcpus = h & 4 ? 2 : 1;
 	fuzz_sample_fixed(&st->s);
 	for (int k = 0; k < NSTRAT; k++) {
-		struct msrtrap_engine_opts opts = {
-			.sz = sizeof(opts),
-			.format = st->fmt,
-			.strategy = (enum msrtrap_strategy)k,
-			.passthrough = st->pt,
-			.max_vcpus = 2,
-		};
+		MSRTRAP_OPTS(msrtrap_engine_opts, opts,
+			     .format = st->fmt,
+			     .strategy = (enum msrtrap_strategy)k,
+			     .passthrough = st->pt,
+			     .max_vcpus = 2);
 
 		FUZZ_CHECK(msrtrap_engine_new(&opts, &st->vm[k]) == 0, "vm_new");
 		for (unsigned int i = 0; i < st->nvcpus; i++)

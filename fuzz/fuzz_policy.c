@@ -176,11 +176,9 @@ static void check_canonical(const struct msrtrap_policy *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct msrtrap_policy_opts opts = {
-		.sz = sizeof(opts),
-		.filename = "fuzz.policy",
-		.for_kvm = true,
-	};
+	MSRTRAP_OPTS(msrtrap_policy_opts, opts,
+		     .filename = "fuzz.policy",
+		     .for_kvm = true);
 	struct msrtrap_policy *p = NULL;
 	struct msrtrap_diags *diags = NULL;
 	struct fuzz_samples s = { .n = 0 };

@@ -107,11 +107,9 @@ void input_print_diags(const struct msrtrap_diags *diags)
 static int open_policy(struct input *in, uint8_t *data, size_t len,
 		       unsigned int flags)
 {
-	struct msrtrap_policy_opts opts = {
-		.sz = sizeof(opts),
-		.filename = input_label(in->path),
-		.for_kvm = flags & INPUT_FOR_KVM,
-	};
+	MSRTRAP_OPTS(msrtrap_policy_opts, opts,
+		     .filename = input_label(in->path),
+		     .for_kvm = flags & INPUT_FOR_KVM);
 	struct msrtrap_diags *diags = NULL;
 	int err;
 

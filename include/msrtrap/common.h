@@ -89,6 +89,21 @@ enum msrtrap_format {
 #define MSRTRAP_VMX_BITMAP_SIZE 4096u
 #define MSRTRAP_SVM_MSRPM_SIZE 8192u
 
+/*
+ * Declare an options struct with its size set and every other byte, tail
+ * padding included, zero; then the named fields:
+ *
+ *	MSRTRAP_OPTS(msrtrap_map_opts, opts, .buf = page, .keep_contents = true);
+ *
+ * The library refuses (-EINVAL) a struct whose bytes past the last field
+ * it knows are not zero, so this is the way to build one.
+ */
+#define MSRTRAP_OPTS(TYPE, NAME, ...)                                          \
+	struct TYPE NAME = ({                                                  \
+		__builtin_memset(&NAME, 0, sizeof(struct TYPE));               \
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };       \
+	})
+
 /* Library version, "MAJOR.MINOR.PATCH". */
 MSRTRAP_API const char *msrtrap_version(void);
 

@@ -80,6 +80,7 @@ struct msrtrap_engine_opts {
 	enum msrtrap_passthrough passthrough; /* default ALL (0) */
 	unsigned int max_vcpus;		      /* default 64, at most 4096 */
 };
+#define msrtrap_engine_opts__last_field max_vcpus
 
 MSRTRAP_API int msrtrap_engine_new(const struct msrtrap_engine_opts *opts,
 			       struct msrtrap_engine **out);
@@ -109,6 +110,7 @@ struct msrtrap_engine_vcpu_opts {
 	 */
 	void *bitmap;
 };
+#define msrtrap_engine_vcpu_opts__last_field bitmap
 
 /* A vCPU: everything intercepted, every wish "intercept". -ENOSPC past max_vcpus. */
 MSRTRAP_API int msrtrap_engine_vcpu_new(struct msrtrap_engine *vm,

@@ -156,6 +156,7 @@ struct msrtrap_probe_opts {
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *ctx;
 };
+#define msrtrap_probe_opts__last_field ctx
 
 struct msrtrap_probe_stats {
 	uint64_t runs;	    /* KVM_RUN calls */

@@ -101,6 +101,7 @@ struct msrtrap_map_opts {
 	/* With buf: keep its contents instead of filling it with 0xff. */
 	bool keep_contents;
 };
+#define msrtrap_map_opts__last_field keep_contents
 
 /* New all-intercept map (or wrap opts->buf): 0 or -EINVAL/-ENOMEM. */
 MSRTRAP_API int msrtrap_map_new(enum msrtrap_format fmt,

@@ -138,6 +138,7 @@ struct msrtrap_policy_opts {
 	 */
 	bool for_kvm;
 };
+#define msrtrap_policy_opts__last_field for_kvm
 
 /*
  * Parse `len` bytes of policy text (need not be NUL-terminated; lines end

@@ -46,6 +46,7 @@ struct msrtrap_publisher_opts {
 	/* reader handles that can exist at once; 0 = default (64) */
 	unsigned int max_readers;
 };
+#define msrtrap_publisher_opts__last_field max_readers
 
 /*
  * A publisher with no filter installed (readers get NULL, which the cfilter

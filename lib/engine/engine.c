@@ -95,7 +95,7 @@ int msrtrap_passthrough_parse(const char *name)
 
 int msrtrap_engine_new(const struct msrtrap_engine_opts *opts, struct msrtrap_engine **out)
 {
-	struct msrtrap_publisher_opts sopts = { .sz = sizeof(sopts) };
+	MSRTRAP_OPTS(msrtrap_publisher_opts, sopts);
 	struct msrtrap_engine *vm;
 	unsigned int max;
 	int err;

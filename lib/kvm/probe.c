@@ -45,6 +45,7 @@
 #include <linux/kvm.h>
 
 #include "kvm_internal.h"
+#include "util/opts.h"
 
 _Static_assert(sizeof(struct kvm_msrs) % 8 == 0 && sizeof(struct kvm_msr_entry) % 8 == 0,
 	       "kvm_msrs in whole words");
@@ -315,7 +316,7 @@ static int msr_exit(struct batch *b, struct msrtrap_error *diag)
 	} else {
 		error = 1;
 	}
-	if (b->opts && b->opts->on_exit) {
+	if (OPTS_GET(b->opts, on_exit, NULL)) {
 		int err;
 
 		memset(&e, 0, sizeof(e));
@@ -326,7 +327,8 @@ static int msr_exit(struct batch *b, struct msrtrap_error *diag)
 		e.error = run->msr.error;
 		memcpy(e.pad, run->msr.pad, sizeof(e.pad));
 		e.data = run->msr.data;
-		err = b->opts->on_exit(b->opts->ctx, &e, &error, &data);
+		err = b->opts->on_exit(OPTS_GET(b->opts, ctx, NULL), &e, &error,
+				       &data);
 		if (err) {
 			mt_kvm_diag(diag, "MSR exit", "the answer failed: %s",
 				    strerror(-err));
@@ -457,15 +459,8 @@ int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
 	if (!stats)
 		stats = &dummy;
 	memset(stats, 0, sizeof(*stats));
-	if (!kvm || (!probes && n) ||
-	    (opts && opts->sz < sizeof(struct msrtrap_probe_opts)))
+	if (!kvm || (!probes && n) || !OPTS_VALID(opts, msrtrap_probe_opts))
 		return -EINVAL;
-	if (opts && opts->sz > sizeof(struct msrtrap_probe_opts)) {
-		/* a newer caller: its extra fields must be zero */
-		for (size_t i = sizeof(*opts); i < opts->sz; i++)
-			if (((const uint8_t *)opts)[i])
-				return -EOPNOTSUPP;
-	}
 	for (size_t i = 0; i < n; i++) {
 		memset(&probes[i].read, 0, sizeof(probes[i].read));
 		memset(&probes[i].write, 0, sizeof(probes[i].write));
@@ -487,8 +482,8 @@ int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
 			kvm->need_reset = true;
 			return err;
 		}
-		if (opts && opts->progress)
-			opts->progress(opts->ctx, done + b.n, n);
+		if (OPTS_GET(opts, progress, NULL))
+			opts->progress(OPTS_GET(opts, ctx, NULL), done + b.n, n);
 	}
 	return 0;
 }

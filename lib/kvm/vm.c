@@ -296,11 +296,9 @@ static int gate_answer(void *ctx, const struct msrtrap_kvm_msr_exit *exit,
 static int gate_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *p,
 		      unsigned int *exits, struct msrtrap_error *diag)
 {
-	struct msrtrap_probe_opts opts = {
-		.sz = sizeof(opts),
-		.on_exit = gate_answer,
-		.ctx = exits,
-	};
+	MSRTRAP_OPTS(msrtrap_probe_opts, opts,
+		     .on_exit = gate_answer,
+		     .ctx = exits);
 
 	memset(p, 0, sizeof(*p));
 	p->msr = GATE_MSR;

@@ -1,35 +1,47 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Helpers shared by the hosted (non-core) parts of libmsrtrap. */
-#ifndef MSRTRAP_LIB_INTERNAL_H
-#define MSRTRAP_LIB_INTERNAL_H
+/*
+ * Extensible option structs (libbpf's OPTS_* idea, our own spelling).
+ *
+ * The caller sets opts->sz = sizeof(its struct) (MSRTRAP_OPTS() in
+ * <msrtrap/common.h> does that and zeroes the rest). Fields past opts->sz
+ * read as their default. Every public opts struct has a
+ * `TYPE__last_field` macro naming its last field; the library validates
+ * from the end of that field, not from sizeof: the bytes after it (tail
+ * padding included) must be zero. So a field a newer release adds into
+ * what is padding today is refused (-EINVAL) by this release when set,
+ * never silently ignored.
+ */
+#ifndef MSRTRAP_UTIL_OPTS_H
+#define MSRTRAP_UTIL_OPTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-/*
- * Extensible option structs (libbpf's OPTS_* idea, our own spelling): the
- * caller sets opts->sz = sizeof(its struct). Fields past that size read as
- * the default; a larger struct is accepted only if the bytes we do not
- * know are zero.
- */
+#define mt_offsetofend(type, field)                                            \
+	(offsetof(type, field) + sizeof(((type *)0)->field))
+
 #define OPTS_HAS(opts, field)                                                  \
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +       \
 				       sizeof((opts)->field))
 #define OPTS_GET(opts, field, fallback)                                        \
 	(OPTS_HAS(opts, field) ? (opts)->field : (fallback))
+/* NULL opts are valid (all defaults). */
 #define OPTS_VALID(opts, type)                                                 \
-	(!(opts) || mt_opts_valid((opts), (opts)->sz, sizeof(struct type)))
+	(!(opts) ||                                                            \
+	 mt_opts_valid((opts), (opts)->sz,                                     \
+		       mt_offsetofend(struct type, type##__last_field)))
 
-static inline int mt_opts_valid(const void *opts, size_t user_sz,
-				size_t our_sz)
+static inline bool mt_opts_valid(const void *opts, size_t user_sz,
+				 size_t known_end)
 {
 	const unsigned char *p = opts;
 
 	if (user_sz < sizeof(size_t))
-		return 0;
-	for (size_t i = our_sz; i < user_sz; i++)
+		return false;
+	for (size_t i = known_end; i < user_sz; i++)
 		if (p[i])
-			return 0;
-	return 1;
+			return false;
+	return true;
 }
 
 #endif

@@ -717,9 +717,9 @@ static void test_inv27_29_exit_and_reply(void **state)
 	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(ALLOW);
 	struct exit_log log;
-	struct msrtrap_probe_opts opts = {
-		.sz = sizeof(opts), .on_exit = log_exit, .ctx = &log,
-	};
+	MSRTRAP_OPTS(msrtrap_probe_opts, opts,
+		     .on_exit = log_exit,
+		     .ctx = &log);
 	struct msrtrap_probe p = { .msr = MSR_PAT };
 
 	range_fill(f, RW, MSR_PAT, 1, 0);

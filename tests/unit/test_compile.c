@@ -47,7 +47,7 @@ static void print_commented(const char *text)
 
 static struct msrtrap_policy *parse(const char *text)
 {
-	struct msrtrap_policy_opts opts = { .sz = sizeof(opts) };
+	MSRTRAP_OPTS(msrtrap_policy_opts, opts);
 	struct msrtrap_policy *p = NULL;
 	int err = msrtrap_policy_parse(text, strlen(text), &opts, &p, NULL);
 

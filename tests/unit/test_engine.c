@@ -262,10 +262,10 @@ static struct msrtrap_engine *vm_new(enum msrtrap_format fmt,
 				 enum msrtrap_strategy strategy,
 				 enum msrtrap_passthrough pt)
 {
-	struct msrtrap_engine_opts o = {
-		.sz = sizeof(o), .format = fmt, .strategy = strategy,
-		.passthrough = pt,
-	};
+	MSRTRAP_OPTS(msrtrap_engine_opts, o,
+		     .format = fmt,
+		     .strategy = strategy,
+		     .passthrough = pt);
 	struct msrtrap_engine *vm = NULL;
 
 	assert_int_equal(msrtrap_engine_new(&o, &vm), 0);
@@ -275,7 +275,7 @@ static struct msrtrap_engine *vm_new(enum msrtrap_format fmt,
 
 static struct msrtrap_engine_vcpu *vcpu_new(struct msrtrap_engine *vm)
 {
-	struct msrtrap_engine_vcpu_opts o = { .sz = sizeof(o) };
+	MSRTRAP_OPTS(msrtrap_engine_vcpu_opts, o);
 	struct msrtrap_engine_vcpu *v = NULL;
 
 	assert_int_equal(msrtrap_engine_vcpu_new(vm, &o, &v), 0);
@@ -1574,7 +1574,7 @@ static void test_names(void **state)
 
 static void test_api_errors(void **state)
 {
-	struct msrtrap_engine_opts o = { .sz = sizeof(o), .format = VMX };
+	MSRTRAP_OPTS(msrtrap_engine_opts, o, .format = VMX);
 	struct msrtrap_engine *vm = (void *)0x1;
 	struct msrtrap_engine_vcpu *v[3];
 	struct msrtrap_error diag;
@@ -1605,7 +1605,7 @@ static void test_api_errors(void **state)
 	v[0] = vcpu_new(vm);
 	v[1] = vcpu_new(vm);
 	{
-		struct msrtrap_engine_vcpu_opts vo = { .sz = sizeof(vo) };
+		MSRTRAP_OPTS(msrtrap_engine_vcpu_opts, vo);
 
 		assert_int_equal(msrtrap_engine_vcpu_new(vm, &vo, &v[2]), -ENOSPC);
 	}
@@ -1701,7 +1701,8 @@ static void test_caller_bitmap(void **state)
 			size_t size = ref_size(fmts[i]);
 			uint8_t *buf = aligned_alloc(4096, size);
 			struct msrtrap_engine *vm = vm_new(fmts[i], s, PT_ALL);
-			struct msrtrap_engine_vcpu_opts o = { .sz = sizeof(o), .bitmap = buf };
+			MSRTRAP_OPTS(msrtrap_engine_vcpu_opts, o,
+				     .bitmap = buf);
 			struct msrtrap_engine_vcpu *v = (void *)0x1;
 			struct msrtrap_filter *f;
 

@@ -418,7 +418,7 @@ static void test_bad_arguments(void **state)
 /* The object layer: owned, wrapped, copied from bytes, options. */
 static void test_map_object(void **state)
 {
-	struct msrtrap_map_opts opts = { .sz = sizeof(opts) };
+	MSRTRAP_OPTS(msrtrap_map_opts, opts);
 	struct {
 		struct msrtrap_map_opts o;
 		uint64_t future;

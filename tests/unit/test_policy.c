@@ -38,9 +38,9 @@ static void print_commented(const char *title, const char *text)
 static struct msrtrap_policy *parse_opts(const char *text, bool for_kvm,
 					 struct msrtrap_diags **diags)
 {
-	struct msrtrap_policy_opts opts = {
-		.sz = sizeof(opts), .filename = "t.pol", .for_kvm = for_kvm,
-	};
+	MSRTRAP_OPTS(msrtrap_policy_opts, opts,
+		     .filename = "t.pol",
+		     .for_kvm = for_kvm);
 	struct msrtrap_policy *p = NULL;
 	int rc = msrtrap_policy_parse(text, strlen(text), &opts, &p, diags);
 
@@ -309,7 +309,7 @@ static void test_lexical(void **state)
 	/* the length counts, not a NUL: the rest of the buffer is ignored */
 	{
 		const char text[] = "default deny\nallow rw 0x10\nGARBAGE";
-		struct msrtrap_policy_opts o = { .sz = sizeof(o) };
+		MSRTRAP_OPTS(msrtrap_policy_opts, o);
 
 		assert_int_equal(msrtrap_policy_parse(text, strlen(text) - 7, &o,
 						      &p, NULL), 0);
@@ -459,7 +459,7 @@ static void test_errors_one_pass(void **state)
 		"t.pol:20:9: error: invalid default 'alow' (did you mean 'allow'?)\n";
 	struct msrtrap_diags *d = NULL;
 	struct msrtrap_policy *p = (struct msrtrap_policy *)1;
-	struct msrtrap_policy_opts opts = { .sz = sizeof(opts), .filename = "t.pol" };
+	MSRTRAP_OPTS(msrtrap_policy_opts, opts, .filename = "t.pol");
 	struct msrtrap_diagnostic diag;
 
 	assert_int_equal(msrtrap_policy_parse(text, sizeof(text) - 1, &opts, &p, &d),
@@ -618,8 +618,13 @@ static void test_diags_api(void **state)
 		struct {
 			struct msrtrap_policy_opts o;
 			int extra;
-		} big = { { .sz = sizeof(big) }, 0 };
-		struct msrtrap_policy_opts small = { .sz = 4 };
+		} big;
+		struct msrtrap_policy_opts small;
+
+		memset(&big, 0, sizeof(big));
+		big.o.sz = sizeof(big);
+		memset(&small, 0, sizeof(small));
+		small.sz = 4;
 
 		assert_int_equal(msrtrap_policy_parse("", 0, &big.o, &p, NULL), 0);
 		msrtrap_policy_free(p);
@@ -1487,7 +1492,7 @@ static void check_random_policy(const struct ref_policy *rp, const char *text,
 /* for_kvm: one warning per deny target interval that meets 0x800-0x8ff */
 static void check_x2apic_warnings(const struct ref_policy *rp, const struct text *t)
 {
-	struct msrtrap_policy_opts opts = { .sz = sizeof(opts), .for_kvm = true };
+	MSRTRAP_OPTS(msrtrap_policy_opts, opts, .for_kvm = true);
 	struct msrtrap_diags *d = NULL;
 	struct msrtrap_policy *p = NULL;
 	size_t want = 0, got = 0;
@@ -1517,7 +1522,7 @@ static void test_random_policies(void **state)
 	for (size_t round = 0; round < rounds; round++) {
 		struct msrtrap_diags *d = NULL;
 		struct msrtrap_policy *p = NULL;
-		struct msrtrap_policy_opts opts = { .sz = sizeof(opts) };
+		MSRTRAP_OPTS(msrtrap_policy_opts, opts);
 		size_t n = round % 7 == 0 ? test_below(MAX_RULES + 1) :
 					    test_below(12);
 		int rc;
@@ -1560,8 +1565,7 @@ static void test_fuzz(void **state)
 	size_t rounds = test_volume(4000), failed = 0;
 
 	for (size_t round = 0; round < rounds; round++) {
-		struct msrtrap_policy_opts opts = { .sz = sizeof(opts),
-						    .for_kvm = round & 1 };
+		MSRTRAP_OPTS(msrtrap_policy_opts, opts, .for_kvm = round & 1);
 		struct msrtrap_diags *d = NULL;
 		struct msrtrap_policy *p = NULL;
 		size_t nmut = 1 + test_below(4), lines = 1;

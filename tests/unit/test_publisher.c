@@ -209,7 +209,7 @@ static void test_opts(void **state)
 		struct msrtrap_publisher_opts o;
 		uint64_t future;
 	} big = { { .sz = sizeof(big), .max_readers = 2 }, 0 };
-	struct msrtrap_publisher_opts opts = { .sz = sizeof(opts) };
+	MSRTRAP_OPTS(msrtrap_publisher_opts, opts);
 	struct msrtrap_publisher *publisher;
 
 	assert_int_equal(msrtrap_publisher_new(NULL, NULL), -EINVAL);
@@ -328,7 +328,7 @@ static void test_free_with_filter(void **state)
 
 static void test_reader_limit(void **state)
 {
-	struct msrtrap_publisher_opts opts = { .sz = sizeof(opts), .max_readers = 3 };
+	MSRTRAP_OPTS(msrtrap_publisher_opts, opts, .max_readers = 3);
 	struct msrtrap_publisher_reader *r[3], *extra;
 	struct msrtrap_publisher *publisher;
 

@@ -52,9 +52,9 @@ static void print_loaded_library(void)
 
 int main(void)
 {
-	struct msrtrap_policy_opts opts = { .sz = sizeof(opts),
-					    .filename = "smoke.policy",
-					    .for_kvm = true };
+	MSRTRAP_OPTS(msrtrap_policy_opts, opts,
+		     .filename = "smoke.policy",
+		     .for_kvm = true);
 	struct msrtrap_policy *policy = NULL, *back = NULL;
 	struct msrtrap_diags *diags = NULL;
 	struct msrtrap_filter *filter = NULL;

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Options structs as a program built against the installed headers sees
+ * them: the public API only, the shared library. A struct whose bytes past
+ * its last known field (tail padding included) are not zero is refused
+ * with -EINVAL, so a field a later release adds there can never be
+ * silently ignored; MSRTRAP_OPTS() builds structs that are accepted; an
+ * older, shorter struct still works.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <msrtrap/msrtrap.h>
+
+#include "testutil.h"
+
+#define END_OF(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* Every opts struct of this release with padding after its last field. */
+static void test_tail_padding_is_known(void **state)
+{
+	assert_true(END_OF(struct msrtrap_map_opts, msrtrap_map_opts__last_field) <
+		    sizeof(struct msrtrap_map_opts));
+	assert_true(END_OF(struct msrtrap_policy_opts,
+			   msrtrap_policy_opts__last_field) <
+		    sizeof(struct msrtrap_policy_opts));
+	assert_true(END_OF(struct msrtrap_publisher_opts,
+			   msrtrap_publisher_opts__last_field) <
+		    sizeof(struct msrtrap_publisher_opts));
+}
+
+static void test_map_padding(void **state)
+{
+	static uint64_t page[512];
+	struct msrtrap_map_opts o;
+	struct msrtrap_map *map = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.buf = page;
+	o.keep_contents = true;
+	((unsigned char *)&o)[END_OF(struct msrtrap_map_opts, keep_contents)] = 1;
+	assert_int_equal(msrtrap_map_new(MSRTRAP_FMT_VMX, &o, &map), -EINVAL);
+	assert_null(map);
+
+	MSRTRAP_OPTS(msrtrap_map_opts, ok, .buf = page, .keep_contents = true);
+	for (size_t i = END_OF(struct msrtrap_map_opts, keep_contents); i < sizeof(ok); i++)
+		assert_int_equal(((unsigned char *)&ok)[i], 0);
+	assert_int_equal(ok.sz, sizeof(ok));
+	assert_int_equal(msrtrap_map_new(MSRTRAP_FMT_VMX, &ok, &map), 0);
+	msrtrap_map_free(map);
+}
+
+static void test_policy_padding(void **state)
+{
+	struct msrtrap_policy_opts o;
+	struct msrtrap_policy *p = NULL;
+	const char text[] = "default deny\n";
+
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.for_kvm = true;
+	((unsigned char *)&o)[sizeof(o) - 1] = 0x80;
+	assert_int_equal(msrtrap_policy_parse(text, sizeof(text) - 1, &o, &p, NULL),
+			 -EINVAL);
+	assert_null(p);
+
+	MSRTRAP_OPTS(msrtrap_policy_opts, ok, .for_kvm = true);
+	assert_int_equal(msrtrap_policy_parse(text, sizeof(text) - 1, &ok, &p, NULL), 0);
+	msrtrap_policy_free(p);
+}
+
+static void test_publisher_padding(void **state)
+{
+	struct msrtrap_publisher_opts o;
+	struct msrtrap_publisher *pub = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.max_readers = 4;
+	((unsigned char *)&o)[END_OF(struct msrtrap_publisher_opts, max_readers)] = 1;
+	assert_int_equal(msrtrap_publisher_new(&o, &pub), -EINVAL);
+	assert_null(pub);
+
+	MSRTRAP_OPTS(msrtrap_publisher_opts, ok, .max_readers = 4);
+	assert_int_equal(msrtrap_publisher_new(&ok, &pub), 0);
+	msrtrap_publisher_free(pub);
+}
+
+/* A newer program's longer struct: zero extras pass, set ones are refused. */
+struct future_map_opts {
+	struct msrtrap_map_opts v1;
+	uint64_t newer_field;
+};
+
+static void test_future_and_older_structs(void **state)
+{
+	struct future_map_opts f;
+	struct msrtrap_map *map = NULL;
+
+	memset(&f, 0, sizeof(f));
+	f.v1.sz = sizeof(f);
+	assert_int_equal(msrtrap_map_new(MSRTRAP_FMT_SVM, &f.v1, &map), 0);
+	msrtrap_map_free(map);
+	map = NULL;
+	f.newer_field = 1;
+	assert_int_equal(msrtrap_map_new(MSRTRAP_FMT_SVM, &f.v1, &map), -EINVAL);
+	assert_null(map);
+
+	/* an older program knew only sz and buf: keep_contents reads false */
+	{
+		static uint64_t page[512];
+		struct msrtrap_map_opts o;
+
+		memset(&o, 0, sizeof(o));
+		memset(page, 0, sizeof(page));
+		o.sz = END_OF(struct msrtrap_map_opts, buf);
+		o.buf = page;
+		o.keep_contents = true; /* past sz: must not be read */
+		assert_int_equal(msrtrap_map_new(MSRTRAP_FMT_VMX, &o, &map), 0);
+		assert_int_equal(((unsigned char *)page)[0], 0xff);
+		msrtrap_map_free(map);
+	}
+	/* shorter than sz itself: refused */
+	{
+		struct msrtrap_map_opts o;
+
+		memset(&o, 0, sizeof(o));
+		o.sz = 1;
+		assert_int_equal(msrtrap_map_new(MSRTRAP_FMT_VMX, &o, &map), -EINVAL);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tail_padding_is_known),
+		cmocka_unit_test(test_map_padding),
+		cmocka_unit_test(test_policy_padding),
+		cmocka_unit_test(test_publisher_padding),
+		cmocka_unit_test(test_future_and_older_structs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
