@@ -44,4 +44,28 @@ static inline bool mt_opts_valid(const void *opts, size_t user_sz,
 	return true;
 }
 
+/*
+ * Output structs the caller allocates (libbpf's bpf_*_info idea): they
+ * start with size_t sz, which the caller sets (MSRTRAP_OPTS() works for
+ * them too). The library fills a complete struct of its own and copies
+ * at most the caller's sz bytes of it, keeping the caller's sz, so an
+ * older caller's shorter struct is filled as far as it goes and a newer
+ * caller's longer one keeps its extra bytes untouched (zero, from
+ * MSRTRAP_OPTS). -EINVAL when @out is NULL or its sz cannot even hold sz.
+ */
+static inline int mt_out_copy(void *out, const void *ours, size_t our_sz)
+{
+	size_t sz, n;
+
+	if (!out)
+		return -22; /* EINVAL, without <errno.h> in every user */
+	__builtin_memcpy(&sz, out, sizeof(sz));
+	if (sz < sizeof(size_t))
+		return -22;
+	n = sz < our_sz ? sz : our_sz;
+	__builtin_memcpy((char *)out + sizeof(sz), (const char *)ours + sizeof(sz),
+			 n - sizeof(sz));
+	return 0;
+}
+
 #endif
