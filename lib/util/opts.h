@@ -14,6 +14,7 @@
 #ifndef MSRTRAP_UTIL_OPTS_H
 #define MSRTRAP_UTIL_OPTS_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -58,10 +59,10 @@ static inline int mt_out_copy(void *out, const void *ours, size_t our_sz)
 	size_t sz, n;
 
 	if (!out)
-		return -22; /* EINVAL, without <errno.h> in every user */
+		return -EINVAL;
 	__builtin_memcpy(&sz, out, sizeof(sz));
 	if (sz < sizeof(size_t))
-		return -22;
+		return -EINVAL;
 	n = sz < our_sz ? sz : our_sz;
 	__builtin_memcpy((char *)out + sizeof(sz), (const char *)ours + sizeof(sz),
 			 n - sizeof(sz));
