@@ -29,7 +29,8 @@ extern "C" {
 
 /*
  * Access types. The values deliberately equal the kernel's MSR_TYPE_R/W and
- * the UAPI KVM_MSR_FILTER_READ/WRITE (spec §1.1), so one enum serves both.
+ * the UAPI KVM_MSR_FILTER_READ/WRITE (KVM API documentation,
+ * KVM_X86_SET_MSR_FILTER), so one enum serves both.
  */
 enum msrtrap_access {
 	MSRTRAP_READ = 1,

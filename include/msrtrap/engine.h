@@ -4,8 +4,10 @@
  * MSR filter -> the hardware bitmap (VMX MSR bitmap or SVM MSRPM), and the
  * refresh a vCPU performs after the filter changed.
  *
- * Semantics: ../shared/spec/kvm-msr-semantics.md §4 (VMX, June 2022),
- * §5 (SVM), §6 (6.17 recompute), invariants 33-40.
+ * The model is KVM's own: arch/x86/kvm/vmx/vmx.c (VMX, as of June 2022
+ * and as of Linux 6.17) and arch/x86/kvm/svm/svm.c (SVM), with the filter
+ * semantics of KVM_X86_SET_MSR_FILTER (KVM API documentation,
+ * Documentation/virt/kvm/api.rst). libmsrtrap(3) summarises it.
  *
  * For every pass-through-capable MSR and direction the engine keeps what
  * the hypervisor wants (the "wish", KVM's shadow_msr_intercept) apart from
@@ -31,11 +33,12 @@ extern "C" {
 
 /* How a vCPU refreshes its bitmap after a filter change. */
 enum msrtrap_strategy {
-	/* before the seed patch: re-apply the wish of every
+	/* KVM before mid-2022: re-apply the wish of every
 	 * pass-through-capable MSR, both directions */
 	MSRTRAP_STRATEGY_REAPPLY_ALL = 0,
-	/* the seed patch (d895f28ed6da): re-run "disable" only where the
-	 * wish is pass-through */
+	/* KVM from mid-2022 (vmx_msr_filter_changed() skipping MSRs the
+	 * hypervisor intercepts): re-run "disable" only where the wish is
+	 * pass-through */
 	MSRTRAP_STRATEGY_SKIP_INTERCEPTED = 1,
 	/* Linux 6.17: recompute every bit from wishes and filter, a
 	 * 64-bit word at a time */
@@ -57,7 +60,7 @@ enum msrtrap_passthrough {
 	MSRTRAP_PASSTHROUGH_ALL = 0,
 	/*
 	 * KVM, June 2022: the 15 MSRs of vmx_possible_passthrough_msrs[]
-	 * (spec §4.1), for both formats. Disabling (or enabling: the two
+	 * (arch/x86/kvm/vmx/vmx.c), for both formats. Disabling (or enabling: the two
 	 * shared the list look-up) the intercept of another MSR still
 	 * updates the bitmap but counts a warning (unless it is an x2APIC,
 	 * Intel PT or LBR MSR, which KVM handled elsewhere), and it is never

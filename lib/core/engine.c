@@ -64,7 +64,7 @@ static bool warns_when_unlisted(uint32_t msr)
 static int span_index(const struct mt_vcpu *v, uint32_t msr)
 {
 	for (unsigned int s = 0; s < v->nspans; s++)
-		if (msr - v->span[s].first < 0x2000)
+		if (msr - v->span[s].first < MT_SPAN_MSRS)
 			return (int)s;
 	return -1;
 }
@@ -87,7 +87,7 @@ void mt_engine_capable(enum msrtrap_format fmt, enum msrtrap_passthrough pt,
 		for (unsigned int s = 0; mt_layout_span(fmt, s, &g) == 0; s++) {
 			uint32_t off = msr - g.first;
 
-			if (off < 0x2000)
+			if (off < MT_SPAN_MSRS)
 				capable[s][off / 64] |= 1ULL << (off % 64);
 		}
 	}
@@ -193,7 +193,7 @@ int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
 	if (access < MSRTRAP_READ || access > MSRTRAP_RW || first > last)
 		return -MT_EINVAL;
 	s = span_index(v, first);
-	if (s < 0 || last - v->span[s].first >= 0x2000)
+	if (s < 0 || last - v->span[s].first >= MT_SPAN_MSRS)
 		return -MT_ERANGE;
 	for (uint64_t m = first; m <= last; m++) {
 		uint32_t msr = (uint32_t)m;
@@ -360,7 +360,7 @@ static void refresh_msrs(struct mt_vcpu *v, const struct mt_cfilter *cf,
 			uint64_t cap = v->capable[s][w];
 
 			while (cap) {
-				unsigned int b = (unsigned int)__builtin_ctzll(cap);
+				unsigned int b = mt_ctz64(cap);
 				uint32_t msr = v->span[s].first + 64 * w + b;
 
 				cap &= cap - 1;

@@ -18,7 +18,7 @@
 #include "filter_core.h"
 
 #define MT_MAX_SPANS 3
-#define MT_SPAN_WORDS 128
+#define MT_SPAN_WORDS (MT_SPAN_MSRS / 64)
 
 /* A set of MSR words: bit w of words[s][dir][w / 64]. */
 struct mt_wordset {

@@ -23,8 +23,6 @@
 
 #include "core.h"
 
-#define SPAN_MSRS 0x2000u
-
 struct span {
 	uint32_t first;
 	uint32_t bit[2]; /* bit number of `first`: [0] read, [1] write */
@@ -76,7 +74,7 @@ static const struct layout *layout_of(enum msrtrap_format fmt)
 static const struct span *span_of(const struct layout *l, uint32_t msr)
 {
 	for (unsigned int i = 0; i < l->nspans; i++)
-		if (msr - l->span[i].first < SPAN_MSRS)
+		if (msr - l->span[i].first < MT_SPAN_MSRS)
 			return &l->span[i];
 	return 0;
 }
@@ -142,7 +140,7 @@ int msrtrap_format_span(enum msrtrap_format fmt, unsigned int i,
 	if (first)
 		*first = l->span[i].first;
 	if (last)
-		*last = l->span[i].first + SPAN_MSRS - 1;
+		*last = l->span[i].first + MT_SPAN_MSRS - 1;
 	return 0;
 }
 
@@ -272,7 +270,7 @@ static int change_range(enum msrtrap_format fmt, void *map, uint32_t first,
 	 * inside one span contains unrepresentable MSRs.
 	 */
 	s = span_of(l, first);
-	if (!s || last - s->first >= SPAN_MSRS)
+	if (!s || last - s->first >= MT_SPAN_MSRS)
 		return -MT_ERANGE;
 	apply_span(l, s, map, first, last, access, set);
 	return 0;
@@ -318,7 +316,7 @@ static uint32_t find_bit(const void *map, uint32_t b0, uint32_t b1,
 		uint64_t hits = (want ? v : ~v) & pattern & mt_bits(lo, hi);
 
 		if (hits)
-			return w * 64 + (uint32_t)__builtin_ctzll(hits);
+			return w * 64 + mt_ctz64(hits);
 	}
 	return b1 + 1;
 }
@@ -339,7 +337,7 @@ int msrtrap_raw_next_pass(enum msrtrap_format fmt, const void *map,
 
 	for (unsigned int i = 0; i < l->nspans; i++) {
 		const struct span *s = &l->span[i];
-		uint64_t span_last = (uint64_t)s->first + SPAN_MSRS - 1;
+		uint64_t span_last = (uint64_t)s->first + MT_SPAN_MSRS - 1;
 		uint32_t from, b_end, b, e;
 
 		if (*cursor > span_last)

@@ -114,7 +114,7 @@ int msrtrap_engine_new(const struct msrtrap_engine_opts *opts, struct msrtrap_en
 	vm->fmt = opts->format;
 	vm->strategy = OPTS_GET(opts, strategy, 0);
 	vm->passthrough = OPTS_GET(opts, passthrough, 0);
-	sopts.max_readers = max ? max : 64;
+	sopts.max_readers = max ? max : MSRTRAP_PUBLISHER_DEFAULT_READERS;
 	err = msrtrap_publisher_new(&sopts, &vm->publisher);
 	if (err) {
 		free(vm);
