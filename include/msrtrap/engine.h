@@ -131,7 +131,8 @@ MSRTRAP_API void msrtrap_engine_vcpu_free(struct msrtrap_engine_vcpu *vcpu);
  */
 MSRTRAP_API int msrtrap_engine_vcpu_intercept(struct msrtrap_engine_vcpu *vcpu,
 				       uint32_t first, uint32_t last,
-				       unsigned int access, bool intercept);
+				       enum msrtrap_access access,
+				       bool intercept);
 
 /* Has the filter changed since this vCPU last synced? */
 MSRTRAP_API bool msrtrap_engine_vcpu_refresh_pending(const struct msrtrap_engine_vcpu *vcpu);
@@ -152,7 +153,7 @@ MSRTRAP_API const void *msrtrap_engine_vcpu_bitmap(const struct msrtrap_engine_v
  * pass-through-capable (its wish is not recorded), -EINVAL.
  */
 MSRTRAP_API int msrtrap_engine_vcpu_wish(const struct msrtrap_engine_vcpu *vcpu,
-				  uint32_t msr, unsigned int access);
+				  uint32_t msr, enum msrtrap_access access);
 
 struct msrtrap_engine_vcpu_stats {
 	uint64_t lookups;	/* filter queries (a word strategy: one per 64 MSRs) */

@@ -136,7 +136,7 @@ static inline bool is_capable(const struct mt_vcpu *v, unsigned int s,
 
 /* ---- per-MSR hardware updates (the per-MSR strategies and intercept ops) */
 
-static void hw_put(struct mt_vcpu *v, uint32_t msr, unsigned int access,
+static void hw_put(struct mt_vcpu *v, uint32_t msr, enum msrtrap_access access,
 		   bool intercept)
 {
 	bool old = msrtrap_raw_test(v->fmt, v->hw, msr, access) == (int)access;
@@ -151,7 +151,7 @@ static void hw_put(struct mt_vcpu *v, uint32_t msr, unsigned int access,
 
 /* vmx_enable_intercept_for_msr() for one direction (§4.3). */
 static void enable_one(struct mt_vcpu *v, int s, uint32_t msr,
-		       unsigned int access)
+		       enum msrtrap_access access)
 {
 	uint32_t off = msr - v->span[s].first;
 	unsigned int d = access - 1;
@@ -164,7 +164,7 @@ static void enable_one(struct mt_vcpu *v, int s, uint32_t msr,
 
 /* vmx_disable_intercept_for_msr() for one direction (§4.2). */
 static void disable_one(struct mt_vcpu *v, int s, uint32_t msr,
-			unsigned int access, const struct mt_cfilter *cf)
+			enum msrtrap_access access, const struct mt_cfilter *cf)
 {
 	uint32_t off = msr - v->span[s].first;
 	unsigned int d = access - 1;
@@ -185,7 +185,7 @@ static void disable_one(struct mt_vcpu *v, int s, uint32_t msr,
 }
 
 int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
-		      uint32_t first, uint32_t last, unsigned int access,
+		      uint32_t first, uint32_t last, enum msrtrap_access access,
 		      bool intercept)
 {
 	int s;
@@ -226,7 +226,8 @@ int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
 	return 0;
 }
 
-int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr, unsigned int access)
+int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr,
+		 enum msrtrap_access access)
 {
 	int s = span_index(v, msr);
 	uint32_t off;

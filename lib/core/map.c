@@ -79,7 +79,7 @@ static const struct span *span_of(const struct layout *l, uint32_t msr)
 	return 0;
 }
 
-static inline int access_valid(unsigned int access)
+static inline int access_valid(enum msrtrap_access access)
 {
 	return access >= MSRTRAP_READ && access <= MSRTRAP_RW;
 }
@@ -190,7 +190,7 @@ static inline int test_bit(const void *map, uint32_t bit)
 }
 
 int msrtrap_raw_test(enum msrtrap_format fmt, const void *map, uint32_t msr,
-		     unsigned int access)
+		     enum msrtrap_access access)
 {
 	const struct layout *l = layout_of(fmt);
 	const struct span *s;
@@ -231,7 +231,7 @@ static void apply_bits(void *map, uint32_t b0, uint32_t b1, uint64_t pattern,
 
 static void apply_span(const struct layout *l, const struct span *s,
 		       void *map, uint32_t first, uint32_t last,
-		       unsigned int access, int set)
+		       enum msrtrap_access access, int set)
 {
 	if (l->stride == 2) {
 		/*
@@ -258,7 +258,7 @@ static void apply_span(const struct layout *l, const struct span *s,
 }
 
 static int change_range(enum msrtrap_format fmt, void *map, uint32_t first,
-			uint32_t last, unsigned int access, int set)
+			uint32_t last, enum msrtrap_access access, int set)
 {
 	const struct layout *l = layout_of(fmt);
 	const struct span *s;
@@ -277,25 +277,26 @@ static int change_range(enum msrtrap_format fmt, void *map, uint32_t first,
 }
 
 int msrtrap_raw_set(enum msrtrap_format fmt, void *map, uint32_t msr,
-		    unsigned int access)
+		    enum msrtrap_access access)
 {
 	return change_range(fmt, map, msr, msr, access, 1);
 }
 
 int msrtrap_raw_clear(enum msrtrap_format fmt, void *map, uint32_t msr,
-		      unsigned int access)
+		      enum msrtrap_access access)
 {
 	return change_range(fmt, map, msr, msr, access, 0);
 }
 
 int msrtrap_raw_set_range(enum msrtrap_format fmt, void *map, uint32_t first,
-			  uint32_t last, unsigned int access)
+			  uint32_t last, enum msrtrap_access access)
 {
 	return change_range(fmt, map, first, last, access, 1);
 }
 
 int msrtrap_raw_clear_range(enum msrtrap_format fmt, void *map,
-			    uint32_t first, uint32_t last, unsigned int access)
+			    uint32_t first, uint32_t last,
+			    enum msrtrap_access access)
 {
 	return change_range(fmt, map, first, last, access, 0);
 }
@@ -322,7 +323,7 @@ static uint32_t find_bit(const void *map, uint32_t b0, uint32_t b1,
 }
 
 int msrtrap_raw_next_pass(enum msrtrap_format fmt, const void *map,
-			  unsigned int access, uint64_t *cursor,
+			  enum msrtrap_access access, uint64_t *cursor,
 			  uint32_t *first, uint32_t *last)
 {
 	const struct layout *l = layout_of(fmt);

@@ -235,7 +235,8 @@ void msrtrap_engine_vcpu_free(struct msrtrap_engine_vcpu *vcpu)
 }
 
 int msrtrap_engine_vcpu_intercept(struct msrtrap_engine_vcpu *vcpu, uint32_t first,
-			   uint32_t last, unsigned int access, bool intercept)
+			   uint32_t last, enum msrtrap_access access,
+			   bool intercept)
 {
 	const struct msrtrap_cfilter *cf;
 	int err;
@@ -312,7 +313,7 @@ const void *msrtrap_engine_vcpu_bitmap(const struct msrtrap_engine_vcpu *vcpu)
 }
 
 int msrtrap_engine_vcpu_wish(const struct msrtrap_engine_vcpu *vcpu, uint32_t msr,
-		      unsigned int access)
+		      enum msrtrap_access access)
 {
 	if (!vcpu)
 		return -EINVAL;
