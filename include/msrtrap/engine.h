@@ -71,6 +71,7 @@ enum msrtrap_passthrough {
 
 /* "all", "kvm-2022"; NULL if bad. */
 MSRTRAP_API const char *msrtrap_passthrough_name(enum msrtrap_passthrough p);
+/* The profile with that name, or -EINVAL. */
 MSRTRAP_API int msrtrap_passthrough_parse(const char *name);
 
 struct msrtrap_engine;

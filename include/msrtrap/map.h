@@ -31,8 +31,11 @@ MSRTRAP_API size_t msrtrap_format_size(enum msrtrap_format fmt);
 /* "vmx", "svm", or NULL. */
 MSRTRAP_API const char *msrtrap_format_name(enum msrtrap_format fmt);
 
-/* Parse "vmx"/"svm" (case-insensitive); MSRTRAP_FMT_NONE when unknown. */
-MSRTRAP_API enum msrtrap_format msrtrap_format_parse(const char *name);
+/*
+ * Parse "vmx"/"svm" (case-insensitive): the format, or -EINVAL for any
+ * other name or NULL. Every msrtrap_*_parse() has this shape.
+ */
+MSRTRAP_API int msrtrap_format_parse(const char *name);
 
 /*
  * The inclusive MSR spans a format can represent, in ascending order:

@@ -117,15 +117,15 @@ static int name_is(const char *s, const char *lower_name)
 	return *s == 0 && *lower_name == 0;
 }
 
-enum msrtrap_format msrtrap_format_parse(const char *name)
+int msrtrap_format_parse(const char *name)
 {
 	if (!name)
-		return MSRTRAP_FMT_NONE;
+		return -MT_EINVAL;
 	if (name_is(name, "vmx"))
 		return MSRTRAP_FMT_VMX;
 	if (name_is(name, "svm"))
 		return MSRTRAP_FMT_SVM;
-	return MSRTRAP_FMT_NONE;
+	return -MT_EINVAL;
 }
 
 int msrtrap_format_span(enum msrtrap_format fmt, unsigned int i,
