@@ -329,7 +329,8 @@ static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int to
 	}
 	for (int r = 0; r < reps + 2; r++)
 		for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++) {
-			struct msrtrap_engine_vcpu_stats a, b;
+			MSRTRAP_OPTS(msrtrap_engine_vcpu_stats, a);
+			MSRTRAP_OPTS(msrtrap_engine_vcpu_stats, b);
 			double t0;
 
 			msrtrap_engine_set_filter(vm[s], f[(r + 1) % 2], NULL);
@@ -340,9 +341,13 @@ static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int to
 				t[s][r - 2] = now_ns() - t0;
 			msrtrap_engine_vcpu_stats(v[s], &b);
 			out->per_sync[s] = (struct msrtrap_engine_vcpu_stats){
-				b.lookups - a.lookups, b.words_written - a.words_written,
-				b.bits_changed - a.bits_changed, b.notifications - a.notifications,
-				b.warnings - a.warnings, b.refreshes - a.refreshes,
+				.sz = sizeof(b),
+				.lookups = b.lookups - a.lookups,
+				.words_written = b.words_written - a.words_written,
+				.bits_changed = b.bits_changed - a.bits_changed,
+				.notifications = b.notifications - a.notifications,
+				.warnings = b.warnings - a.warnings,
+				.refreshes = b.refreshes - a.refreshes,
 			};
 		}
 	{

@@ -156,7 +156,15 @@ MSRTRAP_API const void *msrtrap_engine_vcpu_bitmap(const struct msrtrap_engine_v
 MSRTRAP_API int msrtrap_engine_vcpu_wish(const struct msrtrap_engine_vcpu *vcpu,
 				  uint32_t msr, enum msrtrap_access access);
 
+/*
+ * Filled by msrtrap_engine_vcpu_stats(). The caller sets sz (declare it
+ * with MSRTRAP_OPTS(msrtrap_engine_vcpu_stats, st)); the library writes at
+ * most sz bytes, so counters a later release appends never overrun an
+ * older caller's struct, and a newer caller's extra counters stay as the
+ * caller left them when an older library fills the struct.
+ */
 struct msrtrap_engine_vcpu_stats {
+	size_t sz;
 	uint64_t lookups;	/* filter queries (a word strategy: one per 64 MSRs) */
 	uint64_t words_written; /* 64-bit bitmap words stored */
 	uint64_t bits_changed;	/* bitmap bits whose value actually changed */
@@ -171,9 +179,13 @@ struct msrtrap_engine_vcpu_stats {
 	uint64_t refreshes;	/* syncs that performed a refresh */
 };
 
-/* Counters since creation (or the last reset). */
-MSRTRAP_API void msrtrap_engine_vcpu_stats(const struct msrtrap_engine_vcpu *vcpu,
-				    struct msrtrap_engine_vcpu_stats *stats);
+/*
+ * Counters since creation (or the last reset) into *stats, at most
+ * stats->sz bytes of them: 0, or -EINVAL for a NULL argument or a
+ * stats->sz smaller than sizeof(size_t).
+ */
+MSRTRAP_API int msrtrap_engine_vcpu_stats(const struct msrtrap_engine_vcpu *vcpu,
+					  struct msrtrap_engine_vcpu_stats *stats);
 MSRTRAP_API void msrtrap_engine_vcpu_stats_reset(struct msrtrap_engine_vcpu *vcpu);
 
 #ifdef __cplusplus

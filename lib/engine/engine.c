@@ -320,11 +320,16 @@ int msrtrap_engine_vcpu_wish(const struct msrtrap_engine_vcpu *vcpu, uint32_t ms
 	return mt_vcpu_wish(&vcpu->core, msr, access);
 }
 
-void msrtrap_engine_vcpu_stats(const struct msrtrap_engine_vcpu *vcpu,
-			struct msrtrap_engine_vcpu_stats *stats)
+int msrtrap_engine_vcpu_stats(const struct msrtrap_engine_vcpu *vcpu,
+			      struct msrtrap_engine_vcpu_stats *stats)
 {
-	if (vcpu && stats)
-		*stats = vcpu->core.stats;
+	struct msrtrap_engine_vcpu_stats ours;
+
+	if (!vcpu)
+		return -EINVAL;
+	ours = vcpu->core.stats;
+	ours.sz = sizeof(ours);
+	return mt_out_copy(stats, &ours, sizeof(ours));
 }
 
 void msrtrap_engine_vcpu_stats_reset(struct msrtrap_engine_vcpu *vcpu)

@@ -60,7 +60,7 @@ int main(void)
 	struct msrtrap_filter *filter = NULL;
 	struct msrtrap_cfilter *cfilter = NULL;
 	struct msrtrap_map *map = NULL, *copy = NULL;
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 	struct msrtrap_error diag;
 	char *json = NULL;
 	uint64_t cursor = 0;
