@@ -105,7 +105,10 @@ enum msrtrap_format {
 		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };       \
 	})
 
-/* Library version, "MAJOR.MINOR.PATCH". */
+/*
+ * Version of the library running, "MAJOR.MINOR.PATCH"; compare with
+ * MSRTRAP_VERSION_STRING of <msrtrap/version.h>, the headers' version.
+ */
 MSRTRAP_API const char *msrtrap_version(void);
 
 #ifdef __cplusplus
