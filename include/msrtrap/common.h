@@ -7,7 +7,10 @@
  *  - functions that can fail return 0 (or a non-negative value) on success
  *    and a negative errno value on failure; they never print or exit;
  *  - objects are opaque and created/destroyed by the library;
- *  - option structs start with a size field so they can grow.
+ *  - option structs start with a size field so they can grow, and so do
+ *    output structs the caller allocates and the library fills (the
+ *    library writes at most the caller's size);
+ *  - parse functions return int: the value, or -EINVAL.
  *
  * This header only includes freestanding headers so that the core (maps,
  * filter evaluation, engine) can be compiled into a hypervisor.
