@@ -4,20 +4,29 @@
  * measured side by side in one run (A and B alternate; ratios are medians
  * of per-pair ratios, so machine noise hits both sides alike).
  *
- * Workloads so far:
- *  lookup  allowed(msr, access) on filters of 1, 4 and 16 ranges, random
- *          and hot-set MSRs: compiled filter vs the kernel's linear scan
- *          (kvm_msr_allowed(), spec §3.4) vs a bare bit test.
+ * Workloads (the table `workloads` at the end; docs/benchmarks.md):
+ *  lookup   allowed(msr, access) on filters of 1, 4 and 16 ranges, random
+ *           and hot-set MSRs: compiled filter vs the kernel's linear scan
+ *           (kvm_msr_allowed(), spec §3.4) vs a bare bit test;
+ *  refresh  one vCPU sync after a filter change, per strategy;
+ *  scaling  one filter change synced by N vCPUs;
+ *  compile  policy text of N rules -> the optimal KVM filter;
+ *  verify   `msrtrap verify --all`'s probe on live KVM (skipped without).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include <msrtrap/kvm.h>
 #include <msrtrap/msrtrap.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
 /* ---- timing ---- */
 
@@ -129,8 +138,10 @@ static void make_filter(int n, struct msrtrap_filter **f, struct kernel_filter *
 }
 
 struct result {
-	const char *name;
-	double ns[3]; /* compiled, linear, bit */
+	int nranges;
+	bool hot;
+	char name[32];
+	double compiled_ns, linear_ns, bit_ns;
 	double linear_over_compiled, compiled_over_bit;
 };
 
@@ -211,9 +222,13 @@ static void lookup(int nranges, bool hot, int reps, int iters, struct result *re
 		lc[r] = l[r] / c[r];
 		cb[r] = c[r] / b[r];
 	}
-	res->ns[0] = median(c, reps);
-	res->ns[1] = median(l, reps);
-	res->ns[2] = median(b, reps);
+	res->nranges = nranges;
+	res->hot = hot;
+	snprintf(res->name, sizeof(res->name), "lookup%d_%s", nranges,
+		 hot ? "hot" : "random");
+	res->compiled_ns = median(c, reps);
+	res->linear_ns = median(l, reps);
+	res->bit_ns = median(b, reps);
 	res->linear_over_compiled = median(lc, reps);
 	res->compiled_over_bit = median(cb, reps);
 	msrtrap_cfilter_free(cf);
@@ -329,7 +344,8 @@ static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int to
 	}
 	for (int r = 0; r < reps + 2; r++)
 		for (int s = 0; s < MSRTRAP_STRATEGY_COUNT; s++) {
-			struct msrtrap_engine_vcpu_stats a, b;
+			MSRTRAP_OPTS(msrtrap_engine_vcpu_stats, a);
+			MSRTRAP_OPTS(msrtrap_engine_vcpu_stats, b);
 			double t0;
 
 			msrtrap_engine_set_filter(vm[s], f[(r + 1) % 2], NULL);
@@ -340,9 +356,13 @@ static void refresh(enum msrtrap_format fmt, unsigned int npass, unsigned int to
 				t[s][r - 2] = now_ns() - t0;
 			msrtrap_engine_vcpu_stats(v[s], &b);
 			out->per_sync[s] = (struct msrtrap_engine_vcpu_stats){
-				b.lookups - a.lookups, b.words_written - a.words_written,
-				b.bits_changed - a.bits_changed, b.notifications - a.notifications,
-				b.warnings - a.warnings, b.refreshes - a.refreshes,
+				.sz = sizeof(b),
+				.lookups = b.lookups - a.lookups,
+				.words_written = b.words_written - a.words_written,
+				.bits_changed = b.bits_changed - a.bits_changed,
+				.notifications = b.notifications - a.notifications,
+				.warnings = b.warnings - a.warnings,
+				.refreshes = b.refreshes - a.refreshes,
 			};
 		}
 	{
@@ -461,7 +481,7 @@ static void verify_workload(int reps, struct verify_result *out)
 	if (msrtrap_kvm_gate(&diag) || msrtrap_kvm_open(&kvm, &diag) ||
 	    msrtrap_kvm_enable_user_msr(kvm, MSRTRAP_KVM_MSR_EXIT_REASON_FILTER)) {
 		snprintf(out->why, sizeof(out->why), "%.31s: %.120s", diag.where, diag.message);
-		/* it goes into the JSON report as a string */
+		/* one line of the text report: keep it plain */
 		for (char *p = out->why; *p; p++)
 			if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
 				*p = ' ';
@@ -567,6 +587,406 @@ static void scaling(enum msrtrap_strategy strategy, unsigned int n, int reps,
 	msrtrap_filter_free(f[1]);
 }
 
+/* ---- the run: every workload's parameters and results ---- */
+
+static const int lookup_ranges[] = { 1, 4, 16 };
+static const enum msrtrap_format refresh_formats[] = { MSRTRAP_FMT_VMX,
+							MSRTRAP_FMT_SVM };
+static const unsigned int refresh_npass[] = { 15, 64, 1024, 16384 };
+static const unsigned int refresh_touch[] = { 1, 1000 };
+static const unsigned int scaling_vcpus[] = { 1, 16, 256, 4096 };
+static const unsigned int compile_rules[] = { 10, 1000, 100000 };
+
+#define NLOOKUP (2 * ARRAY_SIZE(lookup_ranges))
+#define NFMT ARRAY_SIZE(refresh_formats)
+#define NPASS ARRAY_SIZE(refresh_npass)
+#define NTOUCH ARRAY_SIZE(refresh_touch)
+#define NSCALING ARRAY_SIZE(scaling_vcpus)
+#define NCOMPILE ARRAY_SIZE(compile_rules)
+
+struct bench {
+	bool quick;
+	int reps, iters;
+	struct result lookup[NLOOKUP]; /* random first, then hot */
+	struct refresh_result refresh[NFMT][NPASS][NTOUCH];
+	struct scaling_result scaling[NSCALING];
+	struct compile_result compile[NCOMPILE];
+	struct verify_result verify;
+};
+
+/* Results by their parameters, for the summary ratios. */
+static const struct result *lookup_of(const struct bench *b, int nranges,
+				      bool hot)
+{
+	for (size_t i = 0; i < NLOOKUP; i++)
+		if (b->lookup[i].nranges == nranges && b->lookup[i].hot == hot)
+			return &b->lookup[i];
+	abort();
+}
+
+static size_t index_of(const unsigned int *v, size_t n, unsigned int x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return i;
+	abort();
+}
+
+static const struct refresh_result *refresh_of(const struct bench *b,
+					       enum msrtrap_format fmt,
+					       unsigned int npass,
+					       unsigned int touch)
+{
+	size_t f = fmt == MSRTRAP_FMT_SVM;
+
+	return &b->refresh[f][index_of(refresh_npass, NPASS, npass)]
+			  [index_of(refresh_touch, NTOUCH, touch)];
+}
+
+static const struct scaling_result *scaling_of(const struct bench *b,
+					       unsigned int nvcpus)
+{
+	return &b->scaling[index_of(scaling_vcpus, NSCALING, nvcpus)];
+}
+
+/* jansson helpers: numbers rounded as the text report rounds them */
+static json_t *real_at(double v, double scale)
+{
+	return json_real(round(v * scale) / scale);
+}
+
+static void set(json_t *obj, const char *key, json_t *value)
+{
+	json_object_set_new(obj, key, value);
+}
+
+/* ---- lookup ---- */
+
+static void lookup_run(struct bench *b)
+{
+	for (size_t i = 0; i < NLOOKUP; i++)
+		lookup(lookup_ranges[i % ARRAY_SIZE(lookup_ranges)],
+		       i >= ARRAY_SIZE(lookup_ranges), b->reps, b->iters,
+		       &b->lookup[i]);
+}
+
+static void lookup_text(const struct bench *b)
+{
+	printf("%-16s %12s %12s %12s %16s %16s\n", "workload", "compiled ns",
+	       "linear ns", "bittest ns", "linear/compiled",
+	       "compiled/bittest");
+	for (size_t i = 0; i < NLOOKUP; i++) {
+		const struct result *r = &b->lookup[i];
+
+		printf("%-16s %12.2f %12.2f %12.2f %16.2f %16.2f\n", r->name,
+		       r->compiled_ns, r->linear_ns, r->bit_ns,
+		       r->linear_over_compiled, r->compiled_over_bit);
+	}
+}
+
+static void lookup_json(const struct bench *b, json_t *root)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < NLOOKUP; i++) {
+		const struct result *r = &b->lookup[i];
+		json_t *o = json_object();
+
+		set(o, "name", json_string(r->name));
+		set(o, "compiled_ns", real_at(r->compiled_ns, 1e3));
+		set(o, "linear_ns", real_at(r->linear_ns, 1e3));
+		set(o, "bittest_ns", real_at(r->bit_ns, 1e3));
+		set(o, "linear_over_compiled",
+		    real_at(r->linear_over_compiled, 1e2));
+		set(o, "compiled_over_bittest", real_at(r->compiled_over_bit, 1e2));
+		json_array_append_new(arr, o);
+	}
+	set(root, "lookup", arr);
+}
+
+/* ---- refresh ---- */
+
+static void refresh_run(struct bench *b)
+{
+	for (size_t f = 0; f < NFMT; f++)
+		for (size_t i = 0; i < NPASS; i++)
+			for (size_t t = 0; t < NTOUCH; t++)
+				refresh(refresh_formats[f], refresh_npass[i],
+					refresh_touch[t], b->reps,
+					&b->refresh[f][i][t]);
+}
+
+static void refresh_text_one(const struct refresh_result *x)
+{
+	printf("%s pass %-5u touch %-4u %13.0f %17.0f %11.0f %9.0f   %.1f %.1f %.2f\n",
+	       msrtrap_format_name(x->fmt), x->npass, x->touch,
+	       x->ns[MSRTRAP_STRATEGY_REAPPLY_ALL],
+	       x->ns[MSRTRAP_STRATEGY_SKIP_INTERCEPTED],
+	       x->ns[MSRTRAP_STRATEGY_RECOMPUTE], x->ns[MSRTRAP_STRATEGY_DELTA],
+	       x->skip_over_recompute, x->skip_over_delta,
+	       x->reapply_over_skip);
+	printf("%26s", "");
+	for (int k = 0; k < MSRTRAP_STRATEGY_COUNT; k++)
+		printf("   %s %llu/%llu", msrtrap_strategy_name(k),
+		       (unsigned long long)x->per_sync[k].lookups,
+		       (unsigned long long)x->per_sync[k].notifications);
+	printf("\n");
+}
+
+static void refresh_text(const struct bench *b)
+{
+	printf("\nrefresh: ns per vCPU sync after a filter change (median of %d; look-ups/notifications per sync)\n",
+	       b->reps);
+	printf("%-26s %13s %17s %11s %9s   %s\n", "workload", "reapply-all",
+	       "skip-intercepted", "recompute", "delta",
+	       "ratios skip/recompute skip/delta reapply/skip");
+	for (size_t f = 0; f < NFMT; f++)
+		for (size_t i = 0; i < NPASS; i++)
+			for (size_t t = 0; t < NTOUCH; t++)
+				refresh_text_one(&b->refresh[f][i][t]);
+}
+
+static json_t *refresh_json_one(const struct refresh_result *x)
+{
+	json_t *o = json_object(), *strategies = json_object();
+
+	set(o, "format", json_string(msrtrap_format_name(x->fmt)));
+	set(o, "passthrough_msrs", json_integer(x->npass));
+	set(o, "touched_msrs", json_integer(x->touch));
+	for (int k = 0; k < MSRTRAP_STRATEGY_COUNT; k++) {
+		const struct msrtrap_engine_vcpu_stats *st = &x->per_sync[k];
+		json_t *s = json_object();
+
+		set(s, "ns", json_integer(llround(x->ns[k])));
+		set(s, "spread", real_at(x->spread[k], 1e2));
+		set(s, "lookups", json_integer((json_int_t)st->lookups));
+		set(s, "words_written",
+		    json_integer((json_int_t)st->words_written));
+		set(s, "notifications",
+		    json_integer((json_int_t)st->notifications));
+		set(strategies, msrtrap_strategy_name(k), s);
+	}
+	set(o, "strategies", strategies);
+	return o;
+}
+
+static void refresh_json(const struct bench *b, json_t *root)
+{
+	json_t *arr = json_array();
+
+	for (size_t f = 0; f < NFMT; f++)
+		for (size_t i = 0; i < NPASS; i++)
+			for (size_t t = 0; t < NTOUCH; t++)
+				json_array_append_new(arr,
+					refresh_json_one(&b->refresh[f][i][t]));
+	set(root, "refresh", arr);
+}
+
+/* ---- scaling ---- */
+
+static void scaling_run(struct bench *b)
+{
+	for (size_t i = 0; i < NSCALING; i++)
+		scaling(MSRTRAP_STRATEGY_DELTA, scaling_vcpus[i],
+			b->quick ? 5 : 15, &b->scaling[i]);
+}
+
+static void scaling_text(const struct bench *b)
+{
+	printf("\nscaling: one filter change synced by N vCPUs (delta), ns per vCPU\n");
+	for (size_t i = 0; i < NSCALING; i++) {
+		const struct scaling_result *r = &b->scaling[i];
+
+		printf("  %4u vCPUs: %8.1f ns per vCPU (1 vCPU: %.1f), ratio %.2f\n",
+		       r->nvcpus, r->ns_per_vcpu, r->one_ns, r->ratio);
+	}
+}
+
+static void scaling_json(const struct bench *b, json_t *root)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < NSCALING; i++) {
+		const struct scaling_result *r = &b->scaling[i];
+		json_t *o = json_object();
+
+		set(o, "vcpus", json_integer(r->nvcpus));
+		set(o, "ns_per_vcpu", real_at(r->ns_per_vcpu, 1e1));
+		set(o, "one_vcpu_ns", real_at(r->one_ns, 1e1));
+		set(o, "ratio", real_at(r->ratio, 1e2));
+		json_array_append_new(arr, o);
+	}
+	set(root, "scaling", arr);
+}
+
+/* ---- compile ---- */
+
+static void compile_run(struct bench *b)
+{
+	for (size_t i = 0; i < NCOMPILE; i++)
+		compile_workload(compile_rules[i], b->quick ? 3 : 9,
+				 &b->compile[i]);
+}
+
+static void compile_text(const struct bench *b)
+{
+	printf("\ncompile: policy of N rules -> KVM filter (median)\n");
+	for (size_t i = 0; i < NCOMPILE; i++) {
+		const struct compile_result *r = &b->compile[i];
+
+		printf("  %6u rules: parse %8.3f ms, pack %8.3f ms, %llu ranges%s, %llu bitmap bytes\n",
+		       r->rules, r->parse_ms, r->pack_ms, r->ranges,
+		       r->err == -E2BIG ? " needed (> 16: refused)" : "",
+		       r->bytes);
+	}
+}
+
+static const char *compile_outcome(int err)
+{
+	if (!err)
+		return "ok";
+	return err == -E2BIG ? "needs more than 16 ranges" : "error";
+}
+
+static void compile_json(const struct bench *b, json_t *root)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < NCOMPILE; i++) {
+		const struct compile_result *r = &b->compile[i];
+		json_t *o = json_object();
+
+		set(o, "rules", json_integer(r->rules));
+		set(o, "parse_ms", real_at(r->parse_ms, 1e3));
+		set(o, "pack_ms", real_at(r->pack_ms, 1e3));
+		set(o, "result", json_string(compile_outcome(r->err)));
+		set(o, "ranges", json_integer((json_int_t)r->ranges));
+		set(o, "bytes", json_integer((json_int_t)r->bytes));
+		json_array_append_new(arr, o);
+	}
+	set(root, "compile", arr);
+}
+
+/* ---- verify ---- */
+
+static void verify_run(struct bench *b)
+{
+	verify_workload(b->quick ? 3 : 7, &b->verify);
+}
+
+static void verify_text(const struct bench *b)
+{
+	const struct verify_result *v = &b->verify;
+
+	if (v->ran)
+		printf("\nverify --all on live KVM: %zu accesses; %.0f accesses/s with a default-deny filter, %.0f with none\n",
+		       v->accesses, v->deny_per_s, v->none_per_s);
+	else
+		printf("\nverify: live KVM not usable here (%s): skipped\n",
+		       v->why);
+}
+
+static void verify_json(const struct bench *b, json_t *root)
+{
+	const struct verify_result *v = &b->verify;
+	json_t *o = json_object();
+
+	if (v->ran) {
+		set(o, "accesses", json_integer((json_int_t)v->accesses));
+		set(o, "default_deny_accesses_per_s",
+		    json_integer(llround(v->deny_per_s)));
+		set(o, "no_filter_accesses_per_s",
+		    json_integer(llround(v->none_per_s)));
+	} else {
+		set(o, "skipped", json_string(v->why));
+	}
+	set(root, "verify", o);
+}
+
+/* ---- the table, and the summary over all of it ---- */
+
+static const struct workload {
+	void (*run)(struct bench *b);
+	void (*text)(const struct bench *b);
+	void (*json)(const struct bench *b, json_t *root);
+} workloads[] = {
+	{ lookup_run, lookup_text, lookup_json },
+	{ refresh_run, refresh_text, refresh_json },
+	{ scaling_run, scaling_text, scaling_json },
+	{ compile_run, compile_text, compile_json },
+	{ verify_run, verify_text, verify_json },
+};
+
+/* The headline ratios docs/benchmarks.md quotes. */
+struct ratios {
+	const struct result *l16, *l16_hot;
+	const struct refresh_result *r1024, *r15;
+	const struct scaling_result *s4096;
+};
+
+static struct ratios ratios_of(const struct bench *b)
+{
+	return (struct ratios){
+		.l16 = lookup_of(b, 16, false),
+		.l16_hot = lookup_of(b, 16, true),
+		.r1024 = refresh_of(b, MSRTRAP_FMT_VMX, 1024, 1),
+		.r15 = refresh_of(b, MSRTRAP_FMT_VMX, 15, 1),
+		.s4096 = scaling_of(b, 4096),
+	};
+}
+
+static void ratios_text(const struct bench *b)
+{
+	struct ratios r = ratios_of(b);
+
+	printf("\nratios: lookup16 linear/compiled %.2f (hot %.2f), compiled/bittest %.2f; "
+	       "refresh1024 skip/recompute %.1f, skip/delta %.1f; refresh15 reapply/skip %.2f; "
+	       "scaling4096/1 per vCPU %.2f\n",
+	       r.l16->linear_over_compiled, r.l16_hot->linear_over_compiled,
+	       r.l16->compiled_over_bit, r.r1024->skip_over_recompute,
+	       r.r1024->skip_over_delta, r.r15->reapply_over_skip,
+	       r.s4096->ratio);
+}
+
+static void ratios_json(const struct bench *b, json_t *root)
+{
+	struct ratios r = ratios_of(b);
+	json_t *o = json_object();
+
+	set(o, "lookup16_linear_over_compiled",
+	    real_at(r.l16->linear_over_compiled, 1e2));
+	set(o, "lookup16_compiled_over_bittest",
+	    real_at(r.l16->compiled_over_bit, 1e2));
+	set(o, "lookup16_hot_linear_over_compiled",
+	    real_at(r.l16_hot->linear_over_compiled, 1e2));
+	set(o, "refresh1024_skip_over_recompute",
+	    real_at(r.r1024->skip_over_recompute, 1e2));
+	set(o, "refresh1024_skip_over_delta",
+	    real_at(r.r1024->skip_over_delta, 1e2));
+	set(o, "refresh15_reapply_over_skip",
+	    real_at(r.r15->reapply_over_skip, 1e2));
+	set(o, "scaling4096_over_1_per_vcpu", real_at(r.s4096->ratio, 1e2));
+	set(root, "ratios", o);
+}
+
+static int print_json(const struct bench *b)
+{
+	json_t *root = json_object();
+	int err;
+
+	set(root, "quick", json_boolean(b->quick));
+	for (size_t i = 0; i < ARRAY_SIZE(workloads); i++)
+		workloads[i].json(b, root);
+	ratios_json(b, root);
+	/* 15 significant digits print the rounded values as they are */
+	err = json_dumpf(root, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER |
+					       JSON_REAL_PRECISION(15));
+	json_decref(root);
+	if (err || putchar('\n') == EOF)
+		return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -575,15 +995,14 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool quick = false, json = false;
-	int c, reps, iters;
-	struct result res[6];
-	int nres = 0;
+	static struct bench b;
+	bool json = false;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "qjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
-			quick = true;
+			b.quick = true;
 			break;
 		case 'j':
 			json = true;
@@ -595,137 +1014,14 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	reps = quick ? 7 : 31;
-	iters = quick ? 50 : 200;
-	for (int hot = 0; hot < 2; hot++) {
-		static const int sizes[] = { 1, 4, 16 };
-
-		for (int s = 0; s < 3; s++) {
-			static char names[6][32];
-
-			snprintf(names[nres], sizeof(names[nres]), "lookup%d_%s", sizes[s],
-				 hot ? "hot" : "random");
-			res[nres].name = names[nres];
-			lookup(sizes[s], hot, reps, iters, &res[nres]);
-			nres++;
-		}
-	}
-	static const unsigned int sizes[] = { 15, 64, 1024, 16384 };
-	static const unsigned int nvcpus[] = { 1, 16, 256, 4096 };
-	struct refresh_result rr[2][4][2];
-	struct scaling_result sc[4];
-
-	for (int f = 0; f < 2; f++)
-		for (unsigned int i = 0; i < 4; i++)
-			for (unsigned int t = 0; t < 2; t++)
-				refresh(f ? MSRTRAP_FMT_SVM : MSRTRAP_FMT_VMX, sizes[i],
-					t ? 1000 : 1, reps, &rr[f][i][t]);
-	for (unsigned int i = 0; i < 4; i++)
-		scaling(MSRTRAP_STRATEGY_DELTA, nvcpus[i], quick ? 5 : 15, &sc[i]);
-	static const unsigned int nrules[] = { 10, 1000, 100000 };
-	struct compile_result cr[3];
-
-	for (unsigned int i = 0; i < 3; i++)
-		compile_workload(nrules[i], quick ? 3 : 9, &cr[i]);
-	struct verify_result vr;
-
-	verify_workload(quick ? 3 : 7, &vr);
-
-	if (json) {
-		printf("{\"quick\":%s,\"lookup\":[", quick ? "true" : "false");
-		for (int i = 0; i < nres; i++)
-			printf("%s{\"name\":\"%s\",\"compiled_ns\":%.3f,\"linear_ns\":%.3f,\"bittest_ns\":%.3f,"
-			       "\"linear_over_compiled\":%.2f,\"compiled_over_bittest\":%.2f}",
-			       i ? "," : "", res[i].name, res[i].ns[0], res[i].ns[1], res[i].ns[2],
-			       res[i].linear_over_compiled, res[i].compiled_over_bit);
-		printf("],\"refresh\":[");
-		for (int f = 0; f < 2; f++)
-			for (unsigned int i = 0; i < 4; i++)
-				for (unsigned int t = 0; t < 2; t++) {
-					const struct refresh_result *x = &rr[f][i][t];
-
-					printf("%s{\"format\":\"%s\",\"passthrough_msrs\":%u,\"touched_msrs\":%u,\"strategies\":{",
-					       f + i + t ? "," : "", msrtrap_format_name(x->fmt), x->npass, x->touch);
-					for (int k = 0; k < MSRTRAP_STRATEGY_COUNT; k++)
-						printf("%s\"%s\":{\"ns\":%.0f,\"spread\":%.2f,\"lookups\":%llu,\"words_written\":%llu,\"notifications\":%llu}",
-						       k ? "," : "", msrtrap_strategy_name(k), x->ns[k], x->spread[k],
-						       (unsigned long long)x->per_sync[k].lookups,
-						       (unsigned long long)x->per_sync[k].words_written,
-						       (unsigned long long)x->per_sync[k].notifications);
-					printf("}}");
-				}
-		printf("],\"scaling\":[");
-		for (unsigned int i = 0; i < 4; i++)
-			printf("%s{\"vcpus\":%u,\"ns_per_vcpu\":%.1f,\"one_vcpu_ns\":%.1f,\"ratio\":%.2f}",
-			       i ? "," : "", sc[i].nvcpus, sc[i].ns_per_vcpu, sc[i].one_ns, sc[i].ratio);
-		printf("],\"compile\":[");
-		for (unsigned int i = 0; i < 3; i++)
-			printf("%s{\"rules\":%u,\"parse_ms\":%.3f,\"pack_ms\":%.3f,\"result\":\"%s\",\"ranges\":%llu,\"bytes\":%llu}",
-			       i ? "," : "", cr[i].rules, cr[i].parse_ms, cr[i].pack_ms,
-			       cr[i].err == 0 ? "ok" : cr[i].err == -E2BIG ? "needs more than 16 ranges" : "error",
-			       cr[i].ranges, cr[i].bytes);
-		if (vr.ran)
-			printf("],\"verify\":{\"accesses\":%zu,\"default_deny_accesses_per_s\":%.0f,\"no_filter_accesses_per_s\":%.0f",
-			       vr.accesses, vr.deny_per_s, vr.none_per_s);
-		else
-			printf("],\"verify\":{\"skipped\":\"%s\"", vr.why);
-		printf("},\"ratios\":{\"lookup16_linear_over_compiled\":%.2f,"
-		       "\"lookup16_compiled_over_bittest\":%.2f,"
-		       "\"lookup16_hot_linear_over_compiled\":%.2f,"
-		       "\"refresh1024_skip_over_recompute\":%.2f,"
-		       "\"refresh1024_skip_over_delta\":%.2f,"
-		       "\"refresh15_reapply_over_skip\":%.2f,"
-		       "\"scaling4096_over_1_per_vcpu\":%.2f}}\n",
-		       res[2].linear_over_compiled, res[2].compiled_over_bit,
-		       res[5].linear_over_compiled, rr[0][2][0].skip_over_recompute,
-		       rr[0][2][0].skip_over_delta, rr[0][0][0].reapply_over_skip, sc[3].ratio);
-		return 0;
-	}
-	printf("%-16s %12s %12s %12s %16s %16s\n", "workload", "compiled ns", "linear ns",
-	       "bittest ns", "linear/compiled", "compiled/bittest");
-	for (int i = 0; i < nres; i++)
-		printf("%-16s %12.2f %12.2f %12.2f %16.2f %16.2f\n", res[i].name, res[i].ns[0],
-		       res[i].ns[1], res[i].ns[2], res[i].linear_over_compiled,
-		       res[i].compiled_over_bit);
-
-	printf("\nrefresh: ns per vCPU sync after a filter change (median of %d; look-ups/notifications per sync)\n", reps);
-	printf("%-26s %13s %17s %11s %9s   %s\n", "workload", "reapply-all", "skip-intercepted",
-	       "recompute", "delta", "ratios skip/recompute skip/delta reapply/skip");
-	for (int f = 0; f < 2; f++)
-		for (unsigned int i = 0; i < 4; i++)
-			for (unsigned int t = 0; t < 2; t++) {
-				const struct refresh_result *x = &rr[f][i][t];
-
-				printf("%s pass %-5u touch %-4u %13.0f %17.0f %11.0f %9.0f   %.1f %.1f %.2f\n",
-				       msrtrap_format_name(x->fmt), x->npass, x->touch, x->ns[0], x->ns[1],
-				       x->ns[2], x->ns[3], x->skip_over_recompute, x->skip_over_delta,
-				       x->reapply_over_skip);
-				printf("%26s", "");
-				for (int k = 0; k < MSRTRAP_STRATEGY_COUNT; k++)
-					printf("   %s %llu/%llu", msrtrap_strategy_name(k),
-					       (unsigned long long)x->per_sync[k].lookups,
-					       (unsigned long long)x->per_sync[k].notifications);
-				printf("\n");
-			}
-	printf("\nscaling: one filter change synced by N vCPUs (delta), ns per vCPU\n");
-	for (unsigned int i = 0; i < 4; i++)
-		printf("  %4u vCPUs: %8.1f ns per vCPU (1 vCPU: %.1f), ratio %.2f\n", sc[i].nvcpus,
-		       sc[i].ns_per_vcpu, sc[i].one_ns, sc[i].ratio);
-	printf("\ncompile: policy of N rules -> KVM filter (median)\n");
-	for (unsigned int i = 0; i < 3; i++)
-		printf("  %6u rules: parse %8.3f ms, pack %8.3f ms, %llu ranges%s, %llu bitmap bytes\n",
-		       cr[i].rules, cr[i].parse_ms, cr[i].pack_ms, cr[i].ranges,
-		       cr[i].err == -E2BIG ? " needed (> 16: refused)" : "", cr[i].bytes);
-	if (vr.ran)
-		printf("\nverify --all on live KVM: %zu accesses; %.0f accesses/s with a default-deny filter, %.0f with none\n",
-		       vr.accesses, vr.deny_per_s, vr.none_per_s);
-	else
-		printf("\nverify: live KVM not usable here (%s): skipped\n", vr.why);
-	printf("\nratios: lookup16 linear/compiled %.2f (hot %.2f), compiled/bittest %.2f; "
-	       "refresh1024 skip/recompute %.1f, skip/delta %.1f; refresh15 reapply/skip %.2f; "
-	       "scaling4096/1 per vCPU %.2f\n",
-	       res[2].linear_over_compiled, res[5].linear_over_compiled, res[2].compiled_over_bit,
-	       rr[0][2][0].skip_over_recompute, rr[0][2][0].skip_over_delta,
-	       rr[0][0][0].reapply_over_skip, sc[3].ratio);
+	b.reps = b.quick ? 7 : 31;
+	b.iters = b.quick ? 50 : 200;
+	for (size_t i = 0; i < ARRAY_SIZE(workloads); i++)
+		workloads[i].run(&b);
+	if (json)
+		return print_json(&b);
+	for (size_t i = 0; i < ARRAY_SIZE(workloads); i++)
+		workloads[i].text(&b);
+	ratios_text(&b);
 	return 0;
 }

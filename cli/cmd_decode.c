@@ -71,7 +71,7 @@ int cmd_decode(int argc, char **argv)
 		switch (c) {
 		case 'f':
 			fmt = msrtrap_format_parse(optarg);
-			if (fmt == MSRTRAP_FMT_NONE)
+			if (fmt != MSRTRAP_FMT_VMX && fmt != MSRTRAP_FMT_SVM)
 				return fail("--format",
 					    "unknown format '%s' (expected vmx or svm)",
 					    optarg);

@@ -50,7 +50,7 @@ static bool name_matches(const struct matcher *m, const char *name)
 static bool group_matches(const struct matcher *m, size_t i, size_t end,
 			  uint32_t index)
 {
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 
 	if (m->kind == MATCH_ALL)
 		return true;
@@ -64,7 +64,8 @@ static bool group_matches(const struct matcher *m, size_t i, size_t end,
 
 static size_t group_end(size_t i)
 {
-	struct msrtrap_msr_info first, info;
+	MSRTRAP_OPTS(msrtrap_msr_info, first);
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 
 	msrtrap_msr_at(i, &first);
 	while (msrtrap_msr_at(++i, &info) == 0 && info.index == first.index)
@@ -74,7 +75,8 @@ static size_t group_end(size_t i)
 
 static void print_text(size_t i, size_t end)
 {
-	struct msrtrap_msr_info c, a;
+	MSRTRAP_OPTS(msrtrap_msr_info, c);
+	MSRTRAP_OPTS(msrtrap_msr_info, a);
 
 	msrtrap_msr_at(i, &c);
 	printf("0x%08x  %-32s %-6s  %s", c.index, c.name,
@@ -88,7 +90,8 @@ static void print_text(size_t i, size_t end)
 
 static json_t *entry_json(size_t i, size_t end)
 {
-	struct msrtrap_msr_info c, a;
+	MSRTRAP_OPTS(msrtrap_msr_info, c);
+	MSRTRAP_OPTS(msrtrap_msr_info, a);
 	json_t *aliases = json_array();
 
 	msrtrap_msr_at(i, &c);
@@ -149,7 +152,7 @@ int cmd_names(int argc, char **argv)
 	if (json)
 		out = json_array();
 	for (size_t i = 0, end; i < msrtrap_msr_count(); i = end) {
-		struct msrtrap_msr_info info;
+		MSRTRAP_OPTS(msrtrap_msr_info, info);
 
 		msrtrap_msr_at(i, &info);
 		end = group_end(i);

@@ -1074,7 +1074,7 @@ static int run_stats(struct sim *m, const struct op *op)
 	}
 	for (unsigned int k = 0; k < m->nstrat; k++) {
 		const char *name = msrtrap_strategy_name(m->strat[k]);
-		struct msrtrap_engine_vcpu_stats sum = { 0 }, st;
+		struct msrtrap_engine_vcpu_stats sum = { 0 }, st = { .sz = sizeof(st) };
 		uint32_t all = FNV_BASIS, one;
 		json_t *vcpus = json_array();
 		char num[16];

@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include <msrtrap/common.h>
+#include <msrtrap/version.h>
 
 #include "core/core.h"
 
@@ -14,7 +15,11 @@ _Static_assert(MT_EINVAL == EINVAL, "EINVAL");
 _Static_assert(MT_ERANGE == ERANGE, "ERANGE");
 _Static_assert(MT_EOVERFLOW == EOVERFLOW, "EOVERFLOW");
 
+/*
+ * The header's string, which meson.build has checked against the project
+ * version at configure time (tests/abi/check-version.py).
+ */
 const char *msrtrap_version(void)
 {
-	return MSRTRAP_VERSION;
+	return MSRTRAP_VERSION_STRING;
 }

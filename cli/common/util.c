@@ -183,7 +183,7 @@ bool parse_u32(const char *s, uint32_t *out)
 
 static bool parse_one(const char *s, uint32_t *out, const char **why)
 {
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 
 	if (parse_u32(s, out))
 		return true;
@@ -241,7 +241,7 @@ void describe_interval_if(uint32_t first, uint32_t last, unsigned int max,
 {
 	size_t used = 0, i = msrtrap_msr_lower_bound(first);
 	unsigned int shown = 0, more = 0;
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 
 	buf[0] = 0;
 	for (; msrtrap_msr_at(i, &info) == 0 && info.index <= last; i++) {

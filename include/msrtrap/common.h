@@ -7,7 +7,10 @@
  *  - functions that can fail return 0 (or a non-negative value) on success
  *    and a negative errno value on failure; they never print or exit;
  *  - objects are opaque and created/destroyed by the library;
- *  - option structs start with a size field so they can grow.
+ *  - option structs start with a size field so they can grow, and so do
+ *    output structs the caller allocates and the library fills (the
+ *    library writes at most the caller's size);
+ *  - parse functions return int: the value, or -EINVAL.
  *
  * This header only includes freestanding headers so that the core (maps,
  * filter evaluation, engine) can be compiled into a hypervisor.
@@ -29,7 +32,8 @@ extern "C" {
 
 /*
  * Access types. The values deliberately equal the kernel's MSR_TYPE_R/W and
- * the UAPI KVM_MSR_FILTER_READ/WRITE (spec §1.1), so one enum serves both.
+ * the UAPI KVM_MSR_FILTER_READ/WRITE (KVM API documentation,
+ * KVM_X86_SET_MSR_FILTER), so one enum serves both.
  */
 enum msrtrap_access {
 	MSRTRAP_READ = 1,
@@ -104,7 +108,10 @@ enum msrtrap_format {
 		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };       \
 	})
 
-/* Library version, "MAJOR.MINOR.PATCH". */
+/*
+ * Version of the library running, "MAJOR.MINOR.PATCH"; compare with
+ * MSRTRAP_VERSION_STRING of <msrtrap/version.h>, the headers' version.
+ */
 MSRTRAP_API const char *msrtrap_version(void);
 
 #ifdef __cplusplus

@@ -4,8 +4,10 @@
  * MSR filter -> the hardware bitmap (VMX MSR bitmap or SVM MSRPM), and the
  * refresh a vCPU performs after the filter changed.
  *
- * Semantics: ../shared/spec/kvm-msr-semantics.md §4 (VMX, June 2022),
- * §5 (SVM), §6 (6.17 recompute), invariants 33-40.
+ * The model is KVM's own: arch/x86/kvm/vmx/vmx.c (VMX, as of June 2022
+ * and as of Linux 6.17) and arch/x86/kvm/svm/svm.c (SVM), with the filter
+ * semantics of KVM_X86_SET_MSR_FILTER (KVM API documentation,
+ * Documentation/virt/kvm/api.rst). libmsrtrap(3) summarises it.
  *
  * For every pass-through-capable MSR and direction the engine keeps what
  * the hypervisor wants (the "wish", KVM's shadow_msr_intercept) apart from
@@ -31,11 +33,12 @@ extern "C" {
 
 /* How a vCPU refreshes its bitmap after a filter change. */
 enum msrtrap_strategy {
-	/* before the seed patch: re-apply the wish of every
+	/* KVM before mid-2022: re-apply the wish of every
 	 * pass-through-capable MSR, both directions */
 	MSRTRAP_STRATEGY_REAPPLY_ALL = 0,
-	/* the seed patch (d895f28ed6da): re-run "disable" only where the
-	 * wish is pass-through */
+	/* KVM from mid-2022 (vmx_msr_filter_changed() skipping MSRs the
+	 * hypervisor intercepts): re-run "disable" only where the wish is
+	 * pass-through */
 	MSRTRAP_STRATEGY_SKIP_INTERCEPTED = 1,
 	/* Linux 6.17: recompute every bit from wishes and filter, a
 	 * 64-bit word at a time */
@@ -57,7 +60,7 @@ enum msrtrap_passthrough {
 	MSRTRAP_PASSTHROUGH_ALL = 0,
 	/*
 	 * KVM, June 2022: the 15 MSRs of vmx_possible_passthrough_msrs[]
-	 * (spec §4.1), for both formats. Disabling (or enabling: the two
+	 * (arch/x86/kvm/vmx/vmx.c), for both formats. Disabling (or enabling: the two
 	 * shared the list look-up) the intercept of another MSR still
 	 * updates the bitmap but counts a warning (unless it is an x2APIC,
 	 * Intel PT or LBR MSR, which KVM handled elsewhere), and it is never
@@ -68,6 +71,7 @@ enum msrtrap_passthrough {
 
 /* "all", "kvm-2022"; NULL if bad. */
 MSRTRAP_API const char *msrtrap_passthrough_name(enum msrtrap_passthrough p);
+/* The profile with that name, or -EINVAL. */
 MSRTRAP_API int msrtrap_passthrough_parse(const char *name);
 
 struct msrtrap_engine;
@@ -128,7 +132,8 @@ MSRTRAP_API void msrtrap_engine_vcpu_free(struct msrtrap_engine_vcpu *vcpu);
  */
 MSRTRAP_API int msrtrap_engine_vcpu_intercept(struct msrtrap_engine_vcpu *vcpu,
 				       uint32_t first, uint32_t last,
-				       unsigned int access, bool intercept);
+				       enum msrtrap_access access,
+				       bool intercept);
 
 /* Has the filter changed since this vCPU last synced? */
 MSRTRAP_API bool msrtrap_engine_vcpu_refresh_pending(const struct msrtrap_engine_vcpu *vcpu);
@@ -149,9 +154,17 @@ MSRTRAP_API const void *msrtrap_engine_vcpu_bitmap(const struct msrtrap_engine_v
  * pass-through-capable (its wish is not recorded), -EINVAL.
  */
 MSRTRAP_API int msrtrap_engine_vcpu_wish(const struct msrtrap_engine_vcpu *vcpu,
-				  uint32_t msr, unsigned int access);
+				  uint32_t msr, enum msrtrap_access access);
 
+/*
+ * Filled by msrtrap_engine_vcpu_stats(). The caller sets sz (declare it
+ * with MSRTRAP_OPTS(msrtrap_engine_vcpu_stats, st)); the library writes at
+ * most sz bytes, so counters a later release appends never overrun an
+ * older caller's struct, and a newer caller's extra counters stay as the
+ * caller left them when an older library fills the struct.
+ */
 struct msrtrap_engine_vcpu_stats {
+	size_t sz;
 	uint64_t lookups;	/* filter queries (a word strategy: one per 64 MSRs) */
 	uint64_t words_written; /* 64-bit bitmap words stored */
 	uint64_t bits_changed;	/* bitmap bits whose value actually changed */
@@ -166,9 +179,13 @@ struct msrtrap_engine_vcpu_stats {
 	uint64_t refreshes;	/* syncs that performed a refresh */
 };
 
-/* Counters since creation (or the last reset). */
-MSRTRAP_API void msrtrap_engine_vcpu_stats(const struct msrtrap_engine_vcpu *vcpu,
-				    struct msrtrap_engine_vcpu_stats *stats);
+/*
+ * Counters since creation (or the last reset) into *stats, at most
+ * stats->sz bytes of them: 0, or -EINVAL for a NULL argument or a
+ * stats->sz smaller than sizeof(size_t).
+ */
+MSRTRAP_API int msrtrap_engine_vcpu_stats(const struct msrtrap_engine_vcpu *vcpu,
+					  struct msrtrap_engine_vcpu_stats *stats);
 MSRTRAP_API void msrtrap_engine_vcpu_stats_reset(struct msrtrap_engine_vcpu *vcpu);
 
 #ifdef __cplusplus

@@ -31,8 +31,11 @@ MSRTRAP_API size_t msrtrap_format_size(enum msrtrap_format fmt);
 /* "vmx", "svm", or NULL. */
 MSRTRAP_API const char *msrtrap_format_name(enum msrtrap_format fmt);
 
-/* Parse "vmx"/"svm" (case-insensitive); MSRTRAP_FMT_NONE when unknown. */
-MSRTRAP_API enum msrtrap_format msrtrap_format_parse(const char *name);
+/*
+ * Parse "vmx"/"svm" (case-insensitive): the format, or -EINVAL for any
+ * other name or NULL. Every msrtrap_*_parse() has this shape.
+ */
+MSRTRAP_API int msrtrap_format_parse(const char *name);
 
 /*
  * The inclusive MSR spans a format can represent, in ascending order:
@@ -56,13 +59,13 @@ MSRTRAP_API int msrtrap_raw_init(enum msrtrap_format fmt, void *map);
  * bad format or access. Unrepresentable MSRs report every requested access.
  */
 MSRTRAP_API int msrtrap_raw_test(enum msrtrap_format fmt, const void *map,
-				 uint32_t msr, unsigned int access);
+				 uint32_t msr, enum msrtrap_access access);
 
 /* Intercept (set) or pass through (clear) one MSR: 0, -ERANGE, -EINVAL. */
 MSRTRAP_API int msrtrap_raw_set(enum msrtrap_format fmt, void *map,
-				uint32_t msr, unsigned int access);
+				uint32_t msr, enum msrtrap_access access);
 MSRTRAP_API int msrtrap_raw_clear(enum msrtrap_format fmt, void *map,
-				  uint32_t msr, unsigned int access);
+				  uint32_t msr, enum msrtrap_access access);
 
 /*
  * The same over the inclusive interval [first, last], a 64-bit word at a
@@ -71,10 +74,10 @@ MSRTRAP_API int msrtrap_raw_clear(enum msrtrap_format fmt, void *map,
  */
 MSRTRAP_API int msrtrap_raw_set_range(enum msrtrap_format fmt, void *map,
 				      uint32_t first, uint32_t last,
-				      unsigned int access);
+				      enum msrtrap_access access);
 MSRTRAP_API int msrtrap_raw_clear_range(enum msrtrap_format fmt, void *map,
 					uint32_t first, uint32_t last,
-					unsigned int access);
+					enum msrtrap_access access);
 
 /*
  * Iterate over maximal runs of pass-through MSRs for one access (READ or
@@ -84,7 +87,8 @@ MSRTRAP_API int msrtrap_raw_clear_range(enum msrtrap_format fmt, void *map,
  * arguments. A run never crosses a span boundary.
  */
 MSRTRAP_API int msrtrap_raw_next_pass(enum msrtrap_format fmt, const void *map,
-				      unsigned int access, uint64_t *cursor,
+				      enum msrtrap_access access,
+				      uint64_t *cursor,
 				      uint32_t *first, uint32_t *last);
 
 /* ---- object layer ---------------------------------------------------- */
@@ -124,18 +128,20 @@ MSRTRAP_API size_t msrtrap_map_size(const struct msrtrap_map *map);
 MSRTRAP_API const void *msrtrap_map_data(const struct msrtrap_map *map);
 
 MSRTRAP_API int msrtrap_map_test(const struct msrtrap_map *map, uint32_t msr,
-				 unsigned int access);
+				 enum msrtrap_access access);
 MSRTRAP_API int msrtrap_map_set(struct msrtrap_map *map, uint32_t msr,
-				unsigned int access);
+				enum msrtrap_access access);
 MSRTRAP_API int msrtrap_map_clear(struct msrtrap_map *map, uint32_t msr,
-				  unsigned int access);
+				  enum msrtrap_access access);
 MSRTRAP_API int msrtrap_map_set_range(struct msrtrap_map *map, uint32_t first,
-				      uint32_t last, unsigned int access);
+				      uint32_t last,
+				      enum msrtrap_access access);
 MSRTRAP_API int msrtrap_map_clear_range(struct msrtrap_map *map,
 					uint32_t first, uint32_t last,
-					unsigned int access);
+					enum msrtrap_access access);
 MSRTRAP_API int msrtrap_map_next_pass(const struct msrtrap_map *map,
-				      unsigned int access, uint64_t *cursor,
+				      enum msrtrap_access access,
+				      uint64_t *cursor,
 				      uint32_t *first, uint32_t *last);
 
 #ifdef __cplusplus

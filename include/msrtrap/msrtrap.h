@@ -12,5 +12,6 @@
 #include <msrtrap/names.h>
 #include <msrtrap/policy.h>
 #include <msrtrap/publisher.h>
+#include <msrtrap/version.h>
 
 #endif

@@ -25,7 +25,15 @@ enum msrtrap_vendor {
 	MSRTRAP_VENDOR_OTHER = 5,
 };
 
+/*
+ * One database entry, filled by msrtrap_msr_at(), msrtrap_msr_info() and
+ * msrtrap_msr_lookup(). The caller sets sz (declare it with
+ * MSRTRAP_OPTS(msrtrap_msr_info, info)); the library writes at most sz
+ * bytes, so a field a later release appends is simply absent for an
+ * older caller.
+ */
 struct msrtrap_msr_info {
+	size_t sz;
 	uint32_t index;
 	enum msrtrap_vendor vendor;
 	bool canonical;		/* false for an alias */
@@ -39,19 +47,28 @@ MSRTRAP_API const char *msrtrap_vendor_name(enum msrtrap_vendor vendor);
 /* Number of database entries (names, aliases included). */
 MSRTRAP_API size_t msrtrap_msr_count(void);
 
-/* Entry i in index order (aliases after their canonical name): 0/-ENOENT. */
+/*
+ * Entry i in index order (aliases after their canonical name): 0 or
+ * -ENOENT; info may be NULL, else -EINVAL for an info->sz smaller than
+ * sizeof(size_t).
+ */
 MSRTRAP_API int msrtrap_msr_at(size_t i, struct msrtrap_msr_info *info);
 
 /* Canonical name of an MSR, or NULL when the database does not know it. */
 MSRTRAP_API const char *msrtrap_msr_name(uint32_t msr);
 
-/* Canonical entry of an MSR: 0 or -ENOENT. */
+/*
+ * Canonical entry of an MSR: 0 or -ENOENT; info may be NULL (a "does the
+ * database know it" test), else -EINVAL for an info->sz smaller than
+ * sizeof(size_t).
+ */
 MSRTRAP_API int msrtrap_msr_info(uint32_t msr, struct msrtrap_msr_info *info);
 
 /*
  * Look a name up, ASCII case-insensitively, canonical names and aliases
  * alike; a leading "MSR_" is ignored ("msr_ia32_efer" finds IA32_EFER).
- * Returns 0 and fills *info (may be NULL), or -ENOENT, or -EINVAL.
+ * Returns 0 and fills *info (may be NULL), or -ENOENT, or -EINVAL (also
+ * for an info->sz smaller than sizeof(size_t)).
  */
 MSRTRAP_API int msrtrap_msr_lookup(const char *name,
 				   struct msrtrap_msr_info *info);

@@ -3,7 +3,8 @@
  * The filter publisher: one published compiled filter (struct msrtrap_cfilter)
  * that vCPU threads read without ever blocking while a control thread
  * replaces it, the userspace counterpart of KVM's SRCU-protected
- * kvm->arch.msr_filter (spec §3.3; live notes K9).
+ * kvm->arch.msr_filter (KVM API documentation, KVM_X86_SET_MSR_FILTER:
+ * the filter is replaced while vCPUs run; they see the old or the new one).
  *
  * Guarantees:
  *  - a reader sees either the filter before a publish or the one after it,

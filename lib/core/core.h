@@ -68,11 +68,38 @@ static inline unsigned int mt_popcount64(uint64_t x)
 	return (unsigned int)((x * 0x0101010101010101ULL) >> 56);
 }
 
+/*
+ * Index of the lowest set bit of x (x != 0), by the same rule: the
+ * builtin may become a call to __ctzdi2 on targets without a bit-scan
+ * instruction. x & -x isolates the lowest set bit; multiplying a power of
+ * two by a de Bruijn sequence B(2, 6) puts a distinct 6-bit pattern in the
+ * top bits, which the table maps back to the bit number.
+ */
+static inline unsigned int mt_ctz64(uint64_t x)
+{
+	static const unsigned char pos[64] = {
+		0,  1,  48, 2,  57, 49, 28, 3,  61, 58, 50, 42, 38, 29, 17, 4,
+		62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
+		63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
+		46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9,  13, 8,  7,  6,
+	};
+
+	return pos[((x & -x) * 0x03f79d71b4cb0a89ULL) >> 58];
+}
+
 /* Mask of word bits lo..hi inclusive (0 <= lo <= hi <= 63). */
 static inline uint64_t mt_bits(unsigned int lo, unsigned int hi)
 {
 	return (~0ULL >> (63 - hi)) & (~0ULL << lo);
 }
+
+/*
+ * MSRs per representable span of a map format: VMX covers 0-0x1fff and
+ * 0xc0000000-0xc0001fff (Intel SDM Vol. 3C, 25.6.9 "MSR-Bitmap Address"),
+ * each SVM MSRPM vector 0x2000 MSRs (AMD APM Vol. 2, 15.11 "MSR
+ * Intercepts"). Shared by core/map.c and core/engine.c.
+ */
+#define MT_SPAN_MSRS 0x2000u
 
 /*
  * Geometry of one representable span of a map format (core/map.c): its

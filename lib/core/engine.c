@@ -64,7 +64,7 @@ static bool warns_when_unlisted(uint32_t msr)
 static int span_index(const struct mt_vcpu *v, uint32_t msr)
 {
 	for (unsigned int s = 0; s < v->nspans; s++)
-		if (msr - v->span[s].first < 0x2000)
+		if (msr - v->span[s].first < MT_SPAN_MSRS)
 			return (int)s;
 	return -1;
 }
@@ -87,7 +87,7 @@ void mt_engine_capable(enum msrtrap_format fmt, enum msrtrap_passthrough pt,
 		for (unsigned int s = 0; mt_layout_span(fmt, s, &g) == 0; s++) {
 			uint32_t off = msr - g.first;
 
-			if (off < 0x2000)
+			if (off < MT_SPAN_MSRS)
 				capable[s][off / 64] |= 1ULL << (off % 64);
 		}
 	}
@@ -136,7 +136,7 @@ static inline bool is_capable(const struct mt_vcpu *v, unsigned int s,
 
 /* ---- per-MSR hardware updates (the per-MSR strategies and intercept ops) */
 
-static void hw_put(struct mt_vcpu *v, uint32_t msr, unsigned int access,
+static void hw_put(struct mt_vcpu *v, uint32_t msr, enum msrtrap_access access,
 		   bool intercept)
 {
 	bool old = msrtrap_raw_test(v->fmt, v->hw, msr, access) == (int)access;
@@ -151,7 +151,7 @@ static void hw_put(struct mt_vcpu *v, uint32_t msr, unsigned int access,
 
 /* vmx_enable_intercept_for_msr() for one direction (§4.3). */
 static void enable_one(struct mt_vcpu *v, int s, uint32_t msr,
-		       unsigned int access)
+		       enum msrtrap_access access)
 {
 	uint32_t off = msr - v->span[s].first;
 	unsigned int d = access - 1;
@@ -164,7 +164,7 @@ static void enable_one(struct mt_vcpu *v, int s, uint32_t msr,
 
 /* vmx_disable_intercept_for_msr() for one direction (§4.2). */
 static void disable_one(struct mt_vcpu *v, int s, uint32_t msr,
-			unsigned int access, const struct mt_cfilter *cf)
+			enum msrtrap_access access, const struct mt_cfilter *cf)
 {
 	uint32_t off = msr - v->span[s].first;
 	unsigned int d = access - 1;
@@ -185,7 +185,7 @@ static void disable_one(struct mt_vcpu *v, int s, uint32_t msr,
 }
 
 int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
-		      uint32_t first, uint32_t last, unsigned int access,
+		      uint32_t first, uint32_t last, enum msrtrap_access access,
 		      bool intercept)
 {
 	int s;
@@ -193,7 +193,7 @@ int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
 	if (access < MSRTRAP_READ || access > MSRTRAP_RW || first > last)
 		return -MT_EINVAL;
 	s = span_index(v, first);
-	if (s < 0 || last - v->span[s].first >= 0x2000)
+	if (s < 0 || last - v->span[s].first >= MT_SPAN_MSRS)
 		return -MT_ERANGE;
 	for (uint64_t m = first; m <= last; m++) {
 		uint32_t msr = (uint32_t)m;
@@ -226,7 +226,8 @@ int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
 	return 0;
 }
 
-int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr, unsigned int access)
+int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr,
+		 enum msrtrap_access access)
 {
 	int s = span_index(v, msr);
 	uint32_t off;
@@ -360,7 +361,7 @@ static void refresh_msrs(struct mt_vcpu *v, const struct mt_cfilter *cf,
 			uint64_t cap = v->capable[s][w];
 
 			while (cap) {
-				unsigned int b = (unsigned int)__builtin_ctzll(cap);
+				unsigned int b = mt_ctz64(cap);
 				uint32_t msr = v->span[s].first + 64 * w + b;
 
 				cap &= cap - 1;

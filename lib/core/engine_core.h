@@ -18,7 +18,7 @@
 #include "filter_core.h"
 
 #define MT_MAX_SPANS 3
-#define MT_SPAN_WORDS 128
+#define MT_SPAN_WORDS (MT_SPAN_MSRS / 64)
 
 /* A set of MSR words: bit w of words[s][dir][w / 64]. */
 struct mt_wordset {
@@ -49,7 +49,7 @@ int mt_vcpu_init(struct mt_vcpu *v, enum msrtrap_format fmt,
 
 /* vmx_{enable,disable}_intercept_for_msr() over [first, last]. */
 int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
-		      uint32_t first, uint32_t last, unsigned int access,
+		      uint32_t first, uint32_t last, enum msrtrap_access access,
 		      bool intercept);
 
 /*
@@ -67,6 +67,7 @@ void mt_filter_word_diff(enum msrtrap_format fmt, const struct mt_cfilter *a,
 
 void mt_vcpu_stats_reset(struct mt_vcpu *v);
 
-int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr, unsigned int access);
+int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr,
+		 enum msrtrap_access access);
 
 #endif

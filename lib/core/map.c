@@ -23,8 +23,6 @@
 
 #include "core.h"
 
-#define SPAN_MSRS 0x2000u
-
 struct span {
 	uint32_t first;
 	uint32_t bit[2]; /* bit number of `first`: [0] read, [1] write */
@@ -76,12 +74,12 @@ static const struct layout *layout_of(enum msrtrap_format fmt)
 static const struct span *span_of(const struct layout *l, uint32_t msr)
 {
 	for (unsigned int i = 0; i < l->nspans; i++)
-		if (msr - l->span[i].first < SPAN_MSRS)
+		if (msr - l->span[i].first < MT_SPAN_MSRS)
 			return &l->span[i];
 	return 0;
 }
 
-static inline int access_valid(unsigned int access)
+static inline int access_valid(enum msrtrap_access access)
 {
 	return access >= MSRTRAP_READ && access <= MSRTRAP_RW;
 }
@@ -119,15 +117,15 @@ static int name_is(const char *s, const char *lower_name)
 	return *s == 0 && *lower_name == 0;
 }
 
-enum msrtrap_format msrtrap_format_parse(const char *name)
+int msrtrap_format_parse(const char *name)
 {
 	if (!name)
-		return MSRTRAP_FMT_NONE;
+		return -MT_EINVAL;
 	if (name_is(name, "vmx"))
 		return MSRTRAP_FMT_VMX;
 	if (name_is(name, "svm"))
 		return MSRTRAP_FMT_SVM;
-	return MSRTRAP_FMT_NONE;
+	return -MT_EINVAL;
 }
 
 int msrtrap_format_span(enum msrtrap_format fmt, unsigned int i,
@@ -142,7 +140,7 @@ int msrtrap_format_span(enum msrtrap_format fmt, unsigned int i,
 	if (first)
 		*first = l->span[i].first;
 	if (last)
-		*last = l->span[i].first + SPAN_MSRS - 1;
+		*last = l->span[i].first + MT_SPAN_MSRS - 1;
 	return 0;
 }
 
@@ -192,7 +190,7 @@ static inline int test_bit(const void *map, uint32_t bit)
 }
 
 int msrtrap_raw_test(enum msrtrap_format fmt, const void *map, uint32_t msr,
-		     unsigned int access)
+		     enum msrtrap_access access)
 {
 	const struct layout *l = layout_of(fmt);
 	const struct span *s;
@@ -233,7 +231,7 @@ static void apply_bits(void *map, uint32_t b0, uint32_t b1, uint64_t pattern,
 
 static void apply_span(const struct layout *l, const struct span *s,
 		       void *map, uint32_t first, uint32_t last,
-		       unsigned int access, int set)
+		       enum msrtrap_access access, int set)
 {
 	if (l->stride == 2) {
 		/*
@@ -260,7 +258,7 @@ static void apply_span(const struct layout *l, const struct span *s,
 }
 
 static int change_range(enum msrtrap_format fmt, void *map, uint32_t first,
-			uint32_t last, unsigned int access, int set)
+			uint32_t last, enum msrtrap_access access, int set)
 {
 	const struct layout *l = layout_of(fmt);
 	const struct span *s;
@@ -272,32 +270,33 @@ static int change_range(enum msrtrap_format fmt, void *map, uint32_t first,
 	 * inside one span contains unrepresentable MSRs.
 	 */
 	s = span_of(l, first);
-	if (!s || last - s->first >= SPAN_MSRS)
+	if (!s || last - s->first >= MT_SPAN_MSRS)
 		return -MT_ERANGE;
 	apply_span(l, s, map, first, last, access, set);
 	return 0;
 }
 
 int msrtrap_raw_set(enum msrtrap_format fmt, void *map, uint32_t msr,
-		    unsigned int access)
+		    enum msrtrap_access access)
 {
 	return change_range(fmt, map, msr, msr, access, 1);
 }
 
 int msrtrap_raw_clear(enum msrtrap_format fmt, void *map, uint32_t msr,
-		      unsigned int access)
+		      enum msrtrap_access access)
 {
 	return change_range(fmt, map, msr, msr, access, 0);
 }
 
 int msrtrap_raw_set_range(enum msrtrap_format fmt, void *map, uint32_t first,
-			  uint32_t last, unsigned int access)
+			  uint32_t last, enum msrtrap_access access)
 {
 	return change_range(fmt, map, first, last, access, 1);
 }
 
 int msrtrap_raw_clear_range(enum msrtrap_format fmt, void *map,
-			    uint32_t first, uint32_t last, unsigned int access)
+			    uint32_t first, uint32_t last,
+			    enum msrtrap_access access)
 {
 	return change_range(fmt, map, first, last, access, 0);
 }
@@ -318,13 +317,13 @@ static uint32_t find_bit(const void *map, uint32_t b0, uint32_t b1,
 		uint64_t hits = (want ? v : ~v) & pattern & mt_bits(lo, hi);
 
 		if (hits)
-			return w * 64 + (uint32_t)__builtin_ctzll(hits);
+			return w * 64 + mt_ctz64(hits);
 	}
 	return b1 + 1;
 }
 
 int msrtrap_raw_next_pass(enum msrtrap_format fmt, const void *map,
-			  unsigned int access, uint64_t *cursor,
+			  enum msrtrap_access access, uint64_t *cursor,
 			  uint32_t *first, uint32_t *last)
 {
 	const struct layout *l = layout_of(fmt);
@@ -339,7 +338,7 @@ int msrtrap_raw_next_pass(enum msrtrap_format fmt, const void *map,
 
 	for (unsigned int i = 0; i < l->nspans; i++) {
 		const struct span *s = &l->span[i];
-		uint64_t span_last = (uint64_t)s->first + SPAN_MSRS - 1;
+		uint64_t span_last = (uint64_t)s->first + MT_SPAN_MSRS - 1;
 		uint32_t from, b_end, b, e;
 
 		if (*cursor > span_last)

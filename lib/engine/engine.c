@@ -114,7 +114,7 @@ int msrtrap_engine_new(const struct msrtrap_engine_opts *opts, struct msrtrap_en
 	vm->fmt = opts->format;
 	vm->strategy = OPTS_GET(opts, strategy, 0);
 	vm->passthrough = OPTS_GET(opts, passthrough, 0);
-	sopts.max_readers = max ? max : 64;
+	sopts.max_readers = max ? max : MSRTRAP_PUBLISHER_DEFAULT_READERS;
 	err = msrtrap_publisher_new(&sopts, &vm->publisher);
 	if (err) {
 		free(vm);
@@ -235,7 +235,8 @@ void msrtrap_engine_vcpu_free(struct msrtrap_engine_vcpu *vcpu)
 }
 
 int msrtrap_engine_vcpu_intercept(struct msrtrap_engine_vcpu *vcpu, uint32_t first,
-			   uint32_t last, unsigned int access, bool intercept)
+			   uint32_t last, enum msrtrap_access access,
+			   bool intercept)
 {
 	const struct msrtrap_cfilter *cf;
 	int err;
@@ -312,18 +313,23 @@ const void *msrtrap_engine_vcpu_bitmap(const struct msrtrap_engine_vcpu *vcpu)
 }
 
 int msrtrap_engine_vcpu_wish(const struct msrtrap_engine_vcpu *vcpu, uint32_t msr,
-		      unsigned int access)
+		      enum msrtrap_access access)
 {
 	if (!vcpu)
 		return -EINVAL;
 	return mt_vcpu_wish(&vcpu->core, msr, access);
 }
 
-void msrtrap_engine_vcpu_stats(const struct msrtrap_engine_vcpu *vcpu,
-			struct msrtrap_engine_vcpu_stats *stats)
+int msrtrap_engine_vcpu_stats(const struct msrtrap_engine_vcpu *vcpu,
+			      struct msrtrap_engine_vcpu_stats *stats)
 {
-	if (vcpu && stats)
-		*stats = vcpu->core.stats;
+	struct msrtrap_engine_vcpu_stats ours;
+
+	if (!vcpu)
+		return -EINVAL;
+	ours = vcpu->core.stats;
+	ours.sz = sizeof(ours);
+	return mt_out_copy(stats, &ours, sizeof(ours));
 }
 
 void msrtrap_engine_vcpu_stats_reset(struct msrtrap_engine_vcpu *vcpu)

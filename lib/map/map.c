@@ -104,14 +104,15 @@ const void *msrtrap_map_data(const struct msrtrap_map *map)
 }
 
 int msrtrap_map_test(const struct msrtrap_map *map, uint32_t msr,
-		     unsigned int access)
+		     enum msrtrap_access access)
 {
 	if (!map)
 		return -EINVAL;
 	return msrtrap_raw_test(map->fmt, map->data, msr, access);
 }
 
-int msrtrap_map_set(struct msrtrap_map *map, uint32_t msr, unsigned int access)
+int msrtrap_map_set(struct msrtrap_map *map, uint32_t msr,
+		    enum msrtrap_access access)
 {
 	if (!map)
 		return -EINVAL;
@@ -119,7 +120,7 @@ int msrtrap_map_set(struct msrtrap_map *map, uint32_t msr, unsigned int access)
 }
 
 int msrtrap_map_clear(struct msrtrap_map *map, uint32_t msr,
-		      unsigned int access)
+		      enum msrtrap_access access)
 {
 	if (!map)
 		return -EINVAL;
@@ -127,7 +128,7 @@ int msrtrap_map_clear(struct msrtrap_map *map, uint32_t msr,
 }
 
 int msrtrap_map_set_range(struct msrtrap_map *map, uint32_t first,
-			  uint32_t last, unsigned int access)
+			  uint32_t last, enum msrtrap_access access)
 {
 	if (!map)
 		return -EINVAL;
@@ -135,7 +136,7 @@ int msrtrap_map_set_range(struct msrtrap_map *map, uint32_t first,
 }
 
 int msrtrap_map_clear_range(struct msrtrap_map *map, uint32_t first,
-			    uint32_t last, unsigned int access)
+			    uint32_t last, enum msrtrap_access access)
 {
 	if (!map)
 		return -EINVAL;
@@ -143,7 +144,8 @@ int msrtrap_map_clear_range(struct msrtrap_map *map, uint32_t first,
 				       access);
 }
 
-int msrtrap_map_next_pass(const struct msrtrap_map *map, unsigned int access,
+int msrtrap_map_next_pass(const struct msrtrap_map *map,
+			  enum msrtrap_access access,
 			  uint64_t *cursor, uint32_t *first, uint32_t *last)
 {
 	if (!map)

@@ -7,6 +7,8 @@
 #include <msrtrap/names.h>
 
 #include "msr_db.h"
+#include "util/bsearch.h"
+#include "util/opts.h"
 #include "util/strdist.h"
 
 static const char *const vendor_names[] = {
@@ -27,38 +29,38 @@ size_t msrtrap_msr_count(void)
 	return mt_msr_table_len;
 }
 
-static void fill(const struct mt_msr_entry *e, struct msrtrap_msr_info *info)
+/* info NULL: the caller wants only the return value. */
+static int fill(const struct mt_msr_entry *e, struct msrtrap_msr_info *info)
 {
-	if (!info)
-		return;
-	info->index = e->index;
-	info->vendor = (enum msrtrap_vendor)e->vendor;
-	info->canonical = e->canonical;
-	info->name = e->name;
-	info->description = e->desc;
+	struct msrtrap_msr_info ours = {
+		.sz = sizeof(ours),
+		.index = e->index,
+		.vendor = (enum msrtrap_vendor)e->vendor,
+		.canonical = e->canonical,
+		.name = e->name,
+		.description = e->desc,
+	};
+
+	return info ? mt_out_copy(info, &ours, sizeof(ours)) : 0;
 }
 
 int msrtrap_msr_at(size_t i, struct msrtrap_msr_info *info)
 {
 	if (i >= mt_msr_table_len)
 		return -ENOENT;
-	fill(&mt_msr_table[i], info);
-	return 0;
+	return fill(&mt_msr_table[i], info);
+}
+
+static bool index_before(const void *elem, const void *key)
+{
+	return ((const struct mt_msr_entry *)elem)->index <
+	       *(const uint32_t *)key;
 }
 
 size_t msrtrap_msr_lower_bound(uint32_t msr)
 {
-	size_t lo = 0, hi = mt_msr_table_len;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (mt_msr_table[mid].index < msr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return mt_lower_bound(mt_msr_table, mt_msr_table_len,
+			      sizeof(*mt_msr_table), &msr, index_before);
 }
 
 int msrtrap_msr_info(uint32_t msr, struct msrtrap_msr_info *info)
@@ -68,13 +70,12 @@ int msrtrap_msr_info(uint32_t msr, struct msrtrap_msr_info *info)
 	/* the canonical entry is the first of its index */
 	if (i == mt_msr_table_len || mt_msr_table[i].index != msr)
 		return -ENOENT;
-	fill(&mt_msr_table[i], info);
-	return 0;
+	return fill(&mt_msr_table[i], info);
 }
 
 const char *msrtrap_msr_name(uint32_t msr)
 {
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 
 	return msrtrap_msr_info(msr, &info) ? NULL : info.name;
 }
@@ -135,8 +136,7 @@ int msrtrap_msr_lookup(const char *name, struct msrtrap_msr_info *info)
 		e = find_name(skip_msr_prefix(name));
 	if (!e)
 		return -ENOENT;
-	fill(e, info);
-	return 0;
+	return fill(e, info);
 }
 
 /*

@@ -673,7 +673,7 @@ static void sb_names(struct sbuf *b, uint32_t first, uint32_t last)
 		}
 	}
 	for (size_t i = msrtrap_msr_lower_bound(first); i < msrtrap_msr_count(); i++) {
-		struct msrtrap_msr_info info;
+		MSRTRAP_OPTS(msrtrap_msr_info, info);
 
 		msrtrap_msr_at(i, &info);
 		if (info.index > last)

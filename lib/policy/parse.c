@@ -172,7 +172,7 @@ static int parse_number(const char *s, size_t n, uint32_t *out)
 /* An interval end (number or MSR name) from a word token: 0 or -1. */
 static int endpoint(struct parser *ps, const struct mt_token *t, uint32_t *v)
 {
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 	char name[128];
 	const char *hint;
 	int r;

@@ -79,6 +79,9 @@ for h in "$srcdir"/include/msrtrap/*.h; do
 done
 check "every include/msrtrap/*.h installed unchanged${missing:+ (missing or different:$missing)}" \
 	test -z "$missing"
+# generated or not, the version macros must ship (the loop above cannot
+# notice a header missing from the source tree)
+check "msrtrap/version.h installed" test -f "$includedir/msrtrap/version.h"
 
 # ---- pkg-config, programs, man pages, completion ------------------------------
 check "msrtrap.pc" test -f "$pcdir/msrtrap.pc"

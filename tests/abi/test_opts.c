@@ -8,6 +8,8 @@
  * older, shorter struct still works.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <msrtrap/msrtrap.h>
@@ -131,6 +133,43 @@ static void test_future_and_older_structs(void **state)
 	}
 }
 
+/*
+ * Output structs through the shared library: sz first, an older program's
+ * shorter struct filled only as far as it reaches, MSRTRAP_OPTS() works
+ * for them too.
+ */
+static void test_output_structs(void **state)
+{
+	size_t old_sz = END_OF(struct msrtrap_msr_info, index);
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
+	struct msrtrap_msr_info old;
+
+	assert_int_equal(offsetof(struct msrtrap_msr_info, sz), 0);
+	assert_int_equal(offsetof(struct msrtrap_engine_vcpu_stats, sz), 0);
+	assert_int_equal(msrtrap_msr_lookup("IA32_EFER", &info), 0);
+	assert_int_equal(info.sz, sizeof(info));
+	assert_int_equal(info.index, 0xc0000080);
+	assert_non_null(info.name);
+
+	memset(&old, 0x5a, sizeof(old));
+	old.sz = old_sz;
+	assert_int_equal(msrtrap_msr_lookup("IA32_EFER", &old), 0);
+	assert_int_equal(old.index, 0xc0000080);
+	for (size_t i = old_sz; i < sizeof(old); i++)
+		assert_int_equal(((unsigned char *)&old)[i], 0x5a);
+}
+
+/* <msrtrap/version.h> describes the library it is installed with. */
+static void test_version_macros(void **state)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "%d.%d.%d", MSRTRAP_VERSION_MAJOR,
+		 MSRTRAP_VERSION_MINOR, MSRTRAP_VERSION_PATCH);
+	assert_string_equal(want, MSRTRAP_VERSION_STRING);
+	assert_string_equal(msrtrap_version(), MSRTRAP_VERSION_STRING);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +178,8 @@ int main(void)
 		cmocka_unit_test(test_policy_padding),
 		cmocka_unit_test(test_publisher_padding),
 		cmocka_unit_test(test_future_and_older_structs),
+		cmocka_unit_test(test_output_structs),
+		cmocka_unit_test(test_version_macros),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

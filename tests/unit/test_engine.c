@@ -27,6 +27,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -390,7 +391,8 @@ static void rig_same(struct rig *r)
 static void stats_of(struct msrtrap_engine_vcpu *v, struct msrtrap_engine_vcpu_stats *st)
 {
 	memset(st, 0xa5, sizeof(*st));
-	msrtrap_engine_vcpu_stats(v, st);
+	st->sz = sizeof(*st);
+	assert_int_equal(msrtrap_engine_vcpu_stats(v, st), 0);
 }
 
 static void stats_sub(struct msrtrap_engine_vcpu_stats *d, const struct msrtrap_engine_vcpu_stats *a,
@@ -1085,6 +1087,7 @@ static void seq_add_vcpu(void)
 		S.v[s][v] = vcpu_new(S.vm[s]);
 		stats_of(S.v[s][v], &st);
 		memset(&zero, 0, sizeof(zero));
+		zero.sz = sizeof(zero);
 		if (memcmp(&st, &zero, sizeof(st)))
 			seq_fail("%s: a new vCPU has non-zero counters",
 				 msrtrap_strategy_name(s));
@@ -1103,6 +1106,7 @@ static void seq_reset(unsigned int v)
 		msrtrap_engine_vcpu_stats_reset(S.v[s][v]);
 		stats_of(S.v[s][v], &st);
 		memset(&zero, 0, sizeof(zero));
+		zero.sz = sizeof(zero);
 		if (memcmp(&st, &zero, sizeof(st)))
 			seq_fail("%s: counters not zero after reset",
 				 msrtrap_strategy_name(s));
@@ -1572,6 +1576,56 @@ static void test_names(void **state)
 	assert_int_equal(msrtrap_passthrough_parse("kvm-2021"), -EINVAL);
 }
 
+/*
+ * The stats struct grows by its size field: an older caller's shorter
+ * struct gets exactly its prefix, a newer caller's longer one keeps its
+ * extra bytes, a size that cannot hold sz is refused.
+ */
+static void test_stats_sz(void **state)
+{
+	struct msrtrap_engine *vm = vm_new(VMX, RECOMPUTE, PT_ALL);
+	struct msrtrap_engine_vcpu *v = vcpu_new(vm);
+	size_t old_sz = offsetof(struct msrtrap_engine_vcpu_stats, bits_changed);
+	struct msrtrap_engine_vcpu_stats full, part;
+	struct {
+		struct msrtrap_engine_vcpu_stats st;
+		uint64_t future;
+	} big;
+	const unsigned char *p = (const unsigned char *)&part;
+
+	/* some counters that are not zero */
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v, MSR_FS_BASE, MSR_FS_BASE, RW, false), 0);
+	assert_int_equal(msrtrap_engine_vcpu_intercept(v, MSR_FS_BASE, MSR_FS_BASE, RW, true), 0);
+	stats_of(v, &full);
+	assert_true(full.words_written > 0 && full.bits_changed > 0);
+
+	memset(&part, 0xa5, sizeof(part));
+	part.sz = old_sz;
+	assert_int_equal(msrtrap_engine_vcpu_stats(v, &part), 0);
+	assert_int_equal(part.sz, old_sz);
+	assert_int_equal(part.lookups, full.lookups);
+	assert_int_equal(part.words_written, full.words_written);
+	for (size_t i = old_sz; i < sizeof(part); i++)
+		assert_int_equal(p[i], 0xa5);
+
+	memset(&big, 0xa5, sizeof(big));
+	big.st.sz = sizeof(big);
+	assert_int_equal(msrtrap_engine_vcpu_stats(v, &big.st), 0);
+	assert_int_equal(big.st.sz, sizeof(big));
+	assert_int_equal(big.st.refreshes, full.refreshes);
+	assert_int_equal(big.st.bits_changed, full.bits_changed);
+	assert_int_equal(big.future, 0xa5a5a5a5a5a5a5a5ULL);
+
+	part.sz = sizeof(size_t) - 1;
+	assert_int_equal(msrtrap_engine_vcpu_stats(v, &part), -EINVAL);
+	part.sz = sizeof(size_t);
+	assert_int_equal(msrtrap_engine_vcpu_stats(v, &part), 0);
+	assert_int_equal(msrtrap_engine_vcpu_stats(v, NULL), -EINVAL);
+	assert_int_equal(msrtrap_engine_vcpu_stats(NULL, &full), -EINVAL);
+	msrtrap_engine_vcpu_free(v);
+	msrtrap_engine_free(vm);
+}
+
 static void test_api_errors(void **state)
 {
 	MSRTRAP_OPTS(msrtrap_engine_opts, o, .format = VMX);
@@ -1677,6 +1731,7 @@ static void test_fresh_vcpu(void **state)
 				assert_int_equal(msrtrap_engine_vcpu_sync(v), 0);
 				stats_of(v, &st);
 				memset(&zero, 0, sizeof(zero));
+				zero.sz = sizeof(zero);
 				assert_memory_equal(&st, &zero, sizeof(st));
 				for (unsigned int k = 0; k < 15; k++) {
 					assert_int_equal(msrtrap_engine_vcpu_wish(v, kvm2022_list[k], R), 1);
@@ -2457,6 +2512,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_api_errors),
+		cmocka_unit_test(test_stats_sz),
 		cmocka_unit_test(test_fresh_vcpu),
 		cmocka_unit_test(test_caller_bitmap),
 		cmocka_unit_test(test_pending_flag),

@@ -408,8 +408,9 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(msrtrap_format_size(MSRTRAP_FMT_SVM), 8192);
 	assert_int_equal(msrtrap_format_parse("VMX"), MSRTRAP_FMT_VMX);
 	assert_int_equal(msrtrap_format_parse("svm"), MSRTRAP_FMT_SVM);
-	assert_int_equal(msrtrap_format_parse("svmx"), MSRTRAP_FMT_NONE);
-	assert_int_equal(msrtrap_format_parse(""), MSRTRAP_FMT_NONE);
+	assert_int_equal(msrtrap_format_parse("svmx"), -EINVAL);
+	assert_int_equal(msrtrap_format_parse(""), -EINVAL);
+	assert_int_equal(msrtrap_format_parse(NULL), -EINVAL);
 	assert_int_equal(msrtrap_format_span(MSRTRAP_FMT_VMX, 2, NULL, NULL), -ENOENT);
 	assert_int_equal(msrtrap_format_span(MSRTRAP_FMT_SVM, 2, NULL, NULL), 0);
 	assert_int_equal(msrtrap_format_span(MSRTRAP_FMT_SVM, 3, NULL, NULL), -ENOENT);

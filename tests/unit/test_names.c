@@ -2,6 +2,7 @@
 /* The MSR name database: contents, lookups both ways, aliases, hints. */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 
 static void test_size_and_order(void **state)
 {
-	struct msrtrap_msr_info prev, info;
+	MSRTRAP_OPTS(msrtrap_msr_info, prev);
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 	size_t distinct = 0;
 
 	/* the foundation issue asks for at least 400 entries */
@@ -34,7 +36,7 @@ static void test_size_and_order(void **state)
 		}
 		/* every name finds its own entry */
 		{
-			struct msrtrap_msr_info back;
+			MSRTRAP_OPTS(msrtrap_msr_info, back);
 
 			assert_int_equal(msrtrap_msr_lookup(info.name, &back), 0);
 			assert_int_equal(back.index, info.index);
@@ -47,9 +49,57 @@ static void test_size_and_order(void **state)
 	printf("# %zu names, %zu distinct MSRs\n", msrtrap_msr_count(), distinct);
 }
 
+/*
+ * struct msrtrap_msr_info grows by its size field: an older caller's
+ * shorter struct gets exactly its prefix, a newer caller's longer one
+ * keeps its extra bytes; a size that cannot hold sz is refused, NULL
+ * means "only tell me whether it exists".
+ */
+static void test_info_sz(void **state)
+{
+	size_t old_sz = offsetof(struct msrtrap_msr_info, canonical);
+	struct msrtrap_msr_info part;
+	struct {
+		struct msrtrap_msr_info info;
+		uint64_t future;
+	} big;
+	const unsigned char *p = (const unsigned char *)&part;
+
+	memset(&part, 0xa5, sizeof(part));
+	part.sz = old_sz;
+	assert_int_equal(msrtrap_msr_info(0xc0000080, &part), 0);
+	assert_int_equal(part.sz, old_sz);
+	assert_int_equal(part.index, 0xc0000080);
+	assert_int_equal(part.vendor, MSRTRAP_VENDOR_ARCH);
+	for (size_t i = old_sz; i < sizeof(part); i++)
+		assert_int_equal(p[i], 0xa5);
+	memset(&part, 0xa5, sizeof(part));
+	part.sz = old_sz;
+	assert_int_equal(msrtrap_msr_lookup("efer", &part), 0);
+	assert_int_equal(part.index, 0xc0000080);
+	for (size_t i = old_sz; i < sizeof(part); i++)
+		assert_int_equal(p[i], 0xa5);
+
+	memset(&big, 0xa5, sizeof(big));
+	big.info.sz = sizeof(big);
+	assert_int_equal(msrtrap_msr_at(0, &big.info), 0);
+	assert_int_equal(big.info.sz, sizeof(big));
+	assert_non_null(big.info.name);
+	assert_true(big.info.canonical);
+	assert_int_equal(big.future, 0xa5a5a5a5a5a5a5a5ULL);
+
+	part.sz = sizeof(size_t) - 1;
+	assert_int_equal(msrtrap_msr_at(0, &part), -EINVAL);
+	assert_int_equal(msrtrap_msr_info(0xc0000080, &part), -EINVAL);
+	assert_int_equal(msrtrap_msr_lookup("efer", &part), -EINVAL);
+	assert_int_equal(msrtrap_msr_at(0, NULL), 0);
+	assert_int_equal(msrtrap_msr_info(0xc0000080, NULL), 0);
+	assert_int_equal(msrtrap_msr_lookup("efer", NULL), 0);
+}
+
 static void expect(uint32_t msr, const char *name, enum msrtrap_vendor vendor)
 {
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 
 	assert_string_equal(msrtrap_msr_name(msr), name);
 	assert_int_equal(msrtrap_msr_info(msr, &info), 0);
@@ -74,7 +124,7 @@ static void test_known_entries(void **state)
 
 static void test_lookup_rules(void **state)
 {
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 
 	/* case-insensitive, optional MSR_ prefix, aliases */
 	assert_int_equal(msrtrap_msr_lookup("ia32_efer", &info), 0);
@@ -132,7 +182,7 @@ static size_t ref_distance(const char *a, const char *b)
 
 static const char *ref_suggest(const char *name)
 {
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 	const char *best = NULL;
 	size_t best_d = SIZE_MAX;
 
@@ -189,7 +239,7 @@ static void test_suggest_matches_reference(void **state)
 	char buf[80];
 
 	for (unsigned long k = 0; k < n; k++) {
-		struct msrtrap_msr_info info;
+		MSRTRAP_OPTS(msrtrap_msr_info, info);
 		const char *got, *want;
 
 		assert_int_equal(msrtrap_msr_at(test_below((uint32_t)msrtrap_msr_count()),
@@ -210,7 +260,7 @@ static void test_suggest_matches_reference(void **state)
 
 static void test_lower_bound(void **state)
 {
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 	size_t i = msrtrap_msr_lower_bound(0xc0000080);
 
 	assert_int_equal(msrtrap_msr_at(i, &info), 0);
@@ -226,6 +276,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_size_and_order),
+		cmocka_unit_test(test_info_sz),
 		cmocka_unit_test(test_known_entries),
 		cmocka_unit_test(test_lookup_rules),
 		cmocka_unit_test(test_suggest),

@@ -195,7 +195,7 @@ static void test_groups(void **state)
 	/* every KVM / Hyper-V MSR the database knows is in its group */
 	{
 		struct msrtrap_group_info kvm, hv;
-		struct msrtrap_msr_info info;
+		MSRTRAP_OPTS(msrtrap_msr_info, info);
 		size_t nk = 0, nh = 0;
 
 		msrtrap_group_lookup("kvm-pv", &kvm);
@@ -1071,7 +1071,7 @@ static void emit_number(struct text *t, uint32_t v)
 /* A random MSR name from the database (any case, maybe MSR_): its index. */
 static uint32_t emit_name(struct text *t)
 {
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 	char name[96];
 
 	msrtrap_msr_at(test_below((uint32_t)msrtrap_msr_count()), &info);

@@ -60,7 +60,7 @@ int main(void)
 	struct msrtrap_filter *filter = NULL;
 	struct msrtrap_cfilter *cfilter = NULL;
 	struct msrtrap_map *map = NULL, *copy = NULL;
-	struct msrtrap_msr_info info;
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
 	struct msrtrap_error diag;
 	char *json = NULL;
 	uint64_t cursor = 0;
@@ -69,6 +69,16 @@ int main(void)
 
 	printf("version: %s\n", msrtrap_version());
 	print_loaded_library();
+
+	/* the installed headers and the library are the same release */
+	{
+		char want[32];
+
+		snprintf(want, sizeof(want), "%d.%d.%d", MSRTRAP_VERSION_MAJOR,
+			 MSRTRAP_VERSION_MINOR, MSRTRAP_VERSION_PATCH);
+		CHECK(strcmp(want, MSRTRAP_VERSION_STRING) == 0);
+		CHECK(strcmp(msrtrap_version(), MSRTRAP_VERSION_STRING) == 0);
+	}
 
 	/* parse */
 	err = msrtrap_policy_parse(policy_text, strlen(policy_text), &opts,
