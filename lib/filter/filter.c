@@ -4,7 +4,6 @@
  * evaluation, explanation, and conversion to and from the ABI struct.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "core/filter_core.h"
 #include "filter_internal.h"
+#include "util/error.h"
 
 /*
  * Our ABI definitions must be byte-compatible with the kernel's UAPI
@@ -174,23 +174,6 @@ size_t msrtrap_kvm_bitmap_bytes(uint32_t nmsrs)
 	return (size_t)(((uint64_t)nmsrs + 63) / 64 * 8);
 }
 
-static int reject(struct msrtrap_error *diag, int err, const char *where,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int reject(struct msrtrap_error *diag, int err, const char *where,
-		  const char *fmt, ...)
-{
-	va_list ap;
-
-	if (diag) {
-		snprintf(diag->where, sizeof(diag->where), "%s", where);
-		va_start(ap, fmt);
-		vsnprintf(diag->message, sizeof(diag->message), fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 int msrtrap_filter_validate(const struct msrtrap_filter *filter,
 			    struct msrtrap_error *diag)
 {
@@ -206,17 +189,18 @@ static int validate(const struct msrtrap_filter *filter,
 	if (diag)
 		diag->where[0] = diag->message[0] = 0;
 	if (!filter)
-		return reject(diag, -EFAULT, "filter", "no filter struct");
+		return mt_error_set(diag, -EFAULT, "filter",
+				    "no filter struct");
 	/* kvm_vm_ioctl_set_msr_filter(): spec §3.2, invariants 9-16 */
 	if (filter->flags & ~MSRTRAP_KVM_MSR_FILTER_VALID_MASK)
-		return reject(diag, -EINVAL, "flags",
-			      "0x%x has bits other than DEFAULT_DENY (0x1)",
-			      filter->flags);
+		return mt_error_set(diag, -EINVAL, "flags",
+				    "0x%x has bits other than DEFAULT_DENY (0x1)",
+				    filter->flags);
 	for (unsigned int i = 0; i < filter->n; i++)
 		empty &= filter->slots[i].nmsrs == 0;
 	if (empty && (filter->flags & MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY))
-		return reject(diag, -EINVAL, "ranges",
-			      "default deny needs at least one range with nmsrs > 0");
+		return mt_error_set(diag, -EINVAL, "ranges",
+				    "default deny needs at least one range with nmsrs > 0");
 
 	for (unsigned int i = 0; i < filter->n; i++) {
 		const struct mt_range_slot *s = &filter->slots[i];
@@ -228,30 +212,31 @@ static int validate(const struct msrtrap_filter *filter,
 			continue;
 		if (s->flags & ~MSRTRAP_KVM_MSR_FILTER_RANGE_VALID_MASK) {
 			snprintf(where, sizeof(where), "ranges[%u].flags", i);
-			return reject(diag, -EINVAL, where,
-				      "0x%x has bits other than READ (0x1) and WRITE (0x2)",
-				      s->flags);
+			return mt_error_set(diag, -EINVAL, where,
+					    "0x%x has bits other than READ (0x1) and WRITE (0x2)",
+					    s->flags);
 		}
 		if (s->flags == 0) {
 			snprintf(where, sizeof(where), "ranges[%u].flags", i);
-			return reject(diag, -EINVAL, where,
-				      "no access type (READ or WRITE) in a non-empty range");
+			return mt_error_set(diag, -EINVAL, where,
+					    "no access type (READ or WRITE) in a non-empty range");
 		}
 		bytes = msrtrap_kvm_bitmap_bytes(s->nmsrs);
 		if (bytes > MSRTRAP_KVM_MSR_FILTER_MAX_BITMAP_SIZE) {
 			snprintf(where, sizeof(where), "ranges[%u].nmsrs", i);
-			return reject(diag, -EINVAL, where,
-				      "%u MSRs need a %zu-byte bitmap; the limit is 0x600 bytes (0x3000 MSRs)",
-				      s->nmsrs, bytes);
+			return mt_error_set(diag, -EINVAL, where,
+					    "%u MSRs need a %zu-byte bitmap; the limit is 0x600 bytes (0x3000 MSRs)",
+					    s->nmsrs, bytes);
 		}
 		if (!s->has_bitmap || s->bitmap_len < bytes) {
 			snprintf(where, sizeof(where), "ranges[%u].bitmap", i);
 			if (!s->has_bitmap)
-				return reject(diag, -EFAULT, where,
-					      "no bitmap for %u MSRs", s->nmsrs);
-			return reject(diag, -EFAULT, where,
-				      "%zu bytes given; the kernel copies %zu (whole 8-byte words for %u MSRs)",
-				      s->bitmap_len, bytes, s->nmsrs);
+				return mt_error_set(diag, -EFAULT, where,
+						    "no bitmap for %u MSRs",
+						    s->nmsrs);
+			return mt_error_set(diag, -EFAULT, where,
+					    "%zu bytes given; the kernel copies %zu (whole 8-byte words for %u MSRs)",
+					    s->bitmap_len, bytes, s->nmsrs);
 		}
 	}
 	return 0;

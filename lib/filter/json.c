@@ -19,6 +19,8 @@
 #include <msrtrap/filter.h>
 #include <msrtrap/json.h>
 
+#include "util/error.h"
+
 struct loader {
 	struct msrtrap_error *diag;
 	/*
@@ -28,22 +30,6 @@ struct loader {
 	 */
 	bool ints_as_reals;
 };
-
-static int bad(struct loader *ld, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int bad(struct loader *ld, const char *where, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ld->diag) {
-		snprintf(ld->diag->where, sizeof(ld->diag->where), "%s", where);
-		va_start(ap, fmt);
-		vsnprintf(ld->diag->message, sizeof(ld->diag->message), fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 /* A JSON integer (or, when re-reading, an integral real) within u32. */
 static bool json_u32(const struct loader *ld, const json_t *v, uint32_t *out)
@@ -134,16 +120,18 @@ static int check_keys(struct loader *ld, json_t *obj, const char *parent,
 			continue;
 		for (const char *c = key; *c; c++)
 			if (*c < 0x20 || *c > 0x7e || *c == '"')
-				return bad(ld, parent,
-					   "unknown key with unprintable characters (expected %s)",
-					   expected);
+				return mt_error_set(ld->diag, -EINVAL, parent,
+						    "unknown key with unprintable characters (expected %s)",
+						    expected);
 		if (strlen(parent) + 1 + strlen(key) < sizeof(where)) {
 			path(where, sizeof(where), parent, key);
-			return bad(ld, where, "unknown key (expected %s)",
-				   expected);
+			return mt_error_set(ld->diag, -EINVAL, where,
+					    "unknown key (expected %s)",
+					    expected);
 		}
-		return bad(ld, parent, "unknown key \"%.60s\" (expected %s)",
-			   key, expected);
+		return mt_error_set(ld->diag, -EINVAL, parent,
+				    "unknown key \"%.60s\" (expected %s)", key,
+				    expected);
 	}
 	return 0;
 }
@@ -157,8 +145,8 @@ static int load_range_flags(struct loader *ld, json_t *v, const char *where,
 	if (json_u32(ld, v, flags))
 		return 0;
 	if (!json_is_array(v))
-		return bad(ld, where,
-			   "not a 32-bit integer or an array of \"read\", \"write\"");
+		return mt_error_set(ld->diag, -EINVAL, where,
+				    "not a 32-bit integer or an array of \"read\", \"write\"");
 	*flags = 0;
 	json_array_foreach(v, i, e) {
 		const char *s = json_string_value(e);
@@ -169,14 +157,16 @@ static int load_range_flags(struct loader *ld, json_t *v, const char *where,
 		else if (s && !strcmp(s, "write"))
 			bit = MSRTRAP_KVM_MSR_FILTER_WRITE;
 		else if (s)
-			return bad(ld, where,
-				   "unknown access \"%.40s\" (expected \"read\" or \"write\")",
-				   s);
+			return mt_error_set(ld->diag, -EINVAL, where,
+					    "unknown access \"%.40s\" (expected \"read\" or \"write\")",
+					    s);
 		else
-			return bad(ld, where,
-				   "element %zu is not \"read\" or \"write\"", i);
+			return mt_error_set(ld->diag, -EINVAL, where,
+					    "element %zu is not \"read\" or \"write\"",
+					    i);
 		if (*flags & bit)
-			return bad(ld, where, "\"%s\" given twice", s);
+			return mt_error_set(ld->diag, -EINVAL, where,
+					    "\"%s\" given twice", s);
 		*flags |= bit;
 	}
 	return 0;
@@ -200,16 +190,18 @@ static int load_bitmap(struct loader *ld, json_t *v, const char *where,
 	if (!v)
 		return 0;
 	if (!json_is_string(v))
-		return bad(ld, where, "not a hex string");
+		return mt_error_set(ld->diag, -EINVAL, where,
+				    "not a hex string");
 	s = json_string_value(v);
 	digits = json_string_length(v);
 	for (size_t i = 0; i < digits; i++)
 		if (hex_digit(s[i]) < 0)
-			return bad(ld, where,
-				   "not a hex digit at offset %zu", i);
+			return mt_error_set(ld->diag, -EINVAL, where,
+					    "not a hex digit at offset %zu", i);
 	if (digits % 2)
-		return bad(ld, where,
-			   "odd number of hex digits (%zu); 2 per byte", digits);
+		return mt_error_set(ld->diag, -EINVAL, where,
+				    "odd number of hex digits (%zu); 2 per byte",
+				    digits);
 	given = digits / 2;
 	if (nmsrs == 0)
 		return 0; /* the kernel never looks at it */
@@ -241,7 +233,7 @@ static int load_range(struct loader *ld, json_t *r, unsigned int idx,
 
 	snprintf(parent, sizeof(parent), "ranges[%u]", idx);
 	if (!json_is_object(r))
-		return bad(ld, parent, "not an object");
+		return mt_error_set(ld->diag, -EINVAL, parent, "not an object");
 	err = check_keys(ld, r, parent, known,
 			 "flags, base, nmsrs, bitmap");
 	if (err)
@@ -250,7 +242,7 @@ static int load_range(struct loader *ld, json_t *r, unsigned int idx,
 	path(where, sizeof(where), parent, "flags");
 	v = json_object_get(r, "flags");
 	if (!v)
-		return bad(ld, where, "missing");
+		return mt_error_set(ld->diag, -EINVAL, where, "missing");
 	err = load_range_flags(ld, v, where, &flags);
 	if (err)
 		return err;
@@ -258,19 +250,20 @@ static int load_range(struct loader *ld, json_t *r, unsigned int idx,
 	path(where, sizeof(where), parent, "base");
 	v = json_object_get(r, "base");
 	if (!v)
-		return bad(ld, where, "missing");
+		return mt_error_set(ld->diag, -EINVAL, where, "missing");
 	if (!json_u32(ld, v, &base) &&
 	    !(json_is_string(v) &&
 	      hex_u32(json_string_value(v), json_string_length(v), &base)))
-		return bad(ld, where,
-			   "not a 32-bit integer or \"0x...\" hex string");
+		return mt_error_set(ld->diag, -EINVAL, where,
+				    "not a 32-bit integer or \"0x...\" hex string");
 
 	path(where, sizeof(where), parent, "nmsrs");
 	v = json_object_get(r, "nmsrs");
 	if (!v)
-		return bad(ld, where, "missing");
+		return mt_error_set(ld->diag, -EINVAL, where, "missing");
 	if (!json_u32(ld, v, &nmsrs))
-		return bad(ld, where, "not a 32-bit integer");
+		return mt_error_set(ld->diag, -EINVAL, where,
+				    "not a 32-bit integer");
 
 	path(where, sizeof(where), parent, "bitmap");
 	err = load_bitmap(ld, json_object_get(r, "bitmap"), where, nmsrs,
@@ -293,14 +286,16 @@ static int load_doc(struct loader *ld, json_t *doc, struct msrtrap_filter **out)
 	int err;
 
 	if (!json_is_object(doc))
-		return bad(ld, "", "the document is not a JSON object");
+		return mt_error_set(ld->diag, -EINVAL, "",
+				    "the document is not a JSON object");
 	err = check_keys(ld, doc, "", known, "default, flags, ranges");
 	if (err)
 		return err;
 	def = json_object_get(doc, "default");
 	flags_v = json_object_get(doc, "flags");
 	if (def && flags_v)
-		return bad(ld, "flags", "\"default\" and \"flags\" both given; use one");
+		return mt_error_set(ld->diag, -EINVAL, "flags",
+				    "\"default\" and \"flags\" both given; use one");
 	if (def) {
 		const char *s = json_string_value(def);
 
@@ -309,18 +304,21 @@ static int load_doc(struct loader *ld, json_t *doc, struct msrtrap_filter **out)
 		else if (s && !strcmp(s, "deny"))
 			flags = MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY;
 		else
-			return bad(ld, "default",
-				   "not \"allow\" or \"deny\"");
+			return mt_error_set(ld->diag, -EINVAL, "default",
+					    "not \"allow\" or \"deny\"");
 	}
 	if (flags_v && !json_u32(ld, flags_v, &flags))
-		return bad(ld, "flags", "not a 32-bit integer");
+		return mt_error_set(ld->diag, -EINVAL, "flags",
+				    "not a 32-bit integer");
 	ranges = json_object_get(doc, "ranges");
 	if (ranges && !json_is_array(ranges))
-		return bad(ld, "ranges", "not an array");
+		return mt_error_set(ld->diag, -EINVAL, "ranges",
+				    "not an array");
 	if (json_array_size(ranges) > MSRTRAP_KVM_MSR_FILTER_MAX_RANGES)
-		return bad(ld, "ranges", "%zu ranges; the ABI has %d slots",
-			   json_array_size(ranges),
-			   MSRTRAP_KVM_MSR_FILTER_MAX_RANGES);
+		return mt_error_set(ld->diag, -EINVAL, "ranges",
+				    "%zu ranges; the ABI has %d slots",
+				    json_array_size(ranges),
+				    MSRTRAP_KVM_MSR_FILTER_MAX_RANGES);
 
 	err = msrtrap_filter_new(flags, &f);
 	if (err)
@@ -375,7 +373,7 @@ int msrtrap_filter_from_json(const char *text, size_t len,
 
 		snprintf(where, sizeof(where), "line %d, column %d", jerr.line,
 			 jerr.column);
-		return bad(&ld, where, "%s", jerr.text);
+		return mt_error_set(ld.diag, -EINVAL, where, "%s", jerr.text);
 	}
 	err = load_doc(&ld, doc, out);
 	json_decref(doc);

@@ -6,7 +6,6 @@
 #ifndef MSRTRAP_LIB_KVM_INTERNAL_H
 #define MSRTRAP_LIB_KVM_INTERNAL_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,10 +25,6 @@ struct msrtrap_kvm_vm {
 
 /* Guest memory size (a multiple of the page size). */
 #define MT_GUEST_MEM 0x20000u
-
-/* Fill diag (may be NULL): where, then a printf-style message. */
-void mt_kvm_diag(struct msrtrap_error *diag, const char *where,
-		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* probe.c: write the guest into memory and put the vCPU at its start. */
 int mt_probe_load(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag);

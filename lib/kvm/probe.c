@@ -45,6 +45,7 @@
 #include <linux/kvm.h>
 
 #include "kvm_internal.h"
+#include "util/error.h"
 #include "util/opts.h"
 
 _Static_assert(sizeof(struct kvm_msrs) % 8 == 0 && sizeof(struct kvm_msr_entry) % 8 == 0,
@@ -162,19 +163,17 @@ static int reset_vcpu(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	kvm->run->immediate_exit = 1;
 	r = ioctl(kvm->vcpu_fd, KVM_RUN, NULL);
 	kvm->run->immediate_exit = 0;
-	if (r == 0 || errno != EINTR) {
-		mt_kvm_diag(diag, "KVM_RUN", "immediate exit: %s",
-			    r ? strerror(errno) : "the guest ran");
-		return r ? -errno : -EPROTO;
-	}
+	if (r == 0 || errno != EINTR)
+		return mt_error_set(diag, r ? -errno : -EPROTO, "KVM_RUN",
+				    "immediate exit: %s",
+				    r ? strerror(errno) : "the guest ran");
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = CODE;
 	regs.rsp = STACK_TOP;
 	regs.rflags = 0x2;
-	if (ioctl(kvm->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
-		mt_kvm_diag(diag, "KVM_SET_REGS", "%s", strerror(errno));
-		return -errno;
-	}
+	if (ioctl(kvm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return mt_error_set(diag, -errno, "KVM_SET_REGS", "%s",
+				    strerror(errno));
 	kvm->need_reset = false;
 	return 0;
 }
@@ -195,10 +194,9 @@ int mt_probe_load(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	memcpy(m + CODE, probe_code, sizeof(probe_code));
 	memcpy(m + GP_HANDLER, gp_handler, sizeof(gp_handler));
 
-	if (ioctl(kvm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
-		mt_kvm_diag(diag, "KVM_GET_SREGS", "%s", strerror(errno));
-		return -errno;
-	}
+	if (ioctl(kvm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return mt_error_set(diag, -errno, "KVM_GET_SREGS", "%s",
+				    strerror(errno));
 	real_mode_segment(&sregs.cs, 0);
 	real_mode_segment(&sregs.ss, 0);
 	real_mode_segment(&sregs.ds, TABLE_SEG);
@@ -208,10 +206,9 @@ int mt_probe_load(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	sregs.idt.base = IVT;
 	sregs.idt.limit = 0x3ff;
 	sregs.cr0 &= ~1ull; /* PE off */
-	if (ioctl(kvm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
-		mt_kvm_diag(diag, "KVM_SET_SREGS", "%s", strerror(errno));
-		return -errno;
-	}
+	if (ioctl(kvm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return mt_error_set(diag, -errno, "KVM_SET_SREGS", "%s",
+				    strerror(errno));
 	kvm->need_reset = true;
 	return reset_vcpu(kvm, diag);
 }
@@ -294,12 +291,10 @@ static int msr_exit(struct batch *b, struct msrtrap_error *diag)
 		if (b->p[j].msr == run->msr.index && a->outcome == MSRTRAP_PROBE_NONE)
 			break;
 	}
-	if (j == b->n) {
-		mt_kvm_diag(diag, "KVM_RUN", "%s exit for MSR 0x%x, which the "
-			    "table does not hold at this point",
-			    read ? "RDMSR" : "WRMSR", run->msr.index);
-		return -EPROTO;
-	}
+	if (j == b->n)
+		return mt_error_set(diag, -EPROTO, "KVM_RUN",
+				    "%s exit for MSR 0x%x, which the table does not hold at this point",
+				    read ? "RDMSR" : "WRMSR", run->msr.index);
 	b->cursor = j;
 	b->stats->msr_exits++;
 	a->outcome = run->msr.reason == KVM_MSR_EXIT_REASON_FILTER ?
@@ -329,11 +324,10 @@ static int msr_exit(struct batch *b, struct msrtrap_error *diag)
 		e.data = run->msr.data;
 		err = b->opts->on_exit(OPTS_GET(b->opts, ctx, NULL), &e, &error,
 				       &data);
-		if (err) {
-			mt_kvm_diag(diag, "MSR exit", "the answer failed: %s",
-				    strerror(-err));
-			return err;
-		}
+		if (err)
+			return mt_error_set(diag, err, "MSR exit",
+					    "the answer failed: %s",
+					    strerror(-err));
 	}
 	run->msr.error = error;
 	if (read)
@@ -355,9 +349,8 @@ static int unexpected(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 		if (sp + 2 <= MT_GUEST_MEM)
 			ip = kvm->mem[sp] | (uint32_t)kvm->mem[sp + 1] << 8;
 	}
-	mt_kvm_diag(diag, "probe guest", "unexpected exception %u at 0000:%04x",
-		    vector, ip);
-	return -EIO;
+	return mt_error_set(diag, -EIO, "probe guest",
+			    "unexpected exception %u at 0000:%04x", vector, ip);
 }
 
 static int bad_exit(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
@@ -366,19 +359,22 @@ static int bad_exit(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_SHUTDOWN:
-		mt_kvm_diag(diag, "KVM_RUN", "the guest shut down (triple fault)");
+		mt_error_set(diag, -EIO, "KVM_RUN",
+			     "the guest shut down (triple fault)");
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		mt_kvm_diag(diag, "KVM_RUN", "internal error, suberror %u",
-			    run->internal.suberror);
+		mt_error_set(diag, -EIO, "KVM_RUN",
+			     "internal error, suberror %u",
+			     run->internal.suberror);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
-		mt_kvm_diag(diag, "KVM_RUN", "entry failed, reason 0x%llx",
-			    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		mt_error_set(diag, -EIO, "KVM_RUN",
+			     "entry failed, reason 0x%llx",
+			     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		break;
 	default:
-		mt_kvm_diag(diag, "KVM_RUN", "unexpected exit reason %u",
-			    run->exit_reason);
+		mt_error_set(diag, -EIO, "KVM_RUN", "unexpected exit reason %u",
+			     run->exit_reason);
 		break;
 	}
 	return -EIO;
@@ -403,9 +399,8 @@ static int run_batch(struct batch *b, struct msrtrap_error *diag)
 		b->stats->runs++;
 		if (ioctl(kvm->vcpu_fd, KVM_RUN, NULL) < 0) {
 			err = -errno;
-			mt_kvm_diag(diag, "KVM_RUN", "%s", err == -EINTR ?
-				    "interrupted by a signal" : strerror(-err));
-			return err;
+			return mt_error_set(diag, err, "KVM_RUN", "%s",
+					    err == -EINTR ? "interrupted by a signal" : strerror(-err));
 		}
 		switch (run->exit_reason) {
 		case KVM_EXIT_X86_RDMSR:
@@ -423,8 +418,8 @@ static int run_batch(struct batch *b, struct msrtrap_error *diag)
 				return unexpected(kvm, diag);
 			break;
 		case KVM_EXIT_INTR:
-			mt_kvm_diag(diag, "KVM_RUN", "interrupted by a signal");
-			return -EINTR;
+			return mt_error_set(diag, -EINTR, "KVM_RUN",
+					    "interrupted by a signal");
 		}
 		return bad_exit(kvm, diag);
 	}

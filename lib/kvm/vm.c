@@ -16,6 +16,7 @@
 #include <linux/kvm.h>
 
 #include "kvm_internal.h"
+#include "util/error.h"
 
 _Static_assert(MSRTRAP_KVM_API_VERSION == KVM_API_VERSION, "API version");
 _Static_assert(MSRTRAP_KVM_CAP_X86_USER_SPACE_MSR == KVM_CAP_X86_USER_SPACE_MSR, "cap");
@@ -26,19 +27,6 @@ _Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_INVAL == KVM_MSR_EXIT_REASON_INVAL, "
 _Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_UNKNOWN == KVM_MSR_EXIT_REASON_UNKNOWN, "reason");
 _Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_FILTER == KVM_MSR_EXIT_REASON_FILTER, "reason");
 _Static_assert(MSRTRAP_KVM_X86_SET_MSR_FILTER == KVM_X86_SET_MSR_FILTER, "ioctl");
-
-void mt_kvm_diag(struct msrtrap_error *diag, const char *where,
-		 const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!diag)
-		return;
-	snprintf(diag->where, sizeof(diag->where), "%s", where);
-	va_start(ap, fmt);
-	vsnprintf(diag->message, sizeof(diag->message), fmt, ap);
-	va_end(ap);
-}
 
 /* An ioctl's -errno, retried on EINTR where the call has no side effect. */
 static int xioctl(int fd, unsigned long req, void *arg)
@@ -110,16 +98,16 @@ static int set_cpuid(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 		n *= 2;
 	}
 	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_GET_SUPPORTED_CPUID", "%s", strerror(-err));
+		mt_error_set(diag, err, "KVM_GET_SUPPORTED_CPUID", "%s",
+			     strerror(-err));
 		free(cpuid);
 		return err;
 	}
 	err = xioctl(kvm->vcpu_fd, KVM_SET_CPUID2, cpuid);
 	free(cpuid);
-	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_SET_CPUID2", "%s", strerror(-err));
-		return err;
-	}
+	if (err < 0)
+		return mt_error_set(diag, err, "KVM_SET_CPUID2", "%s",
+				    strerror(-err));
 	return 0;
 }
 
@@ -129,17 +117,16 @@ static int create_vm(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	int err, mmap_size;
 
 	err = xioctl(kvm->kvm_fd, KVM_CREATE_VM, (void *)0);
-	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_CREATE_VM", "%s", strerror(-err));
-		return err;
-	}
+	if (err < 0)
+		return mt_error_set(diag, err, "KVM_CREATE_VM", "%s",
+				    strerror(-err));
 	kvm->vm_fd = err;
 	kvm->mem = mmap(NULL, MT_GUEST_MEM, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (kvm->mem == MAP_FAILED) {
 		kvm->mem = NULL;
-		mt_kvm_diag(diag, "guest memory", "%s", strerror(errno));
-		return -ENOMEM;
+		return mt_error_set(diag, -ENOMEM, "guest memory", "%s",
+				    strerror(errno));
 	}
 	memset(&region, 0, sizeof(region));
 	region.slot = 0;
@@ -147,30 +134,27 @@ static int create_vm(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	region.memory_size = MT_GUEST_MEM;
 	region.userspace_addr = (uintptr_t)kvm->mem;
 	err = xioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
-	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_SET_USER_MEMORY_REGION", "%s", strerror(-err));
-		return err;
-	}
+	if (err < 0)
+		return mt_error_set(diag, err, "KVM_SET_USER_MEMORY_REGION",
+				    "%s", strerror(-err));
 	err = xioctl(kvm->vm_fd, KVM_CREATE_VCPU, (void *)0);
-	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_CREATE_VCPU", "%s", strerror(-err));
-		return err;
-	}
+	if (err < 0)
+		return mt_error_set(diag, err, "KVM_CREATE_VCPU", "%s",
+				    strerror(-err));
 	kvm->vcpu_fd = err;
 	mmap_size = xioctl(kvm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
-	if (mmap_size < (int)sizeof(struct kvm_run)) {
-		mt_kvm_diag(diag, "KVM_GET_VCPU_MMAP_SIZE", "%s",
-			    mmap_size < 0 ? strerror(-mmap_size) : "too small");
-		return mmap_size < 0 ? mmap_size : -EPROTO;
-	}
+	if (mmap_size < (int)sizeof(struct kvm_run))
+		return mt_error_set(diag, mmap_size < 0 ? mmap_size : -EPROTO,
+				    "KVM_GET_VCPU_MMAP_SIZE", "%s",
+				    mmap_size < 0 ? strerror(-mmap_size) : "too small");
 	kvm->run_size = (size_t)mmap_size;
 	kvm->run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			kvm->vcpu_fd, 0);
 	if (kvm->run == MAP_FAILED) {
 		kvm->run = NULL;
 		err = -errno;
-		mt_kvm_diag(diag, "kvm_run", "mmap: %s", strerror(-err));
-		return err;
+		return mt_error_set(diag, err, "kvm_run", "mmap: %s",
+				    strerror(-err));
 	}
 	return set_cpuid(kvm, diag);
 }
@@ -197,26 +181,27 @@ int msrtrap_kvm_open(struct msrtrap_kvm_vm **out, struct msrtrap_error *diag)
 	kvm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm->kvm_fd < 0) {
 		err = -errno;
-		mt_kvm_diag(diag, "/dev/kvm", "%s", strerror(-err));
+		mt_error_set(diag, err, "/dev/kvm", "%s", strerror(-err));
 		goto fail;
 	}
 	err = xioctl(kvm->kvm_fd, KVM_GET_API_VERSION, NULL);
 	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_GET_API_VERSION", "%s", strerror(-err));
+		mt_error_set(diag, err, "KVM_GET_API_VERSION", "%s",
+			     strerror(-err));
 		goto fail;
 	}
 	if (err != KVM_API_VERSION) {
-		mt_kvm_diag(diag, "KVM_GET_API_VERSION", "%d, not %d", err,
-			    KVM_API_VERSION);
-		err = -EPROTONOSUPPORT;
+		err = mt_error_set(diag, -EPROTONOSUPPORT,
+				   "KVM_GET_API_VERSION", "%d, not %d", err,
+				   KVM_API_VERSION);
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		err = xioctl(kvm->kvm_fd, KVM_CHECK_EXTENSION, (void *)(intptr_t)caps[i].cap);
 		if (err <= 0) {
-			mt_kvm_diag(diag, caps[i].name, "%s",
-				    err < 0 ? strerror(-err) : "not supported");
-			err = err < 0 ? err : -EOPNOTSUPP;
+			err = mt_error_set(diag, err < 0 ? err : -EOPNOTSUPP,
+					   caps[i].name, "%s",
+					   err < 0 ? strerror(-err) : "not supported");
 			goto fail;
 		}
 	}
@@ -325,13 +310,14 @@ int msrtrap_kvm_selftest(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 		goto out;
 	err = msrtrap_kvm_enable_user_msr(kvm, MSRTRAP_KVM_MSR_EXIT_REASON_FILTER);
 	if (err) {
-		mt_kvm_diag(diag, "KVM_ENABLE_CAP", "KVM_CAP_X86_USER_SPACE_MSR: %s",
-			    strerror(-err));
+		mt_error_set(diag, err, "KVM_ENABLE_CAP",
+			     "KVM_CAP_X86_USER_SPACE_MSR: %s", strerror(-err));
 		goto out;
 	}
 	err = msrtrap_kvm_set_filter(kvm, f);
 	if (err) {
-		mt_kvm_diag(diag, "KVM_X86_SET_MSR_FILTER", "%s", strerror(-err));
+		mt_error_set(diag, err, "KVM_X86_SET_MSR_FILTER", "%s",
+			     strerror(-err));
 		goto out;
 	}
 	/* 1. a filtered read exits, and userspace's answer reaches EDX:EAX */
@@ -341,14 +327,13 @@ int msrtrap_kvm_selftest(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	if (p.read.outcome != MSRTRAP_PROBE_FILTERED || p.read.gp ||
 	    p.read.value != GATE_VALUE || p.write.outcome != MSRTRAP_PROBE_FILTERED ||
 	    p.write.value != GATE_VALUE || exits != 2) {
-		mt_kvm_diag(diag, "round trip",
-			    "denied RDMSR/WRMSR 0x%x: read %s, value 0x%llx, write %s "
-			    "(want filtered exits and 0x%llx)",
-			    GATE_MSR, msrtrap_probe_outcome_name(p.read.outcome),
-			    (unsigned long long)p.read.value,
-			    msrtrap_probe_outcome_name(p.write.outcome),
-			    GATE_VALUE);
-		err = -EPROTO;
+		err = mt_error_set(diag, -EPROTO, "round trip",
+				   "denied RDMSR/WRMSR 0x%x: read %s, value 0x%llx, write %s (want filtered exits and 0x%llx)",
+				   GATE_MSR,
+				   msrtrap_probe_outcome_name(p.read.outcome),
+				   (unsigned long long)p.read.value,
+				   msrtrap_probe_outcome_name(p.write.outcome),
+				   GATE_VALUE);
 		goto out;
 	}
 	/* 2. without the exit, the denied read raises #GP in the guest */
@@ -358,17 +343,18 @@ int msrtrap_kvm_selftest(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	if (err)
 		goto out;
 	if (p.read.outcome != MSRTRAP_PROBE_GP || exits) {
-		mt_kvm_diag(diag, "round trip",
-			    "denied RDMSR 0x%x without the FILTER exit: %s, want #GP",
-			    GATE_MSR, msrtrap_probe_outcome_name(p.read.outcome));
-		err = -EPROTO;
+		err = mt_error_set(diag, -EPROTO, "round trip",
+				   "denied RDMSR 0x%x without the FILTER exit: %s, want #GP",
+				   GATE_MSR,
+				   msrtrap_probe_outcome_name(p.read.outcome));
 		goto out;
 	}
 	err = msrtrap_kvm_enable_user_msr(kvm, MSRTRAP_KVM_MSR_EXIT_REASON_FILTER);
 	if (!err)
 		err = msrtrap_kvm_set_filter(kvm, NULL);
 	if (err)
-		mt_kvm_diag(diag, "KVM_X86_SET_MSR_FILTER", "%s", strerror(-err));
+		mt_error_set(diag, err, "KVM_X86_SET_MSR_FILTER", "%s",
+			     strerror(-err));
 out:
 	msrtrap_filter_free(f);
 	return err;
