@@ -178,7 +178,12 @@ static int reset_vcpu(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	return 0;
 }
 
-int mt_probe_load(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
+/*
+ * Write the guest into memory and put the vCPU in real mode at its start.
+ * Done on the first msrtrap_kvm_probe(), not by msrtrap_kvm_open(): the
+ * VM object knows nothing of the guest that runs in it.
+ */
+static int load_guest(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 {
 	struct kvm_sregs sregs;
 	uint8_t *m = kvm->mem;
@@ -209,6 +214,7 @@ int mt_probe_load(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	if (ioctl(kvm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
 		return mt_error_set(diag, -errno, "KVM_SET_SREGS", "%s",
 				    strerror(errno));
+	kvm->loaded = true;
 	kvm->need_reset = true;
 	return reset_vcpu(kvm, diag);
 }
@@ -460,11 +466,12 @@ int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
 		memset(&probes[i].read, 0, sizeof(probes[i].read));
 		memset(&probes[i].write, 0, sizeof(probes[i].write));
 	}
-	if (kvm->need_reset) {
+	if (!kvm->loaded)
+		err = load_guest(kvm, diag);
+	else if (kvm->need_reset)
 		err = reset_vcpu(kvm, diag);
-		if (err)
-			return err;
-	}
+	if (err)
+		return err;
 	memset(&b, 0, sizeof(b));
 	b.kvm = kvm;
 	b.opts = opts;

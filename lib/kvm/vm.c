@@ -206,8 +206,6 @@ int msrtrap_kvm_open(struct msrtrap_kvm_vm **out, struct msrtrap_error *diag)
 		}
 	}
 	err = create_vm(kvm, diag);
-	if (!err)
-		err = mt_probe_load(kvm, diag);
 	if (err)
 		goto fail;
 	*out = kvm;
