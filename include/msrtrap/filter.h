@@ -137,6 +137,31 @@ MSRTRAP_API int msrtrap_filter_explain(const struct msrtrap_filter *filter,
 				       uint32_t msr, unsigned int access,
 				       struct msrtrap_decision *decision);
 
+/* ---- lints ---- */
+
+struct msrtrap_diags; /* <msrtrap/policy.h>: the diagnostics list */
+
+/*
+ * Findings on ranges that the kernel accepts but that do less than they
+ * seem to, one warning each, in slot order, with where the range is in
+ * the message ("ranges[3]: ...") and line and column 0:
+ *  - MSRTRAP_DIAG_WRAPPING_RANGE: base + nmsrs reaches 2^32, so the
+ *    range matches no MSR (the kernel compares in u32);
+ *  - MSRTRAP_DIAG_X2APIC_RANGE: the range covers part of the x2APIC
+ *    window, which KVM never filters (KVM API documentation,
+ *    KVM_X86_SET_MSR_FILTER);
+ *  - MSRTRAP_DIAG_SHADOWED_RANGE: for reads or for writes, earlier ranges
+ *    decide every MSR of the range (the first matching range wins);
+ *  - MSRTRAP_DIAG_NO_RANGES: no non-empty range, so the filter allows
+ *    everything, as no filter does.
+ * Only the ranges' geometry and flags are looked at; validate first
+ * (msrtrap_filter_validate()) for what the kernel refuses. Returns 0 and a
+ * new list in *out (possibly empty; free with msrtrap_diags_free()),
+ * -EINVAL for NULL arguments, or -ENOMEM.
+ */
+MSRTRAP_API int msrtrap_filter_lint(const struct msrtrap_filter *filter,
+				    struct msrtrap_diags **out);
+
 /* ---- the kernel ABI struct ---- */
 
 /*

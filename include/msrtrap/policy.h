@@ -64,6 +64,11 @@ enum msrtrap_diag_code {
 	MSRTRAP_DIAG_OVERRIDDEN_RULE,	/* warning: later rules decide it all */
 	MSRTRAP_DIAG_X2APIC_DENY,	/* warning (for_kvm): KVM never filters */
 	MSRTRAP_DIAG_UNREPRESENTABLE,	/* warning: a map cannot pass it through */
+	/* msrtrap_filter_lint() (<msrtrap/filter.h>), all warnings: */
+	MSRTRAP_DIAG_WRAPPING_RANGE,	/* base + nmsrs reaches 2^32: no MSR */
+	MSRTRAP_DIAG_X2APIC_RANGE,	/* covers x2APIC MSRs, never filtered */
+	MSRTRAP_DIAG_SHADOWED_RANGE,	/* earlier ranges decide all its MSRs */
+	MSRTRAP_DIAG_NO_RANGES,		/* no non-empty range: filters nothing */
 };
 
 /* "unknown-keyword", "overridden-rule", ...; NULL if unknown. */
