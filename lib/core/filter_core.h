@@ -98,12 +98,6 @@ static inline uint32_t mt_cf_hash(const struct mt_cfilter *cf, uint32_t tag)
 uint64_t mt_cfilter_allowed_word(const struct mt_cfilter *cf, uint32_t first,
 				 unsigned int access);
 
-/* The public compiled filter: the core layout plus the hosted allocation. */
-struct msrtrap_cfilter {
-	struct mt_cfilter core;
-	void *mem; /* one allocation holding buckets and bits */
-};
-
 bool mt_cfilter_allowed(const struct mt_cfilter *cf, uint32_t msr,
 			unsigned int access);
 
