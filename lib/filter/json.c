@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The JSON interchange format of KVM userspace MSR filters
- * (docs/filter-json.md): loading with jansson, writing by hand so the
- * layout is stable.
+ * (docs/filter-json.md): loading with jansson, writing with the string
+ * builder (util/strbuf.h) so the layout is stable.
  *
  * Loading keeps whatever the ABI struct can hold, invalid values included,
  * and leaves judgment to msrtrap_filter_validate() (spec §3.2), so that a
  * check of a JSON file answers with the errno the kernel would return.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <msrtrap/json.h>
 
 #include "util/error.h"
+#include "util/strbuf.h"
 
 struct loader {
 	struct msrtrap_error *diag;
@@ -382,131 +382,58 @@ int msrtrap_filter_from_json(const char *text, size_t len,
 
 /* ---- writing ---- */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t cap;
-	char *p;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		cap = (b->cap + (size_t)n + 1) * 2;
-		p = realloc(b->p, cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-}
-
-static void put_hex(struct buf *b, const uint8_t *bytes, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	if (b->oom)
-		return;
-	if (b->cap - b->len <= 2 * n) {
-		size_t cap = b->len + 2 * n + 256;
-		char *p = realloc(b->p, cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	for (size_t i = 0; i < n; i++) {
-		b->p[b->len++] = digits[bytes[i] >> 4];
-		b->p[b->len++] = digits[bytes[i] & 15];
-	}
-	b->p[b->len] = 0;
-}
-
-static void put_range(struct buf *b, const struct msrtrap_filter_range *r)
+static void put_range(struct mt_strbuf *b, const struct msrtrap_filter_range *r)
 {
 	static const char *const access[] = { NULL, "[\"read\"]", "[\"write\"]",
 					      "[\"read\", \"write\"]" };
 	uint64_t need = ((uint64_t)r->nmsrs + 7) / 8;
 
-	put(b, "    {\n");
+	mt_strbuf_printf(b, "    {\n");
 	if (r->flags >= 1 && r->flags <= 3)
-		put(b, "      \"flags\": %s,\n", access[r->flags]);
+		mt_strbuf_printf(b, "      \"flags\": %s,\n", access[r->flags]);
 	else
-		put(b, "      \"flags\": %u,\n", r->flags);
-	put(b, "      \"base\": \"0x%x\",\n", r->base);
-	put(b, "      \"nmsrs\": %u", r->nmsrs);
+		mt_strbuf_printf(b, "      \"flags\": %u,\n", r->flags);
+	mt_strbuf_printf(b, "      \"base\": \"0x%x\",\n", r->base);
+	mt_strbuf_printf(b, "      \"nmsrs\": %u", r->nmsrs);
 	if (r->nmsrs && r->bitmap) {
-		put(b, ",\n      \"bitmap\": \"");
-		put_hex(b, r->bitmap,
+		mt_strbuf_printf(b, ",\n      \"bitmap\": \"");
+		mt_strbuf_hex(b, r->bitmap,
 			r->bitmap_len < need ? r->bitmap_len : (size_t)need);
-		put(b, "\"");
+		mt_strbuf_printf(b, "\"");
 	}
-	put(b, "\n    }");
+	mt_strbuf_printf(b, "\n    }");
 }
 
 int msrtrap_filter_to_json(const struct msrtrap_filter *filter, char **text)
 {
-	struct buf b = { 0 };
+	struct mt_strbuf b = MT_STRBUF_INIT;
 	unsigned int n;
 	uint32_t flags;
 
 	if (!filter || !text)
 		return -EINVAL;
-	b.cap = 256;
-	b.p = malloc(b.cap);
-	if (!b.p)
-		return -ENOMEM;
-	b.p[0] = 0;
 	flags = msrtrap_filter_flags(filter);
 	n = msrtrap_filter_nranges(filter);
 	if (flags == MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW)
-		put(&b, "{\n  \"default\": \"allow\",\n");
+		mt_strbuf_printf(&b, "{\n  \"default\": \"allow\",\n");
 	else if (flags == MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY)
-		put(&b, "{\n  \"default\": \"deny\",\n");
+		mt_strbuf_printf(&b, "{\n  \"default\": \"deny\",\n");
 	else
-		put(&b, "{\n  \"flags\": %u,\n", flags);
-	put(&b, "  \"ranges\": [%s", n ? "\n" : "");
+		mt_strbuf_printf(&b, "{\n  \"flags\": %u,\n", flags);
+	mt_strbuf_printf(&b, "  \"ranges\": [%s", n ? "\n" : "");
 	for (unsigned int i = 0; i < n; i++) {
 		struct msrtrap_filter_range r;
 
-		if (msrtrap_filter_range(filter, i, &r)) {
-			b.oom = true; /* cannot happen: i < n */
-			break;
+		int err = msrtrap_filter_range(filter, i, &r);
+
+		if (err) { /* cannot happen: i < n */
+			mt_strbuf_fini(&b);
+			return err;
 		}
 		put_range(&b, &r);
-		put(&b, "%s\n", i + 1 < n ? "," : "");
+		mt_strbuf_printf(&b, "%s\n", i + 1 < n ? "," : "");
 	}
-	put(&b, "%s]\n}\n", n ? "  " : "");
-	if (b.oom) {
-		free(b.p);
-		return -ENOMEM;
-	}
-	*text = b.p;
-	return 0;
+	mt_strbuf_printf(&b, "%s]\n}\n", n ? "  " : "");
+	*text = mt_strbuf_steal(&b, NULL);
+	return *text ? 0 : -ENOMEM;
 }
