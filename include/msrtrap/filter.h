@@ -252,7 +252,7 @@ static inline bool msrtrap_cfilter_view_allowed(const struct msrtrap_cfilter_vie
 
 	if (dir > 1)
 		return false;
-	if ((msr >> 8) == 0x8)
+	if (msrtrap_msr_is_x2apic(msr))
 		return true; /* x2APIC is never filtered */
 	bucket = &view->buckets[(uint32_t)(tag * view->hash_mult) >> view->hash_shift];
 	if (bucket->tag != tag)

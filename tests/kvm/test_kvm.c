@@ -523,7 +523,7 @@ static void test_random_verdicts(void **state)
 					msrtrap_filter_to_json(f, &json);
 					print_message("# filter %u: MSR 0x%x %s: model %s, "
 						      "KVM %s\n# %s\n", k, p[i].msr,
-						      a == MSRTRAP_READ ? "read" : "write",
+						      msrtrap_access_name(a, MSRTRAP_ACCESS_NAME),
 						      allowed ? "allow" : "deny",
 						      msrtrap_probe_outcome_name(pa->outcome),
 						      json ? json : "?");
@@ -578,7 +578,7 @@ static void test_inv20_32_x2apic(void **state)
 		p[i].msr = 0x7ff + i;
 	probe(kvm, p, 0x102, NULL);
 	for (unsigned int i = 0; i < 0x102; i++) {
-		bool x2apic = p[i].msr >= 0x800 && p[i].msr <= 0x8ff;
+		bool x2apic = msrtrap_msr_is_x2apic(p[i].msr);
 
 		assert_int_equal(filtered(&p[i].read), !x2apic);
 		assert_int_equal(filtered(&p[i].write), !x2apic);
@@ -899,7 +899,7 @@ static void test_probe_batches(void **state)
 
 		assert_int_equal(filtered(&p[i].read), !allow);
 		assert_true(filtered(&p[i].write) ||
-			    (p[i].msr >= 0x800 && p[i].msr <= 0x8ff));
+			    msrtrap_msr_is_x2apic(p[i].msr));
 	}
 	free(p);
 	msrtrap_filter_free(f);
