@@ -25,8 +25,8 @@ static unsigned int collect_tags(const struct mt_range *r, unsigned int n,
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t end = r[i].base + r[i].nmsrs;
 
-		if (end <= r[i].base)
-			continue; /* wraps: matches nothing (invariant 26) */
+		if (mt_range_wraps(&r[i]))
+			continue; /* matches nothing (invariant 26) */
 		for (uint32_t t = r[i].base >> MT_CF_BLOCK_SHIFT;
 		     t <= (end - 1) >> MT_CF_BLOCK_SHIFT; t++) {
 			unsigned int k = 0;
@@ -156,13 +156,10 @@ int msrtrap_cfilter_new(const struct msrtrap_filter *filter,
 			       MT_CF_BLOCK_WORDS * sizeof(*b));
 			/* last to first, so the first matching range has the
 			 * final word (invariant 21) */
-			for (unsigned int i = n; i-- > 0;) {
-				uint32_t end = ranges[i].base + ranges[i].nmsrs;
-
+			for (unsigned int i = n; i-- > 0;)
 				if ((ranges[i].flags & (1u << dir)) &&
-				    end > ranges[i].base)
+				    !mt_range_wraps(&ranges[i]))
 					paint(b, tags[k], &ranges[i]);
-			}
 		}
 	}
 	cf->core.nblocks = ntags;
