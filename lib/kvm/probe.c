@@ -449,17 +449,13 @@ done:
 	return 0;
 }
 
-int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
-		      size_t n, const struct msrtrap_probe_opts *opts,
-		      struct msrtrap_probe_stats *stats, struct msrtrap_error *diag)
+static int probe_all(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
+		     size_t n, const struct msrtrap_probe_opts *opts,
+		     struct msrtrap_probe_stats *stats, struct msrtrap_error *diag)
 {
-	struct msrtrap_probe_stats dummy;
 	struct batch b;
 	int err = 0;
 
-	if (!stats)
-		stats = &dummy;
-	memset(stats, 0, sizeof(*stats));
 	if (!kvm || (!probes && n) || !OPTS_VALID(opts, msrtrap_probe_opts))
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
@@ -488,4 +484,20 @@ int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
 			opts->progress(OPTS_GET(opts, ctx, NULL), done + b.n, n);
 	}
 	return 0;
+}
+
+int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
+		      size_t n, const struct msrtrap_probe_opts *opts,
+		      struct msrtrap_probe_stats *stats, struct msrtrap_error *diag)
+{
+	/* counted in a complete struct of ours, handed over at most sz */
+	MSRTRAP_OPTS(msrtrap_probe_stats, ours);
+	int err;
+
+	if (stats && stats->sz < sizeof(stats->sz))
+		return -EINVAL;
+	err = probe_all(kvm, probes, n, opts, &ours, diag);
+	if (stats)
+		mt_out_copy(stats, &ours, sizeof(ours));
+	return err;
 }
