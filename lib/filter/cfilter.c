@@ -180,7 +180,7 @@ void msrtrap_cfilter_free(struct msrtrap_cfilter *cfilter)
 /* ---- lookups through the public object ---- */
 
 bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,
-			     uint32_t msr, unsigned int access)
+			     uint32_t msr, enum msrtrap_access access)
 {
 	return mt_cfilter_allowed(cfilter ? &cfilter->core : NULL, msr, access);
 }

@@ -14,6 +14,7 @@
 #include "core/filter_core.h"
 #include "filter_internal.h"
 #include "util/error.h"
+#include "util/opts.h"
 
 static int validate(const struct msrtrap_filter *filter,
 		    struct msrtrap_error *diag);
@@ -230,13 +231,16 @@ static unsigned int mt_filter_ranges(const struct msrtrap_filter *filter,
 }
 
 int msrtrap_filter_explain(const struct msrtrap_filter *filter, uint32_t msr,
-			   unsigned int access,
+			   enum msrtrap_access access,
 			   struct msrtrap_decision *decision)
 {
-	struct msrtrap_decision d = { .allowed = true };
+	/* decided in a complete struct of ours, handed over at most sz */
+	MSRTRAP_OPTS(msrtrap_decision, d, .allowed = true);
 	unsigned int i;
 
 	if (access != MSRTRAP_READ && access != MSRTRAP_WRITE)
+		return -EINVAL;
+	if (decision && decision->sz < sizeof(decision->sz))
 		return -EINVAL;
 	/* kvm_msr_allowed() tests x2APIC before looking at the filter */
 	if (msrtrap_msr_is_x2apic(msr)) {
@@ -260,14 +264,14 @@ int msrtrap_filter_explain(const struct msrtrap_filter *filter, uint32_t msr,
 		}
 	}
 	if (decision)
-		*decision = d;
+		mt_out_copy(decision, &d, sizeof(d));
 	return 0;
 }
 
 int msrtrap_filter_allowed(const struct msrtrap_filter *filter, uint32_t msr,
-			   unsigned int access)
+			   enum msrtrap_access access)
 {
-	struct msrtrap_decision d;
+	MSRTRAP_OPTS(msrtrap_decision, d);
 	int err = msrtrap_filter_explain(filter, msr, access, &d);
 
 	return err ? err : d.allowed;

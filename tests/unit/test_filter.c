@@ -8,6 +8,7 @@
  * filters.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -299,7 +300,7 @@ static void test_inv20_x2apic(void **state)
 {
 	/* S8a: default deny plus an explicit deny of 0x800-0x8ff */
 	struct msrtrap_filter *f = mk(DENY);
-	struct msrtrap_decision d;
+	MSRTRAP_OPTS(msrtrap_decision, d);
 
 	add_fill(f, RW, 0x800, 0x100, 0x00);
 	add_fill(f, RW, 0x700, 0x300, 0x00);
@@ -318,7 +319,7 @@ static void test_inv21_first_match_wins(void **state)
 {
 	/* S7a: READ allow then READ deny of [0x270,+16): PAT read allowed */
 	struct msrtrap_filter *f = mk(ALLOW);
-	struct msrtrap_decision d;
+	MSRTRAP_OPTS(msrtrap_decision, d);
 
 	add_fill(f, R, 0x270, 16, 0xff);
 	add_fill(f, R, 0x270, 16, 0x00);
@@ -341,7 +342,7 @@ static void test_inv22_access_types(void **state)
 {
 	/* S7c: default deny; WRITE deny [0x270,+16) then RW allow [0x200,+0x100) */
 	struct msrtrap_filter *f = mk(DENY);
-	struct msrtrap_decision d;
+	MSRTRAP_OPTS(msrtrap_decision, d);
 
 	add_fill(f, W, 0x270, 16, 0x00);
 	add_fill(f, RW, 0x200, 0x100, 0xff);
@@ -416,7 +417,7 @@ static void test_inv26_wrapping(void **state)
 {
 	/* S14 */
 	struct msrtrap_filter *f = mk(ALLOW);
-	struct msrtrap_decision d;
+	MSRTRAP_OPTS(msrtrap_decision, d);
 
 	assert_int_equal(msrtrap_filter_add_range(f, 0xff, 0, 0, NULL, 0), 0);
 	for (int i = 1; i < 5; i++)
@@ -746,6 +747,56 @@ static void test_compiled_equals_linear(void **state)
 	       (unsigned long long)lookups);
 }
 
+/*
+ * struct msrtrap_decision is an output struct with a size: an older
+ * caller's shorter struct gets only its prefix and the bytes past it stay
+ * as they were; a newer caller's longer struct keeps its extra bytes; a
+ * sz that cannot hold sz is refused and nothing is written.
+ */
+static void test_explain_sz(void **state)
+{
+	struct msrtrap_filter *f = mk(ALLOW);
+	MSRTRAP_OPTS(msrtrap_decision, full);
+	struct msrtrap_decision old;
+	struct {
+		struct msrtrap_decision d;
+		uint64_t newer; /* a field a later release might add */
+	} big;
+	size_t old_sz = offsetof(struct msrtrap_decision, range);
+
+	add_fill(f, R, 0x270, 16, 0x00);
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, &full), 0);
+	assert_int_equal(full.sz, sizeof(full));
+	assert_false(full.allowed);
+	assert_int_equal(full.by, MSRTRAP_BY_RANGE);
+	assert_int_equal(full.bit, 7);
+
+	/* a caller that knows sz, allowed and by only */
+	memset(&old, 0xa5, sizeof(old));
+	old.sz = old_sz;
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, &old), 0);
+	assert_int_equal(old.sz, old_sz);
+	assert_false(old.allowed);
+	assert_int_equal(old.by, MSRTRAP_BY_RANGE);
+	for (size_t i = old_sz; i < sizeof(old); i++)
+		assert_int_equal(((const uint8_t *)&old)[i], 0xa5);
+
+	memset(&big, 0xa5, sizeof(big));
+	big.d.sz = sizeof(big);
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, &big.d), 0);
+	assert_int_equal(big.d.sz, sizeof(big));
+	assert_int_equal(big.d.bit, 7);
+	assert_int_equal(big.newer, 0xa5a5a5a5a5a5a5a5ull);
+
+	memset(&old, 0xa5, sizeof(old));
+	old.sz = sizeof(old.sz) - 1;
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, &old), -EINVAL);
+	for (size_t i = sizeof(old.sz); i < sizeof(old); i++)
+		assert_int_equal(((const uint8_t *)&old)[i], 0xa5);
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, NULL), 0);
+	msrtrap_filter_free(f);
+}
+
 /* ---- msrtrap_filter_lint() ---- */
 
 /* Lint f (freed), expecting exactly these codes and messages, in order. */
@@ -909,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_abi_round_trip),
 		cmocka_unit_test(test_abi_reads_whole_words),
 		cmocka_unit_test(test_compiled_equals_linear),
+		cmocka_unit_test(test_explain_sz),
 		cmocka_unit_test(test_lint_clean),
 		cmocka_unit_test(test_lint_wrapping),
 		cmocka_unit_test(test_lint_x2apic),
