@@ -219,6 +219,22 @@ static int load_bitmap(struct loader *ld, json_t *v, const char *where,
 	return 0;
 }
 
+/*
+ * Member @key of the range object @r, its path ("ranges[3].base") in
+ * @where; NULL, with diag set, when it is missing.
+ */
+static json_t *required(struct loader *ld, json_t *r, const char *parent,
+			const char *key, char *where, size_t size)
+{
+	json_t *v;
+
+	path(where, size, parent, key);
+	v = json_object_get(r, key);
+	if (!v)
+		mt_error_set(ld->diag, -EINVAL, where, "missing");
+	return v;
+}
+
 static int load_range(struct loader *ld, json_t *r, unsigned int idx,
 		      struct msrtrap_filter *f)
 {
@@ -239,28 +255,25 @@ static int load_range(struct loader *ld, json_t *r, unsigned int idx,
 	if (err)
 		return err;
 
-	path(where, sizeof(where), parent, "flags");
-	v = json_object_get(r, "flags");
+	v = required(ld, r, parent, "flags", where, sizeof(where));
 	if (!v)
-		return mt_error_set(ld->diag, -EINVAL, where, "missing");
+		return -EINVAL;
 	err = load_range_flags(ld, v, where, &flags);
 	if (err)
 		return err;
 
-	path(where, sizeof(where), parent, "base");
-	v = json_object_get(r, "base");
+	v = required(ld, r, parent, "base", where, sizeof(where));
 	if (!v)
-		return mt_error_set(ld->diag, -EINVAL, where, "missing");
+		return -EINVAL;
 	if (!json_u32(ld, v, &base) &&
 	    !(json_is_string(v) &&
 	      hex_u32(json_string_value(v), json_string_length(v), &base)))
 		return mt_error_set(ld->diag, -EINVAL, where,
 				    "not a 32-bit integer or \"0x...\" hex string");
 
-	path(where, sizeof(where), parent, "nmsrs");
-	v = json_object_get(r, "nmsrs");
+	v = required(ld, r, parent, "nmsrs", where, sizeof(where));
 	if (!v)
-		return mt_error_set(ld->diag, -EINVAL, where, "missing");
+		return -EINVAL;
 	if (!json_u32(ld, v, &nmsrs))
 		return mt_error_set(ld->diag, -EINVAL, where,
 				    "not a 32-bit integer");
