@@ -7,35 +7,37 @@
  * <msrtrap/filter.h> is the kernel's.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <linux/kvm.h>
+
 #include <msrtrap/filter.h>
+#include <msrtrap/kvm.h>
 
 #include "filter/filter_internal.h"
 
 /*
  * Our ABI definitions must be byte-compatible with the kernel's UAPI
- * (spec §3.1, invariant 18): prove it wherever the header exists.
+ * (spec §3.1, invariant 18): the constants everywhere, the struct layout
+ * for 64-bit userspace, the ABI msrtrap describes.
  */
-#if defined(__x86_64__) && __has_include(<linux/kvm.h>)
-#include <linux/kvm.h>
-#include <stddef.h>
-_Static_assert(sizeof(struct kvm_msr_filter) == 392, "kvm_msr_filter is 392 bytes");
-_Static_assert(sizeof(struct msrtrap_kvm_msr_filter) == sizeof(struct kvm_msr_filter), "size");
-_Static_assert(sizeof(struct msrtrap_kvm_msr_filter_range) == sizeof(struct kvm_msr_filter_range), "range size");
-_Static_assert(offsetof(struct msrtrap_kvm_msr_filter, ranges) == offsetof(struct kvm_msr_filter, ranges), "ranges");
-_Static_assert(offsetof(struct msrtrap_kvm_msr_filter_range, flags) == offsetof(struct kvm_msr_filter_range, flags), "flags");
-_Static_assert(offsetof(struct msrtrap_kvm_msr_filter_range, nmsrs) == offsetof(struct kvm_msr_filter_range, nmsrs), "nmsrs");
-_Static_assert(offsetof(struct msrtrap_kvm_msr_filter_range, base) == offsetof(struct kvm_msr_filter_range, base), "base");
-_Static_assert(offsetof(struct msrtrap_kvm_msr_filter_range, bitmap) == offsetof(struct kvm_msr_filter_range, bitmap), "bitmap");
 _Static_assert(MSRTRAP_KVM_MSR_FILTER_MAX_RANGES == KVM_MSR_FILTER_MAX_RANGES, "max ranges");
 _Static_assert(MSRTRAP_KVM_MSR_FILTER_READ == KVM_MSR_FILTER_READ, "READ");
 _Static_assert(MSRTRAP_KVM_MSR_FILTER_WRITE == KVM_MSR_FILTER_WRITE, "WRITE");
 _Static_assert(MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW == KVM_MSR_FILTER_DEFAULT_ALLOW, "ALLOW");
 _Static_assert(MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY == KVM_MSR_FILTER_DEFAULT_DENY, "DENY");
 _Static_assert(MSRTRAP_KVM_X86_SET_MSR_FILTER == KVM_X86_SET_MSR_FILTER, "ioctl number");
+_Static_assert(MSRTRAP_KVM_API_VERSION == KVM_API_VERSION, "API version");
+_Static_assert(MSRTRAP_KVM_CAP_X86_USER_SPACE_MSR == KVM_CAP_X86_USER_SPACE_MSR, "cap");
+_Static_assert(MSRTRAP_KVM_CAP_X86_MSR_FILTER == KVM_CAP_X86_MSR_FILTER, "cap");
+_Static_assert(MSRTRAP_KVM_EXIT_X86_RDMSR == KVM_EXIT_X86_RDMSR, "exit");
+_Static_assert(MSRTRAP_KVM_EXIT_X86_WRMSR == KVM_EXIT_X86_WRMSR, "exit");
+_Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_INVAL == KVM_MSR_EXIT_REASON_INVAL, "reason");
+_Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_UNKNOWN == KVM_MSR_EXIT_REASON_UNKNOWN, "reason");
+_Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_FILTER == KVM_MSR_EXIT_REASON_FILTER, "reason");
 _Static_assert(MSRTRAP_READ == KVM_MSR_FILTER_READ && MSRTRAP_WRITE == KVM_MSR_FILTER_WRITE, "access = filter flags");
 #ifdef KVM_MSR_FILTER_RANGE_VALID_MASK
 _Static_assert(MSRTRAP_KVM_MSR_FILTER_RANGE_VALID_MASK == KVM_MSR_FILTER_RANGE_VALID_MASK, "range mask");
@@ -46,6 +48,15 @@ _Static_assert(MSRTRAP_KVM_MSR_FILTER_VALID_MASK == KVM_MSR_FILTER_VALID_MASK, "
 #ifdef KVM_MSR_FILTER_MAX_BITMAP_SIZE
 _Static_assert(MSRTRAP_KVM_MSR_FILTER_MAX_BITMAP_SIZE == KVM_MSR_FILTER_MAX_BITMAP_SIZE, "bitmap size");
 #endif
+#if defined(__x86_64__)
+_Static_assert(sizeof(struct kvm_msr_filter) == 392, "kvm_msr_filter is 392 bytes");
+_Static_assert(sizeof(struct msrtrap_kvm_msr_filter) == sizeof(struct kvm_msr_filter), "size");
+_Static_assert(sizeof(struct msrtrap_kvm_msr_filter_range) == sizeof(struct kvm_msr_filter_range), "range size");
+_Static_assert(offsetof(struct msrtrap_kvm_msr_filter, ranges) == offsetof(struct kvm_msr_filter, ranges), "ranges");
+_Static_assert(offsetof(struct msrtrap_kvm_msr_filter_range, flags) == offsetof(struct kvm_msr_filter_range, flags), "flags");
+_Static_assert(offsetof(struct msrtrap_kvm_msr_filter_range, nmsrs) == offsetof(struct kvm_msr_filter_range, nmsrs), "nmsrs");
+_Static_assert(offsetof(struct msrtrap_kvm_msr_filter_range, base) == offsetof(struct kvm_msr_filter_range, base), "base");
+_Static_assert(offsetof(struct msrtrap_kvm_msr_filter_range, bitmap) == offsetof(struct kvm_msr_filter_range, bitmap), "bitmap");
 #endif
 
 static size_t round8(size_t n)

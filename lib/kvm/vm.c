@@ -18,16 +18,6 @@
 #include "kvm_internal.h"
 #include "util/error.h"
 
-_Static_assert(MSRTRAP_KVM_API_VERSION == KVM_API_VERSION, "API version");
-_Static_assert(MSRTRAP_KVM_CAP_X86_USER_SPACE_MSR == KVM_CAP_X86_USER_SPACE_MSR, "cap");
-_Static_assert(MSRTRAP_KVM_CAP_X86_MSR_FILTER == KVM_CAP_X86_MSR_FILTER, "cap");
-_Static_assert(MSRTRAP_KVM_EXIT_X86_RDMSR == KVM_EXIT_X86_RDMSR, "exit");
-_Static_assert(MSRTRAP_KVM_EXIT_X86_WRMSR == KVM_EXIT_X86_WRMSR, "exit");
-_Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_INVAL == KVM_MSR_EXIT_REASON_INVAL, "reason");
-_Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_UNKNOWN == KVM_MSR_EXIT_REASON_UNKNOWN, "reason");
-_Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_FILTER == KVM_MSR_EXIT_REASON_FILTER, "reason");
-_Static_assert(MSRTRAP_KVM_X86_SET_MSR_FILTER == KVM_X86_SET_MSR_FILTER, "ioctl");
-
 /* An ioctl's -errno, retried on EINTR where the call has no side effect. */
 static int xioctl(int fd, unsigned long req, void *arg)
 {
