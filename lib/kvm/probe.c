@@ -453,11 +453,13 @@ static int probe_all(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
 		     size_t n, const struct msrtrap_probe_opts *opts,
 		     struct msrtrap_probe_stats *stats, struct msrtrap_error *diag)
 {
+	void (*progress)(void *ctx, size_t done, size_t total);
 	struct batch b;
 	int err = 0;
 
 	if (!kvm || (!probes && n) || !OPTS_VALID(opts, msrtrap_probe_opts))
 		return -EINVAL;
+	progress = OPTS_GET(opts, progress, NULL);
 	for (size_t i = 0; i < n; i++) {
 		memset(&probes[i].read, 0, sizeof(probes[i].read));
 		memset(&probes[i].write, 0, sizeof(probes[i].write));
@@ -480,8 +482,8 @@ static int probe_all(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
 			kvm->need_reset = true;
 			return err;
 		}
-		if (OPTS_GET(opts, progress, NULL))
-			opts->progress(OPTS_GET(opts, ctx, NULL), done + b.n, n);
+		if (progress)
+			progress(OPTS_GET(opts, ctx, NULL), done + b.n, n);
 	}
 	return 0;
 }
