@@ -6,7 +6,7 @@
  * userspace MSR exits and classifies every access.
  *
  * Why real mode: the guest runs emulated on our hosts (live-kvm-notes.md
- * §3.3, §4.1, about 0.4-0.5 µs per instruction in every mode), real mode
+ * §3.3, §4.1, at the same cost per instruction in every mode), real mode
  * needs no descriptor tables or page tables, delivers #GP through the IVT
  * and returns with IRET (32-bit protected-mode IRET is not emulated there,
  * §4.2). RDMSR/WRMSR work at real-mode CPL 0 like anywhere else.
@@ -28,14 +28,12 @@
  *	+12  u8   1: RDMSR raised #GP                      (guest -> host)
  *	+14  u8   1: WRMSR raised #GP
  *
- * The loop costs 10 instructions per MSR, 5 per access: measured here
- * about 7 µs per MSR when both accesses stay in the kernel. Only userspace
- * MSR exits and the one `out` per batch leave the kernel; an exit or a #GP
- * delivered to the guest costs about 10-13 µs more each, so the 25 344
- * MSRs of `msrtrap verify --all` take about 0.65 s under a default-deny
- * filter (50 000 exits) or with no filter (mostly #GP). The host writes a
- * batch, sets the size word and resumes the guest, which is parked on its
- * `out 0xf1` and jumps back to the start.
+ * The loop costs 10 instructions per MSR, 5 per access, because every
+ * emulated instruction counts. Only userspace MSR exits and the one `out`
+ * per batch leave the kernel, so a batch of BATCH MSRs is one return to
+ * userspace plus one per exit (docs/benchmarks.md, "verify", has the
+ * figures). The host writes a batch, sets the size word and resumes the
+ * guest, which is parked on its `out 0xf1` and jumps back to the start.
  */
 #include <errno.h>
 #include <stdlib.h>
