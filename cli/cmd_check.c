@@ -79,7 +79,8 @@ static int check_filter(const struct input *in, bool json)
 		json_t *notes = json_array();
 
 		for (size_t i = 0; i < nnotes; i++)
-			json_array_append_new(notes, json_string(note_text(&s, i)));
+			json_array_append_new(notes,
+					      json_string(note_text(&s, i)));
 		print_json(json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:o}",
 				     "valid", 1, "format", "filter", "default",
 				     deny ? "deny" : "allow", "ranges",

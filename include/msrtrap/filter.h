@@ -130,7 +130,8 @@ MSRTRAP_API size_t msrtrap_kvm_bitmap_bytes(uint32_t nmsrs);
  * fast path and is proven equal to it.
  */
 MSRTRAP_API int msrtrap_filter_allowed(const struct msrtrap_filter *filter,
-				       uint32_t msr, enum msrtrap_access access);
+				       uint32_t msr,
+				       enum msrtrap_access access);
 
 enum msrtrap_decided_by {
 	MSRTRAP_BY_NO_FILTER = 0, /* no filter installed: allowed */

@@ -82,8 +82,8 @@ struct msrtrap_kvm_vm;
  * (KVM_CAP_X86_MSR_FILTER, KVM_CAP_X86_USER_SPACE_MSR), create a VM with
  * 128 KiB of memory and one vCPU (CPUID as KVM supports it, no irqchip).
  * The probe guest is loaded by the first msrtrap_kvm_probe(). No
- * userspace MSR exits are enabled and no filter is installed. Returns 0 and the VM in *out, or a negative errno
- * with diag (may be NULL) naming the step ("/dev/kvm", "KVM_CREATE_VM",
+ * userspace MSR exits are enabled and no filter is installed. Returns 0
+ * and the VM in *out, or a negative errno with diag (may be NULL) naming the step ("/dev/kvm", "KVM_CREATE_VM",
  * ...) and why: -ENOENT/-EACCES from open, -EPROTONOSUPPORT for another
  * API version, -EOPNOTSUPP for a missing capability, an ioctl's -errno.
  */

@@ -28,10 +28,10 @@ static bool shadowed(const struct mt_range *ranges, unsigned int k,
 	while (cur < end) {
 		uint64_t next = cur;
 
-		for (unsigned int j = 0; j < k; j++) {
-			if ((ranges[j].flags & access) &&
-			    mt_range_holds(&ranges[j], (uint32_t)cur)) {
-				next = (uint64_t)ranges[j].base + ranges[j].nmsrs;
+		for (const struct mt_range *e = ranges; e < r; e++) {
+			if ((e->flags & access) &&
+			    mt_range_holds(e, (uint32_t)cur)) {
+				next = (uint64_t)e->base + e->nmsrs;
 				break;
 			}
 		}
