@@ -34,63 +34,14 @@ static const char check_usage[] =
 	"  --json      print {\"valid\":false,\"errno\":\"EINVAL\",\"where\":...,\n"
 	"              \"message\":...} or {\"valid\":true,\"format\":...} on stdout\n";
 
-#define MAX_NOTES (3 * MSRTRAP_KVM_MSR_FILTER_MAX_RANGES + 1)
-
 struct summary {
 	unsigned int slots, ranges;
 	size_t bitmap_bytes;
-	unsigned int nnotes;
-	char notes[MAX_NOTES][128];
+	struct msrtrap_diags *notes; /* msrtrap_filter_lint() */
 };
 
-static void note(struct summary *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void note(struct summary *s, const char *fmt, ...)
+static int summarise(const struct msrtrap_filter *f, struct summary *s)
 {
-	va_list ap;
-
-	if (s->nnotes == MAX_NOTES)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(s->notes[s->nnotes++], sizeof(s->notes[0]), fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Is every MSR of r decided for `access` by the earlier ranges (first
- * match wins, invariant 21)? Sweep from r's base through earlier ranges
- * that hold the current MSR.
- */
-static bool shadowed(const struct msrtrap_filter *f, unsigned int i,
-		     const struct msrtrap_filter_range *r, uint32_t access)
-{
-	uint64_t cur = r->base, end = (uint64_t)r->base + r->nmsrs;
-
-	while (cur < end) {
-		uint64_t next = cur;
-
-		for (unsigned int j = 0; j < i; j++) {
-			struct msrtrap_filter_range e;
-
-			msrtrap_filter_range(f, j, &e);
-			if ((e.flags & access) && e.nmsrs &&
-			    input_range_holds(&e, (uint32_t)cur)) {
-				next = (uint64_t)e.base + e.nmsrs;
-				break;
-			}
-		}
-		if (next == cur)
-			return false;
-		cur = next;
-	}
-	return true;
-}
-
-static void summarise(const struct msrtrap_filter *f, struct summary *s)
-{
-	static const char *const acc[] = { NULL, "read", "write" };
-
 	memset(s, 0, sizeof(*s));
 	s->slots = msrtrap_filter_nranges(f);
 	for (unsigned int i = 0; i < s->slots; i++) {
@@ -101,21 +52,16 @@ static void summarise(const struct msrtrap_filter *f, struct summary *s)
 			continue;
 		s->ranges++;
 		s->bitmap_bytes += msrtrap_kvm_bitmap_bytes(r.nmsrs);
-		if (input_range_wraps(&r)) {
-			note(s, "ranges[%u]: base 0x%x + nmsrs 0x%x reaches 2^32, so it matches no MSR",
-			     i, r.base, r.nmsrs);
-			continue;
-		}
-		if (r.base <= 0x8ff && (uint64_t)r.base + r.nmsrs > 0x800)
-			note(s, "ranges[%u]: covers x2APIC MSRs (0x800-0x8ff), which are never filtered",
-			     i);
-		for (uint32_t a = MSRTRAP_READ; a <= MSRTRAP_WRITE; a++)
-			if ((r.flags & a) && shadowed(f, i, &r, a))
-				note(s, "ranges[%u]: never decides a %s: earlier ranges cover all its MSRs",
-				     i, acc[a]);
 	}
-	if (!s->ranges)
-		note(s, "no non-empty range: everything is allowed, as with no filter");
+	return msrtrap_filter_lint(f, &s->notes);
+}
+
+/* The message of note i (the list holds exactly that many). */
+static const char *note_text(const struct summary *s, size_t i)
+{
+	struct msrtrap_diagnostic d;
+
+	return msrtrap_diags_get(s->notes, i, &d) ? "" : d.message;
 }
 
 static int check_filter(const struct input *in, bool json)
@@ -123,19 +69,25 @@ static int check_filter(const struct input *in, bool json)
 	bool deny = msrtrap_filter_flags(in->filter) &
 		    MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY;
 	struct summary s;
+	size_t nnotes;
+	int err = summarise(in->filter, &s);
 
-	summarise(in->filter, &s);
+	if (err)
+		return fail(in->path, "%s", strerror(-err));
+	nnotes = msrtrap_diags_count(s.notes);
 	if (json) {
 		json_t *notes = json_array();
 
-		for (unsigned int i = 0; i < s.nnotes; i++)
-			json_array_append_new(notes, json_string(s.notes[i]));
+		for (size_t i = 0; i < nnotes; i++)
+			json_array_append_new(notes,
+					      json_string(note_text(&s, i)));
 		print_json(json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:o}",
 				     "valid", 1, "format", "filter", "default",
 				     deny ? "deny" : "allow", "ranges",
 				     (json_int_t)s.ranges, "slots",
 				     (json_int_t)s.slots, "bitmap_bytes",
 				     (json_int_t)s.bitmap_bytes, "notes", notes));
+		msrtrap_diags_free(s.notes);
 		return EXIT_OK;
 	}
 	printf("%s: valid KVM MSR filter: default %s, %u range%s", in->path,
@@ -144,8 +96,9 @@ static int check_filter(const struct input *in, bool json)
 		printf(" (+%u empty slot%s)", s.slots - s.ranges,
 		       s.slots - s.ranges == 1 ? "" : "s");
 	printf(", the kernel copies %zu bitmap bytes\n", s.bitmap_bytes);
-	for (unsigned int i = 0; i < s.nnotes; i++)
-		printf("  note: %s\n", s.notes[i]);
+	for (size_t i = 0; i < nnotes; i++)
+		printf("  note: %s\n", note_text(&s, i));
+	msrtrap_diags_free(s.notes);
 	return EXIT_OK;
 }
 

@@ -121,7 +121,7 @@ static void explain_filter_access(const struct msrtrap_filter *f,
 {
 	bool deny = msrtrap_filter_flags(f) & MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY;
 	struct msrtrap_filter_range r;
-	struct msrtrap_decision d;
+	MSRTRAP_OPTS(msrtrap_decision, d);
 	struct others o;
 	char fb[16];
 	json_t *j;

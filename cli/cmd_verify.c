@@ -579,6 +579,7 @@ static int verify(const char *path, bool all, bool json)
 		r.probes[i].msr = set.v[i];
 	memset(&opts, 0, sizeof(opts));
 	opts.sz = sizeof(opts);
+	r.stats.sz = sizeof(r.stats);
 	if (isatty(STDERR_FILENO) && r.n > 2048)
 		opts.progress = progress;
 	kvm_timeout_start(PROBE_SECONDS);

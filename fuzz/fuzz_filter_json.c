@@ -107,7 +107,7 @@ static void check_verdicts(const struct msrtrap_filter *f)
 		for (int a = 0; a < 2; a++) {
 			unsigned int acc = accesses[a];
 			int lin = msrtrap_filter_allowed(f, msr, acc);
-			struct msrtrap_decision d;
+			MSRTRAP_OPTS(msrtrap_decision, d);
 
 			FUZZ_CHECK(lin == 0 || lin == 1, "allowed: %d", lin);
 			FUZZ_CHECK((int)msrtrap_cfilter_allowed(cf, msr, acc) == lin,

@@ -4,7 +4,9 @@
  * the ABI, the kernel's validation (same errno for the same input), its
  * evaluation, and a compiled form with O(1) lookups.
  *
- * Semantics: ../shared/spec/kvm-msr-semantics.md §3, invariants 9-26.
+ * Semantics: the KVM API documentation (Documentation/virt/kvm/api.rst,
+ * KVM_X86_SET_MSR_FILTER), and the kernel functions named below that
+ * implement it; usage: libmsrtrap(3).
  *
  * Three objects:
  *  - struct msrtrap_filter: what userspace submits. Default flags plus up
@@ -38,6 +40,11 @@ extern "C" {
 /* Largest nmsrs a range may have: 0x600 bytes of bitmap. */
 #define MSRTRAP_KVM_MSR_FILTER_MAX_NMSRS (MSRTRAP_KVM_MSR_FILTER_MAX_BITMAP_SIZE * 8)
 
+/*
+ * Mirrors of the kernel's struct kvm_msr_filter_range and struct
+ * kvm_msr_filter (proven equal at build time): their layout is the
+ * kernel's, frozen like any UAPI struct, so they carry no size field.
+ */
 struct msrtrap_kvm_msr_filter_range {
 	uint32_t flags;
 	uint32_t nmsrs;
@@ -76,6 +83,12 @@ MSRTRAP_API int msrtrap_filter_add_range(struct msrtrap_filter *filter,
 					 uint32_t nmsrs, const void *bitmap,
 					 size_t bitmap_len);
 
+/*
+ * One range slot as submitted: the fields of a struct
+ * kvm_msr_filter_range plus how many bitmap bytes were given. A mirror
+ * of the kernel's struct, frozen with it, so it carries no size field; a
+ * new property of a range would get a function of its own.
+ */
 struct msrtrap_filter_range {
 	uint32_t flags;
 	uint32_t base;
@@ -92,7 +105,8 @@ MSRTRAP_API int msrtrap_filter_range(const struct msrtrap_filter *filter,
 				     struct msrtrap_filter_range *range);
 
 /*
- * Validate with the kernel's rules, in the kernel's order (spec §3.2):
+ * Validate with the kernel's rules, in the kernel's order
+ * (kvm_vm_ioctl_set_msr_filter() and kvm_add_msr_filter()):
  * 0, -EINVAL, or -EFAULT where the kernel would fault copying a bitmap
  * (NULL, or fewer than ceil(nmsrs/64)*8 bytes given: the kernel copies
  * whole 8-byte words). diag (may be NULL) says where and why.
@@ -116,7 +130,8 @@ MSRTRAP_API size_t msrtrap_kvm_bitmap_bytes(uint32_t nmsrs);
  * fast path and is proven equal to it.
  */
 MSRTRAP_API int msrtrap_filter_allowed(const struct msrtrap_filter *filter,
-				       uint32_t msr, unsigned int access);
+				       uint32_t msr,
+				       enum msrtrap_access access);
 
 enum msrtrap_decided_by {
 	MSRTRAP_BY_NO_FILTER = 0, /* no filter installed: allowed */
@@ -125,17 +140,53 @@ enum msrtrap_decided_by {
 	MSRTRAP_BY_DEFAULT = 3,   /* no range matched */
 };
 
+/*
+ * An output struct that can grow: the caller sets sz = sizeof(struct
+ * msrtrap_decision) (or declares it with MSRTRAP_OPTS()); the library
+ * fills at most sz bytes and leaves sz and anything past what it knows
+ * untouched.
+ */
 struct msrtrap_decision {
+	size_t sz;
 	bool allowed;
 	enum msrtrap_decided_by by;
 	unsigned int range; /* with BY_RANGE: slot index, empty slots counted */
 	uint32_t bit;	    /* with BY_RANGE: bit number, msr - base */
 };
 
-/* Why msrtrap_filter_allowed() answers what it answers. 0 or -EINVAL. */
+/*
+ * Why msrtrap_filter_allowed() answers what it answers, into *decision
+ * (may be NULL). 0, or -EINVAL as msrtrap_filter_allowed() and when
+ * decision->sz cannot even hold sz (decision untouched then).
+ */
 MSRTRAP_API int msrtrap_filter_explain(const struct msrtrap_filter *filter,
-				       uint32_t msr, unsigned int access,
+				       uint32_t msr, enum msrtrap_access access,
 				       struct msrtrap_decision *decision);
+
+/* ---- lints ---- */
+
+struct msrtrap_diags; /* <msrtrap/policy.h>: the diagnostics list */
+
+/*
+ * Findings on ranges that the kernel accepts but that do less than they
+ * seem to, one warning each, in slot order, with where the range is in
+ * the message ("ranges[3]: ...") and line and column 0:
+ *  - MSRTRAP_DIAG_WRAPPING_RANGE: base + nmsrs reaches 2^32, so the
+ *    range matches no MSR (the kernel compares in u32);
+ *  - MSRTRAP_DIAG_X2APIC_RANGE: the range covers part of the x2APIC
+ *    window, which KVM never filters (KVM API documentation,
+ *    KVM_X86_SET_MSR_FILTER);
+ *  - MSRTRAP_DIAG_SHADOWED_RANGE: for reads or for writes, earlier ranges
+ *    decide every MSR of the range (the first matching range wins);
+ *  - MSRTRAP_DIAG_NO_RANGES: no non-empty range, so the filter allows
+ *    everything, as no filter does.
+ * Only the ranges' geometry and flags are looked at; validate first
+ * (msrtrap_filter_validate()) for what the kernel refuses. Returns 0 and a
+ * new list in *out (possibly empty; free with msrtrap_diags_free()),
+ * -EINVAL for NULL arguments, or -ENOMEM.
+ */
+MSRTRAP_API int msrtrap_filter_lint(const struct msrtrap_filter *filter,
+				    struct msrtrap_diags **out);
 
 /* ---- the kernel ABI struct ---- */
 
@@ -189,7 +240,8 @@ MSRTRAP_API void msrtrap_cfilter_free(struct msrtrap_cfilter *cfilter);
  * Freestanding code; never scans ranges.
  */
 MSRTRAP_API bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,
-					 uint32_t msr, unsigned int access);
+					 uint32_t msr,
+					 enum msrtrap_access access);
 
 /*
  * Inlined lookups. A VM-exit handler that wants the verdict without a
@@ -198,7 +250,10 @@ MSRTRAP_API bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,
  * function of a dozen instructions: the x2APIC test, one multiply-shift
  * hash of msr >> 13 into the bucket table, one compare, one bit test. The
  * view borrows the filter's memory: valid while the filter lives.
- * The layout below is part of the ABI of this library version.
+ * The layout below is frozen for this soname and has no size field: the
+ * inline function, compiled into the caller, reads it directly, so any
+ * change would break every program built against this header. A
+ * different layout would come as a new view struct.
  */
 struct msrtrap_cfilter_bucket {
 	uint32_t tag;	/* msr >> 13 of the block it holds; 0xffffffff: empty */
@@ -220,14 +275,15 @@ MSRTRAP_API int msrtrap_cfilter_get_view(const struct msrtrap_cfilter *cfilter,
 
 /* Same answer as msrtrap_cfilter_allowed(), inlined. */
 static inline bool msrtrap_cfilter_view_allowed(const struct msrtrap_cfilter_view *view,
-						uint32_t msr, unsigned int access)
+						uint32_t msr,
+						enum msrtrap_access access)
 {
 	uint32_t tag = msr >> 13, dir = access - 1;
 	const struct msrtrap_cfilter_bucket *bucket;
 
 	if (dir > 1)
 		return false;
-	if ((msr >> 8) == 0x8)
+	if (msrtrap_msr_is_x2apic(msr))
 		return true; /* x2APIC is never filtered */
 	bucket = &view->buckets[(uint32_t)(tag * view->hash_mult) >> view->hash_shift];
 	if (bucket->tag != tag)

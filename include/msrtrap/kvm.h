@@ -2,9 +2,10 @@
 /*
  * Live KVM: install msrtrap filters with KVM_X86_SET_MSR_FILTER and watch
  * what a guest's RDMSR/WRMSR really do. /dev/kvm and <linux/kvm.h>
- * directly, no QEMU, no libvirt. Semantics: ../shared/spec/
- * kvm-msr-semantics.md §3.2 and §3.6 (invariants 9-32); the hosts we run
- * on: ../shared/spec/live-kvm-notes.md.
+ * directly, no QEMU, no libvirt. Semantics: the KVM API documentation
+ * (Documentation/virt/kvm/api.rst: KVM_X86_SET_MSR_FILTER,
+ * KVM_CAP_X86_USER_SPACE_MSR, KVM_EXIT_X86_RDMSR/WRMSR); usage:
+ * libmsrtrap(3).
  *
  * Two levels:
  *  - msrtrap_kvm_fd_*(): on a VMM's own VM file descriptor, install an
@@ -49,7 +50,7 @@ extern "C" {
  * KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR, mask): which failed guest
  * MSR accesses exit to userspace (MSRTRAP_KVM_MSR_EXIT_REASON_* bits)
  * instead of raising #GP. 0 or the kernel's -errno (-EINVAL for bits
- * other than 0-2, invariant 30).
+ * other than 0-2, the reasons api.rst defines).
  */
 MSRTRAP_API int msrtrap_kvm_fd_enable_user_msr(int vm_fd, uint64_t mask);
 
@@ -79,10 +80,10 @@ struct msrtrap_kvm_vm;
 /*
  * Open /dev/kvm, check API version 12 and both capabilities
  * (KVM_CAP_X86_MSR_FILTER, KVM_CAP_X86_USER_SPACE_MSR), create a VM with
- * 128 KiB of memory and one vCPU (CPUID as KVM supports it, no irqchip),
- * and load the probe guest. No userspace MSR exits are enabled and no
- * filter is installed. Returns 0 and the VM in *out, or a negative errno
- * with diag (may be NULL) naming the step ("/dev/kvm", "KVM_CREATE_VM",
+ * 128 KiB of memory and one vCPU (CPUID as KVM supports it, no irqchip).
+ * The probe guest is loaded by the first msrtrap_kvm_probe(). No
+ * userspace MSR exits are enabled and no filter is installed. Returns 0
+ * and the VM in *out, or a negative errno with diag (may be NULL) naming the step ("/dev/kvm", "KVM_CREATE_VM",
  * ...) and why: -ENOENT/-EACCES from open, -EPROTONOSUPPORT for another
  * API version, -EOPNOTSUPP for a missing capability, an ioctl's -errno.
  */
@@ -115,6 +116,13 @@ enum msrtrap_probe_outcome {
 /* "kernel", "#GP", "filtered", "exit", "none"; NULL if unknown. */
 MSRTRAP_API const char *msrtrap_probe_outcome_name(enum msrtrap_probe_outcome o);
 
+/*
+ * The probe records (struct msrtrap_probe, with its two
+ * struct msrtrap_probe_access) are an array the caller allocates and
+ * indexes, so their size is part of every caller's code: their layout is
+ * frozen for this soname and they carry no size field. Anything more the
+ * probe learns goes into struct msrtrap_probe_stats or new functions.
+ */
 struct msrtrap_probe_access {
 	uint8_t outcome; /* enum msrtrap_probe_outcome */
 	bool gp;	 /* the guest took #GP (after an exit: the reply said error) */
@@ -131,9 +139,13 @@ struct msrtrap_probe {
 	struct msrtrap_probe_access read, write; /* out */
 };
 
-/* One userspace MSR exit, as the kernel filled kvm_run. */
+/*
+ * One userspace MSR exit, as the kernel filled kvm_run.msr (api.rst,
+ * KVM_EXIT_X86_RDMSR/WRMSR): a mirror of that kernel struct, so its
+ * layout is frozen like the kernel's and it has no size field.
+ */
 struct msrtrap_kvm_msr_exit {
-	unsigned int access;  /* MSRTRAP_READ or MSRTRAP_WRITE */
+	enum msrtrap_access access; /* MSRTRAP_READ or MSRTRAP_WRITE */
 	uint32_t exit_reason; /* MSRTRAP_KVM_EXIT_X86_RDMSR or _WRMSR */
 	uint32_t reason;      /* MSRTRAP_KVM_MSR_EXIT_REASON_* */
 	uint32_t index;
@@ -158,7 +170,14 @@ struct msrtrap_probe_opts {
 };
 #define msrtrap_probe_opts__last_field ctx
 
+/*
+ * Counters of one msrtrap_kvm_probe() call. An output struct that can
+ * grow: the caller sets sz = sizeof(struct msrtrap_probe_stats) (or
+ * declares it with MSRTRAP_OPTS()); the library fills at most sz bytes
+ * and leaves sz and anything past what it knows untouched.
+ */
 struct msrtrap_probe_stats {
+	size_t sz;
 	uint64_t runs;	    /* KVM_RUN calls */
 	uint64_t msr_exits; /* userspace MSR exits */
 	uint64_t batches;   /* guest passes over a table (one exit each) */
@@ -186,7 +205,9 @@ struct msrtrap_probe_stats {
  * an exit the guest should not cause (a triple fault, an unexpected
  * exception, an internal error), -EPROTO for an MSR exit that matches no
  * access of the table, an ioctl's -errno. stats (may be NULL) is filled
- * in any case. The guest restarts cleanly on the next call.
+ * in any case; -EINVAL, before anything runs, when its sz cannot even
+ * hold sz. The first call loads the probe guest into the VM; the guest
+ * restarts cleanly on every later call.
  */
 MSRTRAP_API int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm,
 				  struct msrtrap_probe *probes, size_t n,
@@ -209,7 +230,7 @@ MSRTRAP_API int msrtrap_kvm_selftest(struct msrtrap_kvm_vm *kvm,
 				     struct msrtrap_error *diag);
 
 /*
- * The whole gate of live-kvm-notes.md §5: msrtrap_kvm_open(), then
+ * The whole functional gate: msrtrap_kvm_open(), then
  * msrtrap_kvm_selftest(), then close. 0 when live KVM is usable, else a
  * negative errno with diag naming the step that failed. Bound it with an
  * alarm (see the top of this file).

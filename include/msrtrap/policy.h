@@ -64,6 +64,11 @@ enum msrtrap_diag_code {
 	MSRTRAP_DIAG_OVERRIDDEN_RULE,	/* warning: later rules decide it all */
 	MSRTRAP_DIAG_X2APIC_DENY,	/* warning (for_kvm): KVM never filters */
 	MSRTRAP_DIAG_UNREPRESENTABLE,	/* warning: a map cannot pass it through */
+	/* msrtrap_filter_lint() (<msrtrap/filter.h>), all warnings: */
+	MSRTRAP_DIAG_WRAPPING_RANGE,	/* base + nmsrs reaches 2^32 */
+	MSRTRAP_DIAG_X2APIC_RANGE,	/* covers never-filtered x2APIC */
+	MSRTRAP_DIAG_SHADOWED_RANGE,	/* earlier ranges decide it all */
+	MSRTRAP_DIAG_NO_RANGES,		/* no non-empty range */
 };
 
 /* "unknown-keyword", "overridden-rule", ...; NULL if unknown. */

@@ -32,6 +32,15 @@ static inline bool mt_range_holds(const struct mt_range *r, uint32_t msr)
 	return msr >= r->base && msr < end;
 }
 
+/*
+ * Does base+nmsrs reach 2^32? Then the u32 end is at or below base and
+ * the range holds no MSR at all (mt_range_holds(), invariant 26).
+ */
+static inline bool mt_range_wraps(const struct mt_range *r)
+{
+	return r->nmsrs && (uint32_t)(r->base + r->nmsrs) <= r->base;
+}
+
 static inline bool mt_range_bit(const struct mt_range *r, uint32_t msr)
 {
 	uint32_t i = msr - r->base;
@@ -88,12 +97,6 @@ static inline uint32_t mt_cf_hash(const struct mt_cfilter *cf, uint32_t tag)
  */
 uint64_t mt_cfilter_allowed_word(const struct mt_cfilter *cf, uint32_t first,
 				 unsigned int access);
-
-/* The public compiled filter: the core layout plus the hosted allocation. */
-struct msrtrap_cfilter {
-	struct mt_cfilter core;
-	void *mem; /* one allocation holding buckets and bits */
-};
 
 bool mt_cfilter_allowed(const struct mt_cfilter *cf, uint32_t msr,
 			unsigned int access);

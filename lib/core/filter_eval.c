@@ -65,39 +65,3 @@ uint64_t mt_cfilter_allowed_word(const struct mt_cfilter *cf, uint32_t first,
 	return cf->bits[((uint64_t)bucket->block * 2 + (access - 1)) * MT_CF_BLOCK_WORDS +
 			((first >> 6) & (MT_CF_BLOCK_WORDS - 1))];
 }
-
-bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,
-			     uint32_t msr, unsigned int access)
-{
-	return mt_cfilter_allowed(cfilter ? &cfilter->core : 0, msr, access);
-}
-
-bool msrtrap_cfilter_default_allow(const struct msrtrap_cfilter *cfilter)
-{
-	return cfilter ? cfilter->core.default_allow : true;
-}
-
-/* No filter: one empty bucket that every block number hashes to. */
-static const struct mt_cf_bucket no_buckets[1] = { { MT_CF_EMPTY_TAG, 0 } };
-
-int msrtrap_cfilter_get_view(const struct msrtrap_cfilter *cfilter,
-			     struct msrtrap_cfilter_view *view)
-{
-	if (!view)
-		return -MT_EINVAL;
-	if (!cfilter) {
-		/* mult 0: every tag hashes to bucket 0, which is empty */
-		view->hash_mult = 0;
-		view->hash_shift = 31;
-		view->default_allow = 1;
-		view->buckets = (const struct msrtrap_cfilter_bucket *)no_buckets;
-		view->bits = 0;
-		return 0;
-	}
-	view->hash_mult = cfilter->core.hash_mult;
-	view->hash_shift = cfilter->core.hash_shift;
-	view->default_allow = cfilter->core.default_allow;
-	view->buckets = (const struct msrtrap_cfilter_bucket *)cfilter->core.buckets;
-	view->bits = cfilter->core.bits;
-	return 0;
-}

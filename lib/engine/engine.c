@@ -23,6 +23,7 @@
 #include <msrtrap/publisher.h>
 
 #include "core/engine_core.h"
+#include "filter/cfilter_internal.h"
 #include "util/opts.h"
 
 #define RING 64

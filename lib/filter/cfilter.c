@@ -10,6 +10,7 @@
 
 #include <msrtrap/filter.h>
 
+#include "cfilter_internal.h"
 #include "filter_internal.h"
 
 #define MAX_TAGS (MSRTRAP_KVM_MSR_FILTER_MAX_RANGES * 3)
@@ -24,8 +25,8 @@ static unsigned int collect_tags(const struct mt_range *r, unsigned int n,
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t end = r[i].base + r[i].nmsrs;
 
-		if (end <= r[i].base)
-			continue; /* wraps: matches nothing (invariant 26) */
+		if (mt_range_wraps(&r[i]))
+			continue; /* matches nothing (invariant 26) */
 		for (uint32_t t = r[i].base >> MT_CF_BLOCK_SHIFT;
 		     t <= (end - 1) >> MT_CF_BLOCK_SHIFT; t++) {
 			unsigned int k = 0;
@@ -155,13 +156,10 @@ int msrtrap_cfilter_new(const struct msrtrap_filter *filter,
 			       MT_CF_BLOCK_WORDS * sizeof(*b));
 			/* last to first, so the first matching range has the
 			 * final word (invariant 21) */
-			for (unsigned int i = n; i-- > 0;) {
-				uint32_t end = ranges[i].base + ranges[i].nmsrs;
-
+			for (unsigned int i = n; i-- > 0;)
 				if ((ranges[i].flags & (1u << dir)) &&
-				    end > ranges[i].base)
+				    !mt_range_wraps(&ranges[i]))
 					paint(b, tags[k], &ranges[i]);
-			}
 		}
 	}
 	cf->core.nblocks = ntags;
@@ -177,4 +175,42 @@ void msrtrap_cfilter_free(struct msrtrap_cfilter *cfilter)
 		return;
 	free(cfilter->mem);
 	free(cfilter);
+}
+
+/* ---- lookups through the public object ---- */
+
+bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,
+			     uint32_t msr, enum msrtrap_access access)
+{
+	return mt_cfilter_allowed(cfilter ? &cfilter->core : NULL, msr, access);
+}
+
+bool msrtrap_cfilter_default_allow(const struct msrtrap_cfilter *cfilter)
+{
+	return cfilter ? cfilter->core.default_allow : true;
+}
+
+/* No filter: one empty bucket that every block number hashes to. */
+static const struct mt_cf_bucket no_buckets[1] = { { MT_CF_EMPTY_TAG, 0 } };
+
+int msrtrap_cfilter_get_view(const struct msrtrap_cfilter *cfilter,
+			     struct msrtrap_cfilter_view *view)
+{
+	if (!view)
+		return -EINVAL;
+	if (!cfilter) {
+		/* mult 0: every tag hashes to bucket 0, which is empty */
+		view->hash_mult = 0;
+		view->hash_shift = 31;
+		view->default_allow = 1;
+		view->buckets = (const struct msrtrap_cfilter_bucket *)no_buckets;
+		view->bits = NULL;
+		return 0;
+	}
+	view->hash_mult = cfilter->core.hash_mult;
+	view->hash_shift = cfilter->core.hash_shift;
+	view->default_allow = cfilter->core.default_allow;
+	view->buckets = (const struct msrtrap_cfilter_bucket *)cfilter->core.buckets;
+	view->bits = cfilter->core.bits;
+	return 0;
 }

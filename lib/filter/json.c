@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The JSON interchange format of KVM userspace MSR filters
- * (docs/filter-json.md): loading with jansson, writing by hand so the
- * layout is stable.
+ * (docs/filter-json.md): loading with jansson, writing with the string
+ * builder (util/strbuf.h) so the layout is stable.
  *
  * Loading keeps whatever the ABI struct can hold, invalid values included,
  * and leaves judgment to msrtrap_filter_validate() (spec §3.2), so that a
  * check of a JSON file answers with the errno the kernel would return.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,9 @@
 
 #include <msrtrap/filter.h>
 #include <msrtrap/json.h>
+
+#include "util/error.h"
+#include "util/strbuf.h"
 
 struct loader {
 	struct msrtrap_error *diag;
@@ -28,22 +30,6 @@ struct loader {
 	 */
 	bool ints_as_reals;
 };
-
-static int bad(struct loader *ld, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int bad(struct loader *ld, const char *where, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ld->diag) {
-		snprintf(ld->diag->where, sizeof(ld->diag->where), "%s", where);
-		va_start(ap, fmt);
-		vsnprintf(ld->diag->message, sizeof(ld->diag->message), fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 /* A JSON integer (or, when re-reading, an integral real) within u32. */
 static bool json_u32(const struct loader *ld, const json_t *v, uint32_t *out)
@@ -134,16 +120,18 @@ static int check_keys(struct loader *ld, json_t *obj, const char *parent,
 			continue;
 		for (const char *c = key; *c; c++)
 			if (*c < 0x20 || *c > 0x7e || *c == '"')
-				return bad(ld, parent,
-					   "unknown key with unprintable characters (expected %s)",
-					   expected);
+				return mt_error_set(ld->diag, -EINVAL, parent,
+						    "unknown key with unprintable characters (expected %s)",
+						    expected);
 		if (strlen(parent) + 1 + strlen(key) < sizeof(where)) {
 			path(where, sizeof(where), parent, key);
-			return bad(ld, where, "unknown key (expected %s)",
-				   expected);
+			return mt_error_set(ld->diag, -EINVAL, where,
+					    "unknown key (expected %s)",
+					    expected);
 		}
-		return bad(ld, parent, "unknown key \"%.60s\" (expected %s)",
-			   key, expected);
+		return mt_error_set(ld->diag, -EINVAL, parent,
+				    "unknown key \"%.60s\" (expected %s)", key,
+				    expected);
 	}
 	return 0;
 }
@@ -157,8 +145,8 @@ static int load_range_flags(struct loader *ld, json_t *v, const char *where,
 	if (json_u32(ld, v, flags))
 		return 0;
 	if (!json_is_array(v))
-		return bad(ld, where,
-			   "not a 32-bit integer or an array of \"read\", \"write\"");
+		return mt_error_set(ld->diag, -EINVAL, where,
+				    "not a 32-bit integer or an array of \"read\", \"write\"");
 	*flags = 0;
 	json_array_foreach(v, i, e) {
 		const char *s = json_string_value(e);
@@ -169,14 +157,16 @@ static int load_range_flags(struct loader *ld, json_t *v, const char *where,
 		else if (s && !strcmp(s, "write"))
 			bit = MSRTRAP_KVM_MSR_FILTER_WRITE;
 		else if (s)
-			return bad(ld, where,
-				   "unknown access \"%.40s\" (expected \"read\" or \"write\")",
-				   s);
+			return mt_error_set(ld->diag, -EINVAL, where,
+					    "unknown access \"%.40s\" (expected \"read\" or \"write\")",
+					    s);
 		else
-			return bad(ld, where,
-				   "element %zu is not \"read\" or \"write\"", i);
+			return mt_error_set(ld->diag, -EINVAL, where,
+					    "element %zu is not \"read\" or \"write\"",
+					    i);
 		if (*flags & bit)
-			return bad(ld, where, "\"%s\" given twice", s);
+			return mt_error_set(ld->diag, -EINVAL, where,
+					    "\"%s\" given twice", s);
 		*flags |= bit;
 	}
 	return 0;
@@ -200,16 +190,18 @@ static int load_bitmap(struct loader *ld, json_t *v, const char *where,
 	if (!v)
 		return 0;
 	if (!json_is_string(v))
-		return bad(ld, where, "not a hex string");
+		return mt_error_set(ld->diag, -EINVAL, where,
+				    "not a hex string");
 	s = json_string_value(v);
 	digits = json_string_length(v);
 	for (size_t i = 0; i < digits; i++)
 		if (hex_digit(s[i]) < 0)
-			return bad(ld, where,
-				   "not a hex digit at offset %zu", i);
+			return mt_error_set(ld->diag, -EINVAL, where,
+					    "not a hex digit at offset %zu", i);
 	if (digits % 2)
-		return bad(ld, where,
-			   "odd number of hex digits (%zu); 2 per byte", digits);
+		return mt_error_set(ld->diag, -EINVAL, where,
+				    "odd number of hex digits (%zu); 2 per byte",
+				    digits);
 	given = digits / 2;
 	if (nmsrs == 0)
 		return 0; /* the kernel never looks at it */
@@ -227,6 +219,22 @@ static int load_bitmap(struct loader *ld, json_t *v, const char *where,
 	return 0;
 }
 
+/*
+ * Member @key of the range object @r, its path ("ranges[3].base") in
+ * @where; NULL, with diag set, when it is missing.
+ */
+static json_t *required(struct loader *ld, json_t *r, const char *parent,
+			const char *key, char *where, size_t size)
+{
+	json_t *v;
+
+	path(where, size, parent, key);
+	v = json_object_get(r, key);
+	if (!v)
+		mt_error_set(ld->diag, -EINVAL, where, "missing");
+	return v;
+}
+
 static int load_range(struct loader *ld, json_t *r, unsigned int idx,
 		      struct msrtrap_filter *f)
 {
@@ -241,36 +249,34 @@ static int load_range(struct loader *ld, json_t *r, unsigned int idx,
 
 	snprintf(parent, sizeof(parent), "ranges[%u]", idx);
 	if (!json_is_object(r))
-		return bad(ld, parent, "not an object");
+		return mt_error_set(ld->diag, -EINVAL, parent, "not an object");
 	err = check_keys(ld, r, parent, known,
 			 "flags, base, nmsrs, bitmap");
 	if (err)
 		return err;
 
-	path(where, sizeof(where), parent, "flags");
-	v = json_object_get(r, "flags");
+	v = required(ld, r, parent, "flags", where, sizeof(where));
 	if (!v)
-		return bad(ld, where, "missing");
+		return -EINVAL;
 	err = load_range_flags(ld, v, where, &flags);
 	if (err)
 		return err;
 
-	path(where, sizeof(where), parent, "base");
-	v = json_object_get(r, "base");
+	v = required(ld, r, parent, "base", where, sizeof(where));
 	if (!v)
-		return bad(ld, where, "missing");
+		return -EINVAL;
 	if (!json_u32(ld, v, &base) &&
 	    !(json_is_string(v) &&
 	      hex_u32(json_string_value(v), json_string_length(v), &base)))
-		return bad(ld, where,
-			   "not a 32-bit integer or \"0x...\" hex string");
+		return mt_error_set(ld->diag, -EINVAL, where,
+				    "not a 32-bit integer or \"0x...\" hex string");
 
-	path(where, sizeof(where), parent, "nmsrs");
-	v = json_object_get(r, "nmsrs");
+	v = required(ld, r, parent, "nmsrs", where, sizeof(where));
 	if (!v)
-		return bad(ld, where, "missing");
+		return -EINVAL;
 	if (!json_u32(ld, v, &nmsrs))
-		return bad(ld, where, "not a 32-bit integer");
+		return mt_error_set(ld->diag, -EINVAL, where,
+				    "not a 32-bit integer");
 
 	path(where, sizeof(where), parent, "bitmap");
 	err = load_bitmap(ld, json_object_get(r, "bitmap"), where, nmsrs,
@@ -293,14 +299,16 @@ static int load_doc(struct loader *ld, json_t *doc, struct msrtrap_filter **out)
 	int err;
 
 	if (!json_is_object(doc))
-		return bad(ld, "", "the document is not a JSON object");
+		return mt_error_set(ld->diag, -EINVAL, "",
+				    "the document is not a JSON object");
 	err = check_keys(ld, doc, "", known, "default, flags, ranges");
 	if (err)
 		return err;
 	def = json_object_get(doc, "default");
 	flags_v = json_object_get(doc, "flags");
 	if (def && flags_v)
-		return bad(ld, "flags", "\"default\" and \"flags\" both given; use one");
+		return mt_error_set(ld->diag, -EINVAL, "flags",
+				    "\"default\" and \"flags\" both given; use one");
 	if (def) {
 		const char *s = json_string_value(def);
 
@@ -309,18 +317,21 @@ static int load_doc(struct loader *ld, json_t *doc, struct msrtrap_filter **out)
 		else if (s && !strcmp(s, "deny"))
 			flags = MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY;
 		else
-			return bad(ld, "default",
-				   "not \"allow\" or \"deny\"");
+			return mt_error_set(ld->diag, -EINVAL, "default",
+					    "not \"allow\" or \"deny\"");
 	}
 	if (flags_v && !json_u32(ld, flags_v, &flags))
-		return bad(ld, "flags", "not a 32-bit integer");
+		return mt_error_set(ld->diag, -EINVAL, "flags",
+				    "not a 32-bit integer");
 	ranges = json_object_get(doc, "ranges");
 	if (ranges && !json_is_array(ranges))
-		return bad(ld, "ranges", "not an array");
+		return mt_error_set(ld->diag, -EINVAL, "ranges",
+				    "not an array");
 	if (json_array_size(ranges) > MSRTRAP_KVM_MSR_FILTER_MAX_RANGES)
-		return bad(ld, "ranges", "%zu ranges; the ABI has %d slots",
-			   json_array_size(ranges),
-			   MSRTRAP_KVM_MSR_FILTER_MAX_RANGES);
+		return mt_error_set(ld->diag, -EINVAL, "ranges",
+				    "%zu ranges; the ABI has %d slots",
+				    json_array_size(ranges),
+				    MSRTRAP_KVM_MSR_FILTER_MAX_RANGES);
 
 	err = msrtrap_filter_new(flags, &f);
 	if (err)
@@ -375,7 +386,7 @@ int msrtrap_filter_from_json(const char *text, size_t len,
 
 		snprintf(where, sizeof(where), "line %d, column %d", jerr.line,
 			 jerr.column);
-		return bad(&ld, where, "%s", jerr.text);
+		return mt_error_set(ld.diag, -EINVAL, where, "%s", jerr.text);
 	}
 	err = load_doc(&ld, doc, out);
 	json_decref(doc);
@@ -384,131 +395,58 @@ int msrtrap_filter_from_json(const char *text, size_t len,
 
 /* ---- writing ---- */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t cap;
-	char *p;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		cap = (b->cap + (size_t)n + 1) * 2;
-		p = realloc(b->p, cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-}
-
-static void put_hex(struct buf *b, const uint8_t *bytes, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	if (b->oom)
-		return;
-	if (b->cap - b->len <= 2 * n) {
-		size_t cap = b->len + 2 * n + 256;
-		char *p = realloc(b->p, cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	for (size_t i = 0; i < n; i++) {
-		b->p[b->len++] = digits[bytes[i] >> 4];
-		b->p[b->len++] = digits[bytes[i] & 15];
-	}
-	b->p[b->len] = 0;
-}
-
-static void put_range(struct buf *b, const struct msrtrap_filter_range *r)
+static void put_range(struct mt_strbuf *b, const struct msrtrap_filter_range *r)
 {
 	static const char *const access[] = { NULL, "[\"read\"]", "[\"write\"]",
 					      "[\"read\", \"write\"]" };
 	uint64_t need = ((uint64_t)r->nmsrs + 7) / 8;
 
-	put(b, "    {\n");
+	mt_strbuf_printf(b, "    {\n");
 	if (r->flags >= 1 && r->flags <= 3)
-		put(b, "      \"flags\": %s,\n", access[r->flags]);
+		mt_strbuf_printf(b, "      \"flags\": %s,\n", access[r->flags]);
 	else
-		put(b, "      \"flags\": %u,\n", r->flags);
-	put(b, "      \"base\": \"0x%x\",\n", r->base);
-	put(b, "      \"nmsrs\": %u", r->nmsrs);
+		mt_strbuf_printf(b, "      \"flags\": %u,\n", r->flags);
+	mt_strbuf_printf(b, "      \"base\": \"0x%x\",\n", r->base);
+	mt_strbuf_printf(b, "      \"nmsrs\": %u", r->nmsrs);
 	if (r->nmsrs && r->bitmap) {
-		put(b, ",\n      \"bitmap\": \"");
-		put_hex(b, r->bitmap,
+		mt_strbuf_printf(b, ",\n      \"bitmap\": \"");
+		mt_strbuf_hex(b, r->bitmap,
 			r->bitmap_len < need ? r->bitmap_len : (size_t)need);
-		put(b, "\"");
+		mt_strbuf_printf(b, "\"");
 	}
-	put(b, "\n    }");
+	mt_strbuf_printf(b, "\n    }");
 }
 
 int msrtrap_filter_to_json(const struct msrtrap_filter *filter, char **text)
 {
-	struct buf b = { 0 };
+	struct mt_strbuf b = MT_STRBUF_INIT;
 	unsigned int n;
 	uint32_t flags;
 
 	if (!filter || !text)
 		return -EINVAL;
-	b.cap = 256;
-	b.p = malloc(b.cap);
-	if (!b.p)
-		return -ENOMEM;
-	b.p[0] = 0;
 	flags = msrtrap_filter_flags(filter);
 	n = msrtrap_filter_nranges(filter);
 	if (flags == MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW)
-		put(&b, "{\n  \"default\": \"allow\",\n");
+		mt_strbuf_printf(&b, "{\n  \"default\": \"allow\",\n");
 	else if (flags == MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY)
-		put(&b, "{\n  \"default\": \"deny\",\n");
+		mt_strbuf_printf(&b, "{\n  \"default\": \"deny\",\n");
 	else
-		put(&b, "{\n  \"flags\": %u,\n", flags);
-	put(&b, "  \"ranges\": [%s", n ? "\n" : "");
+		mt_strbuf_printf(&b, "{\n  \"flags\": %u,\n", flags);
+	mt_strbuf_printf(&b, "  \"ranges\": [%s", n ? "\n" : "");
 	for (unsigned int i = 0; i < n; i++) {
 		struct msrtrap_filter_range r;
 
-		if (msrtrap_filter_range(filter, i, &r)) {
-			b.oom = true; /* cannot happen: i < n */
-			break;
+		int err = msrtrap_filter_range(filter, i, &r);
+
+		if (err) { /* cannot happen: i < n */
+			mt_strbuf_fini(&b);
+			return err;
 		}
 		put_range(&b, &r);
-		put(&b, "%s\n", i + 1 < n ? "," : "");
+		mt_strbuf_printf(&b, "%s\n", i + 1 < n ? "," : "");
 	}
-	put(&b, "%s]\n}\n", n ? "  " : "");
-	if (b.oom) {
-		free(b.p);
-		return -ENOMEM;
-	}
-	*text = b.p;
-	return 0;
+	mt_strbuf_printf(&b, "%s]\n}\n", n ? "  " : "");
+	*text = mt_strbuf_steal(&b, NULL);
+	return *text ? 0 : -ENOMEM;
 }

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The live-KVM VM object, shared by the KVM layer (kvm.c) and the probe
- * guest (probe.c).
+ * The live-KVM VM object, created by vm.c and driven by the probe
+ * (probe.c), which loads its guest into it on first use.
  */
 #ifndef MSRTRAP_LIB_KVM_INTERNAL_H
 #define MSRTRAP_LIB_KVM_INTERNAL_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,18 +19,13 @@ struct msrtrap_kvm_vm {
 	struct kvm_run *run;
 	size_t run_size;
 	uint8_t *mem; /* guest physical 0 .. MT_GUEST_MEM */
+	/* the probe guest is in memory and the vCPU set up for it */
+	bool loaded;
 	/* the vCPU must be put back at the guest's start before probing */
 	bool need_reset;
 };
 
 /* Guest memory size (a multiple of the page size). */
 #define MT_GUEST_MEM 0x20000u
-
-/* Fill diag (may be NULL): where, then a printf-style message. */
-void mt_kvm_diag(struct msrtrap_error *diag, const char *where,
-		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* probe.c: write the guest into memory and put the vCPU at its start. */
-int mt_probe_load(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag);
 
 #endif

@@ -6,7 +6,7 @@
  * userspace MSR exits and classifies every access.
  *
  * Why real mode: the guest runs emulated on our hosts (live-kvm-notes.md
- * §3.3, §4.1, about 0.4-0.5 µs per instruction in every mode), real mode
+ * §3.3, §4.1, at the same cost per instruction in every mode), real mode
  * needs no descriptor tables or page tables, delivers #GP through the IVT
  * and returns with IRET (32-bit protected-mode IRET is not emulated there,
  * §4.2). RDMSR/WRMSR work at real-mode CPL 0 like anywhere else.
@@ -28,14 +28,12 @@
  *	+12  u8   1: RDMSR raised #GP                      (guest -> host)
  *	+14  u8   1: WRMSR raised #GP
  *
- * The loop costs 10 instructions per MSR, 5 per access: measured here
- * about 7 µs per MSR when both accesses stay in the kernel. Only userspace
- * MSR exits and the one `out` per batch leave the kernel; an exit or a #GP
- * delivered to the guest costs about 10-13 µs more each, so the 25 344
- * MSRs of `msrtrap verify --all` take about 0.65 s under a default-deny
- * filter (50 000 exits) or with no filter (mostly #GP). The host writes a
- * batch, sets the size word and resumes the guest, which is parked on its
- * `out 0xf1` and jumps back to the start.
+ * The loop costs 10 instructions per MSR, 5 per access, because every
+ * emulated instruction counts. Only userspace MSR exits and the one `out`
+ * per batch leave the kernel, so a batch of BATCH MSRs is one return to
+ * userspace plus one per exit (docs/benchmarks.md, "verify", has the
+ * figures). The host writes a batch, sets the size word and resumes the
+ * guest, which is parked on its `out 0xf1` and jumps back to the start.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -45,6 +43,7 @@
 #include <linux/kvm.h>
 
 #include "kvm_internal.h"
+#include "util/error.h"
 #include "util/opts.h"
 
 _Static_assert(sizeof(struct kvm_msrs) % 8 == 0 && sizeof(struct kvm_msr_entry) % 8 == 0,
@@ -162,24 +161,27 @@ static int reset_vcpu(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	kvm->run->immediate_exit = 1;
 	r = ioctl(kvm->vcpu_fd, KVM_RUN, NULL);
 	kvm->run->immediate_exit = 0;
-	if (r == 0 || errno != EINTR) {
-		mt_kvm_diag(diag, "KVM_RUN", "immediate exit: %s",
-			    r ? strerror(errno) : "the guest ran");
-		return r ? -errno : -EPROTO;
-	}
+	if (r == 0 || errno != EINTR)
+		return mt_error_set(diag, r ? -errno : -EPROTO, "KVM_RUN",
+				    "immediate exit: %s",
+				    r ? strerror(errno) : "the guest ran");
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = CODE;
 	regs.rsp = STACK_TOP;
 	regs.rflags = 0x2;
-	if (ioctl(kvm->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
-		mt_kvm_diag(diag, "KVM_SET_REGS", "%s", strerror(errno));
-		return -errno;
-	}
+	if (ioctl(kvm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return mt_error_set(diag, -errno, "KVM_SET_REGS", "%s",
+				    strerror(errno));
 	kvm->need_reset = false;
 	return 0;
 }
 
-int mt_probe_load(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
+/*
+ * Write the guest into memory and put the vCPU in real mode at its start.
+ * Done on the first msrtrap_kvm_probe(), not by msrtrap_kvm_open(): the
+ * VM object knows nothing of the guest that runs in it.
+ */
+static int load_guest(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 {
 	struct kvm_sregs sregs;
 	uint8_t *m = kvm->mem;
@@ -195,10 +197,9 @@ int mt_probe_load(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	memcpy(m + CODE, probe_code, sizeof(probe_code));
 	memcpy(m + GP_HANDLER, gp_handler, sizeof(gp_handler));
 
-	if (ioctl(kvm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
-		mt_kvm_diag(diag, "KVM_GET_SREGS", "%s", strerror(errno));
-		return -errno;
-	}
+	if (ioctl(kvm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return mt_error_set(diag, -errno, "KVM_GET_SREGS", "%s",
+				    strerror(errno));
 	real_mode_segment(&sregs.cs, 0);
 	real_mode_segment(&sregs.ss, 0);
 	real_mode_segment(&sregs.ds, TABLE_SEG);
@@ -208,10 +209,10 @@ int mt_probe_load(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	sregs.idt.base = IVT;
 	sregs.idt.limit = 0x3ff;
 	sregs.cr0 &= ~1ull; /* PE off */
-	if (ioctl(kvm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
-		mt_kvm_diag(diag, "KVM_SET_SREGS", "%s", strerror(errno));
-		return -errno;
-	}
+	if (ioctl(kvm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return mt_error_set(diag, -errno, "KVM_SET_SREGS", "%s",
+				    strerror(errno));
+	kvm->loaded = true;
 	kvm->need_reset = true;
 	return reset_vcpu(kvm, diag);
 }
@@ -294,12 +295,10 @@ static int msr_exit(struct batch *b, struct msrtrap_error *diag)
 		if (b->p[j].msr == run->msr.index && a->outcome == MSRTRAP_PROBE_NONE)
 			break;
 	}
-	if (j == b->n) {
-		mt_kvm_diag(diag, "KVM_RUN", "%s exit for MSR 0x%x, which the "
-			    "table does not hold at this point",
-			    read ? "RDMSR" : "WRMSR", run->msr.index);
-		return -EPROTO;
-	}
+	if (j == b->n)
+		return mt_error_set(diag, -EPROTO, "KVM_RUN",
+				    "%s exit for MSR 0x%x, which the table does not hold at this point",
+				    read ? "RDMSR" : "WRMSR", run->msr.index);
 	b->cursor = j;
 	b->stats->msr_exits++;
 	a->outcome = run->msr.reason == KVM_MSR_EXIT_REASON_FILTER ?
@@ -329,11 +328,10 @@ static int msr_exit(struct batch *b, struct msrtrap_error *diag)
 		e.data = run->msr.data;
 		err = b->opts->on_exit(OPTS_GET(b->opts, ctx, NULL), &e, &error,
 				       &data);
-		if (err) {
-			mt_kvm_diag(diag, "MSR exit", "the answer failed: %s",
-				    strerror(-err));
-			return err;
-		}
+		if (err)
+			return mt_error_set(diag, err, "MSR exit",
+					    "the answer failed: %s",
+					    strerror(-err));
 	}
 	run->msr.error = error;
 	if (read)
@@ -355,9 +353,8 @@ static int unexpected(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 		if (sp + 2 <= MT_GUEST_MEM)
 			ip = kvm->mem[sp] | (uint32_t)kvm->mem[sp + 1] << 8;
 	}
-	mt_kvm_diag(diag, "probe guest", "unexpected exception %u at 0000:%04x",
-		    vector, ip);
-	return -EIO;
+	return mt_error_set(diag, -EIO, "probe guest",
+			    "unexpected exception %u at 0000:%04x", vector, ip);
 }
 
 static int bad_exit(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
@@ -366,19 +363,22 @@ static int bad_exit(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_SHUTDOWN:
-		mt_kvm_diag(diag, "KVM_RUN", "the guest shut down (triple fault)");
+		mt_error_set(diag, -EIO, "KVM_RUN",
+			     "the guest shut down (triple fault)");
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		mt_kvm_diag(diag, "KVM_RUN", "internal error, suberror %u",
-			    run->internal.suberror);
+		mt_error_set(diag, -EIO, "KVM_RUN",
+			     "internal error, suberror %u",
+			     run->internal.suberror);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
-		mt_kvm_diag(diag, "KVM_RUN", "entry failed, reason 0x%llx",
-			    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		mt_error_set(diag, -EIO, "KVM_RUN",
+			     "entry failed, reason 0x%llx",
+			     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		break;
 	default:
-		mt_kvm_diag(diag, "KVM_RUN", "unexpected exit reason %u",
-			    run->exit_reason);
+		mt_error_set(diag, -EIO, "KVM_RUN", "unexpected exit reason %u",
+			     run->exit_reason);
 		break;
 	}
 	return -EIO;
@@ -403,9 +403,8 @@ static int run_batch(struct batch *b, struct msrtrap_error *diag)
 		b->stats->runs++;
 		if (ioctl(kvm->vcpu_fd, KVM_RUN, NULL) < 0) {
 			err = -errno;
-			mt_kvm_diag(diag, "KVM_RUN", "%s", err == -EINTR ?
-				    "interrupted by a signal" : strerror(-err));
-			return err;
+			return mt_error_set(diag, err, "KVM_RUN", "%s",
+					    err == -EINTR ? "interrupted by a signal" : strerror(-err));
 		}
 		switch (run->exit_reason) {
 		case KVM_EXIT_X86_RDMSR:
@@ -423,8 +422,8 @@ static int run_batch(struct batch *b, struct msrtrap_error *diag)
 				return unexpected(kvm, diag);
 			break;
 		case KVM_EXIT_INTR:
-			mt_kvm_diag(diag, "KVM_RUN", "interrupted by a signal");
-			return -EINTR;
+			return mt_error_set(diag, -EINTR, "KVM_RUN",
+					    "interrupted by a signal");
 		}
 		return bad_exit(kvm, diag);
 	}
@@ -448,28 +447,27 @@ done:
 	return 0;
 }
 
-int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
-		      size_t n, const struct msrtrap_probe_opts *opts,
-		      struct msrtrap_probe_stats *stats, struct msrtrap_error *diag)
+static int probe_all(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
+		     size_t n, const struct msrtrap_probe_opts *opts,
+		     struct msrtrap_probe_stats *stats, struct msrtrap_error *diag)
 {
-	struct msrtrap_probe_stats dummy;
+	void (*progress)(void *ctx, size_t done, size_t total);
 	struct batch b;
 	int err = 0;
 
-	if (!stats)
-		stats = &dummy;
-	memset(stats, 0, sizeof(*stats));
 	if (!kvm || (!probes && n) || !OPTS_VALID(opts, msrtrap_probe_opts))
 		return -EINVAL;
+	progress = OPTS_GET(opts, progress, NULL);
 	for (size_t i = 0; i < n; i++) {
 		memset(&probes[i].read, 0, sizeof(probes[i].read));
 		memset(&probes[i].write, 0, sizeof(probes[i].write));
 	}
-	if (kvm->need_reset) {
+	if (!kvm->loaded)
+		err = load_guest(kvm, diag);
+	else if (kvm->need_reset)
 		err = reset_vcpu(kvm, diag);
-		if (err)
-			return err;
-	}
+	if (err)
+		return err;
 	memset(&b, 0, sizeof(b));
 	b.kvm = kvm;
 	b.opts = opts;
@@ -482,8 +480,24 @@ int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
 			kvm->need_reset = true;
 			return err;
 		}
-		if (OPTS_GET(opts, progress, NULL))
-			opts->progress(OPTS_GET(opts, ctx, NULL), done + b.n, n);
+		if (progress)
+			progress(OPTS_GET(opts, ctx, NULL), done + b.n, n);
 	}
 	return 0;
+}
+
+int msrtrap_kvm_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *probes,
+		      size_t n, const struct msrtrap_probe_opts *opts,
+		      struct msrtrap_probe_stats *stats, struct msrtrap_error *diag)
+{
+	/* counted in a complete struct of ours, handed over at most sz */
+	MSRTRAP_OPTS(msrtrap_probe_stats, ours);
+	int err;
+
+	if (stats && stats->sz < sizeof(stats->sz))
+		return -EINVAL;
+	err = probe_all(kvm, probes, n, opts, &ours, diag);
+	if (stats)
+		mt_out_copy(stats, &ours, sizeof(ours));
+	return err;
 }

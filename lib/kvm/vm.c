@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The KVM layer: KVM_X86_SET_MSR_FILTER and KVM_CAP_X86_USER_SPACE_MSR on
- * any VM fd, a VM of our own with one vCPU for the probe guest (probe.c),
- * and the functional gate of live-kvm-notes.md §5.
+ * any VM fd, and a VM of our own with one vCPU for the probe guest
+ * (probe.c). The functional gate above both is gate.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,29 +16,7 @@
 #include <linux/kvm.h>
 
 #include "kvm_internal.h"
-
-_Static_assert(MSRTRAP_KVM_API_VERSION == KVM_API_VERSION, "API version");
-_Static_assert(MSRTRAP_KVM_CAP_X86_USER_SPACE_MSR == KVM_CAP_X86_USER_SPACE_MSR, "cap");
-_Static_assert(MSRTRAP_KVM_CAP_X86_MSR_FILTER == KVM_CAP_X86_MSR_FILTER, "cap");
-_Static_assert(MSRTRAP_KVM_EXIT_X86_RDMSR == KVM_EXIT_X86_RDMSR, "exit");
-_Static_assert(MSRTRAP_KVM_EXIT_X86_WRMSR == KVM_EXIT_X86_WRMSR, "exit");
-_Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_INVAL == KVM_MSR_EXIT_REASON_INVAL, "reason");
-_Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_UNKNOWN == KVM_MSR_EXIT_REASON_UNKNOWN, "reason");
-_Static_assert(MSRTRAP_KVM_MSR_EXIT_REASON_FILTER == KVM_MSR_EXIT_REASON_FILTER, "reason");
-_Static_assert(MSRTRAP_KVM_X86_SET_MSR_FILTER == KVM_X86_SET_MSR_FILTER, "ioctl");
-
-void mt_kvm_diag(struct msrtrap_error *diag, const char *where,
-		 const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!diag)
-		return;
-	snprintf(diag->where, sizeof(diag->where), "%s", where);
-	va_start(ap, fmt);
-	vsnprintf(diag->message, sizeof(diag->message), fmt, ap);
-	va_end(ap);
-}
+#include "util/error.h"
 
 /* An ioctl's -errno, retried on EINTR where the call has no side effect. */
 static int xioctl(int fd, unsigned long req, void *arg)
@@ -110,16 +88,16 @@ static int set_cpuid(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 		n *= 2;
 	}
 	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_GET_SUPPORTED_CPUID", "%s", strerror(-err));
+		mt_error_set(diag, err, "KVM_GET_SUPPORTED_CPUID", "%s",
+			     strerror(-err));
 		free(cpuid);
 		return err;
 	}
 	err = xioctl(kvm->vcpu_fd, KVM_SET_CPUID2, cpuid);
 	free(cpuid);
-	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_SET_CPUID2", "%s", strerror(-err));
-		return err;
-	}
+	if (err < 0)
+		return mt_error_set(diag, err, "KVM_SET_CPUID2", "%s",
+				    strerror(-err));
 	return 0;
 }
 
@@ -129,17 +107,16 @@ static int create_vm(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	int err, mmap_size;
 
 	err = xioctl(kvm->kvm_fd, KVM_CREATE_VM, (void *)0);
-	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_CREATE_VM", "%s", strerror(-err));
-		return err;
-	}
+	if (err < 0)
+		return mt_error_set(diag, err, "KVM_CREATE_VM", "%s",
+				    strerror(-err));
 	kvm->vm_fd = err;
 	kvm->mem = mmap(NULL, MT_GUEST_MEM, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (kvm->mem == MAP_FAILED) {
 		kvm->mem = NULL;
-		mt_kvm_diag(diag, "guest memory", "%s", strerror(errno));
-		return -ENOMEM;
+		return mt_error_set(diag, -ENOMEM, "guest memory", "%s",
+				    strerror(errno));
 	}
 	memset(&region, 0, sizeof(region));
 	region.slot = 0;
@@ -147,30 +124,27 @@ static int create_vm(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	region.memory_size = MT_GUEST_MEM;
 	region.userspace_addr = (uintptr_t)kvm->mem;
 	err = xioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
-	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_SET_USER_MEMORY_REGION", "%s", strerror(-err));
-		return err;
-	}
+	if (err < 0)
+		return mt_error_set(diag, err, "KVM_SET_USER_MEMORY_REGION",
+				    "%s", strerror(-err));
 	err = xioctl(kvm->vm_fd, KVM_CREATE_VCPU, (void *)0);
-	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_CREATE_VCPU", "%s", strerror(-err));
-		return err;
-	}
+	if (err < 0)
+		return mt_error_set(diag, err, "KVM_CREATE_VCPU", "%s",
+				    strerror(-err));
 	kvm->vcpu_fd = err;
 	mmap_size = xioctl(kvm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
-	if (mmap_size < (int)sizeof(struct kvm_run)) {
-		mt_kvm_diag(diag, "KVM_GET_VCPU_MMAP_SIZE", "%s",
-			    mmap_size < 0 ? strerror(-mmap_size) : "too small");
-		return mmap_size < 0 ? mmap_size : -EPROTO;
-	}
+	if (mmap_size < (int)sizeof(struct kvm_run))
+		return mt_error_set(diag, mmap_size < 0 ? mmap_size : -EPROTO,
+				    "KVM_GET_VCPU_MMAP_SIZE", "%s",
+				    mmap_size < 0 ? strerror(-mmap_size) : "too small");
 	kvm->run_size = (size_t)mmap_size;
 	kvm->run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			kvm->vcpu_fd, 0);
 	if (kvm->run == MAP_FAILED) {
 		kvm->run = NULL;
 		err = -errno;
-		mt_kvm_diag(diag, "kvm_run", "mmap: %s", strerror(-err));
-		return err;
+		return mt_error_set(diag, err, "kvm_run", "mmap: %s",
+				    strerror(-err));
 	}
 	return set_cpuid(kvm, diag);
 }
@@ -197,32 +171,31 @@ int msrtrap_kvm_open(struct msrtrap_kvm_vm **out, struct msrtrap_error *diag)
 	kvm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm->kvm_fd < 0) {
 		err = -errno;
-		mt_kvm_diag(diag, "/dev/kvm", "%s", strerror(-err));
+		mt_error_set(diag, err, "/dev/kvm", "%s", strerror(-err));
 		goto fail;
 	}
 	err = xioctl(kvm->kvm_fd, KVM_GET_API_VERSION, NULL);
 	if (err < 0) {
-		mt_kvm_diag(diag, "KVM_GET_API_VERSION", "%s", strerror(-err));
+		mt_error_set(diag, err, "KVM_GET_API_VERSION", "%s",
+			     strerror(-err));
 		goto fail;
 	}
 	if (err != KVM_API_VERSION) {
-		mt_kvm_diag(diag, "KVM_GET_API_VERSION", "%d, not %d", err,
-			    KVM_API_VERSION);
-		err = -EPROTONOSUPPORT;
+		err = mt_error_set(diag, -EPROTONOSUPPORT,
+				   "KVM_GET_API_VERSION", "%d, not %d", err,
+				   KVM_API_VERSION);
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		err = xioctl(kvm->kvm_fd, KVM_CHECK_EXTENSION, (void *)(intptr_t)caps[i].cap);
 		if (err <= 0) {
-			mt_kvm_diag(diag, caps[i].name, "%s",
-				    err < 0 ? strerror(-err) : "not supported");
-			err = err < 0 ? err : -EOPNOTSUPP;
+			err = mt_error_set(diag, err < 0 ? err : -EOPNOTSUPP,
+					   caps[i].name, "%s",
+					   err < 0 ? strerror(-err) : "not supported");
 			goto fail;
 		}
 	}
 	err = create_vm(kvm, diag);
-	if (!err)
-		err = mt_probe_load(kvm, diag);
 	if (err)
 		goto fail;
 	*out = kvm;
@@ -274,114 +247,4 @@ int msrtrap_kvm_set_filter_raw(struct msrtrap_kvm_vm *kvm,
 			       const struct msrtrap_kvm_msr_filter *abi)
 {
 	return kvm ? msrtrap_kvm_fd_set_filter_raw(kvm->vm_fd, abi) : -EINVAL;
-}
-
-/* ---- the gate ---- */
-
-#define GATE_MSR 0x277u /* IA32_PAT */
-#define GATE_VALUE 0x1122334455667788ull
-
-static int gate_answer(void *ctx, const struct msrtrap_kvm_msr_exit *exit,
-		       uint8_t *error, uint64_t *data)
-{
-	unsigned int *exits = ctx;
-
-	(*exits)++;
-	if (exit->access == MSRTRAP_READ)
-		*data = GATE_VALUE;
-	*error = 0;
-	return 0;
-}
-
-static int gate_probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *p,
-		      unsigned int *exits, struct msrtrap_error *diag)
-{
-	MSRTRAP_OPTS(msrtrap_probe_opts, opts,
-		     .on_exit = gate_answer,
-		     .ctx = exits);
-
-	memset(p, 0, sizeof(*p));
-	p->msr = GATE_MSR;
-	*exits = 0;
-	return msrtrap_kvm_probe(kvm, p, 1, &opts, NULL, diag);
-}
-
-int msrtrap_kvm_selftest(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
-{
-	static const uint8_t deny[8] = { 0 };
-	struct msrtrap_filter *f = NULL;
-	struct msrtrap_probe p;
-	unsigned int exits;
-	int err;
-
-	if (!kvm)
-		return -EINVAL;
-	err = msrtrap_filter_new(MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW, &f);
-	if (!err)
-		err = msrtrap_filter_add_range(f, MSRTRAP_KVM_MSR_FILTER_READ |
-						   MSRTRAP_KVM_MSR_FILTER_WRITE,
-					       GATE_MSR, 1, deny, sizeof(deny));
-	if (err)
-		goto out;
-	err = msrtrap_kvm_enable_user_msr(kvm, MSRTRAP_KVM_MSR_EXIT_REASON_FILTER);
-	if (err) {
-		mt_kvm_diag(diag, "KVM_ENABLE_CAP", "KVM_CAP_X86_USER_SPACE_MSR: %s",
-			    strerror(-err));
-		goto out;
-	}
-	err = msrtrap_kvm_set_filter(kvm, f);
-	if (err) {
-		mt_kvm_diag(diag, "KVM_X86_SET_MSR_FILTER", "%s", strerror(-err));
-		goto out;
-	}
-	/* 1. a filtered read exits, and userspace's answer reaches EDX:EAX */
-	err = gate_probe(kvm, &p, &exits, diag);
-	if (err)
-		goto out;
-	if (p.read.outcome != MSRTRAP_PROBE_FILTERED || p.read.gp ||
-	    p.read.value != GATE_VALUE || p.write.outcome != MSRTRAP_PROBE_FILTERED ||
-	    p.write.value != GATE_VALUE || exits != 2) {
-		mt_kvm_diag(diag, "round trip",
-			    "denied RDMSR/WRMSR 0x%x: read %s, value 0x%llx, write %s "
-			    "(want filtered exits and 0x%llx)",
-			    GATE_MSR, msrtrap_probe_outcome_name(p.read.outcome),
-			    (unsigned long long)p.read.value,
-			    msrtrap_probe_outcome_name(p.write.outcome),
-			    GATE_VALUE);
-		err = -EPROTO;
-		goto out;
-	}
-	/* 2. without the exit, the denied read raises #GP in the guest */
-	err = msrtrap_kvm_enable_user_msr(kvm, 0);
-	if (!err)
-		err = gate_probe(kvm, &p, &exits, diag);
-	if (err)
-		goto out;
-	if (p.read.outcome != MSRTRAP_PROBE_GP || exits) {
-		mt_kvm_diag(diag, "round trip",
-			    "denied RDMSR 0x%x without the FILTER exit: %s, want #GP",
-			    GATE_MSR, msrtrap_probe_outcome_name(p.read.outcome));
-		err = -EPROTO;
-		goto out;
-	}
-	err = msrtrap_kvm_enable_user_msr(kvm, MSRTRAP_KVM_MSR_EXIT_REASON_FILTER);
-	if (!err)
-		err = msrtrap_kvm_set_filter(kvm, NULL);
-	if (err)
-		mt_kvm_diag(diag, "KVM_X86_SET_MSR_FILTER", "%s", strerror(-err));
-out:
-	msrtrap_filter_free(f);
-	return err;
-}
-
-int msrtrap_kvm_gate(struct msrtrap_error *diag)
-{
-	struct msrtrap_kvm_vm *kvm;
-	int err = msrtrap_kvm_open(&kvm, diag);
-
-	if (err)
-		return err;
-	err = msrtrap_kvm_selftest(kvm, diag);
-	msrtrap_kvm_close(kvm);
-	return err;
 }

@@ -57,6 +57,10 @@ static const char *const code_names[] = {
 	[MSRTRAP_DIAG_OVERRIDDEN_RULE] = "overridden-rule",
 	[MSRTRAP_DIAG_X2APIC_DENY] = "x2apic-deny",
 	[MSRTRAP_DIAG_UNREPRESENTABLE] = "unrepresentable",
+	[MSRTRAP_DIAG_WRAPPING_RANGE] = "wrapping-range",
+	[MSRTRAP_DIAG_X2APIC_RANGE] = "x2apic-range",
+	[MSRTRAP_DIAG_SHADOWED_RANGE] = "shadowed-range",
+	[MSRTRAP_DIAG_NO_RANGES] = "no-ranges",
 };
 
 const char *msrtrap_diag_code_name(enum msrtrap_diag_code code)

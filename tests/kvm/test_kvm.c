@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -523,7 +524,7 @@ static void test_random_verdicts(void **state)
 					msrtrap_filter_to_json(f, &json);
 					print_message("# filter %u: MSR 0x%x %s: model %s, "
 						      "KVM %s\n# %s\n", k, p[i].msr,
-						      a == MSRTRAP_READ ? "read" : "write",
+						      msrtrap_access_name(a, MSRTRAP_ACCESS_NAME),
 						      allowed ? "allow" : "deny",
 						      msrtrap_probe_outcome_name(pa->outcome),
 						      json ? json : "?");
@@ -578,7 +579,7 @@ static void test_inv20_32_x2apic(void **state)
 		p[i].msr = 0x7ff + i;
 	probe(kvm, p, 0x102, NULL);
 	for (unsigned int i = 0; i < 0x102; i++) {
-		bool x2apic = p[i].msr >= 0x800 && p[i].msr <= 0x8ff;
+		bool x2apic = msrtrap_msr_is_x2apic(p[i].msr);
 
 		assert_int_equal(filtered(&p[i].read), !x2apic);
 		assert_int_equal(filtered(&p[i].write), !x2apic);
@@ -875,12 +876,67 @@ static void test_probe_repeats(void **state)
 	msrtrap_filter_free(f);
 }
 
+/*
+ * msrtrap_probe_stats is an output struct with a size: an older caller's
+ * shorter struct gets only its prefix, the bytes past it stay as they
+ * were, a newer caller's longer one keeps its extra bytes; a sz that
+ * cannot hold sz is refused before anything runs.
+ */
+static void test_probe_stats_sz(void **state)
+{
+	struct msrtrap_kvm_vm *kvm = *state;
+	struct msrtrap_filter *f = mkfilter(DENY);
+	struct msrtrap_probe p[2] = { { .msr = 0x10 }, { .msr = 0x277 } };
+	struct {
+		struct msrtrap_probe_stats st;
+		uint64_t newer; /* a field a later release might add */
+	} big;
+	MSRTRAP_OPTS(msrtrap_probe_stats, full);
+	struct msrtrap_probe_stats old;
+
+	range_fill(f, RW, 0x1000, 1, 0xff); /* 0x10 and 0x277: the default */
+	install(kvm, f);
+	assert_int_equal(msrtrap_kvm_probe(kvm, p, 2, NULL, &full, NULL), 0);
+	assert_int_equal(full.sz, sizeof(full));
+	assert_true(full.runs >= 1);
+	assert_int_equal(full.msr_exits, 4); /* default deny: both, twice */
+	assert_int_equal(full.batches, 1);
+
+	/* a caller that knows sz and runs only */
+	memset(&old, 0xa5, sizeof(old));
+	old.sz = offsetof(struct msrtrap_probe_stats, msr_exits);
+	assert_int_equal(msrtrap_kvm_probe(kvm, p, 2, NULL, &old, NULL), 0);
+	assert_int_equal(old.sz, offsetof(struct msrtrap_probe_stats, msr_exits));
+	assert_int_equal(old.runs, full.runs);
+	assert_int_equal(old.msr_exits, 0xa5a5a5a5a5a5a5a5ull);
+	assert_int_equal(old.batches, 0xa5a5a5a5a5a5a5a5ull);
+
+	/* a caller from the future */
+	memset(&big, 0xa5, sizeof(big));
+	big.st.sz = sizeof(big);
+	assert_int_equal(msrtrap_kvm_probe(kvm, p, 2, NULL, &big.st, NULL), 0);
+	assert_int_equal(big.st.sz, sizeof(big));
+	assert_int_equal(big.st.msr_exits, 4);
+	assert_int_equal(big.newer, 0xa5a5a5a5a5a5a5a5ull);
+
+	/* too short for sz itself: refused, nothing probed or written */
+	memset(&old, 0xa5, sizeof(old));
+	old.sz = sizeof(old.sz) - 1;
+	p[0].read.outcome = 0x5a;
+	assert_int_equal(msrtrap_kvm_probe(kvm, p, 2, NULL, &old, NULL), -EINVAL);
+	assert_int_equal(old.runs, 0xa5a5a5a5a5a5a5a5ull);
+	assert_int_equal(p[0].read.outcome, 0x5a);
+	/* NULL stats stay allowed */
+	assert_int_equal(msrtrap_kvm_probe(kvm, p, 2, NULL, NULL, NULL), 0);
+	msrtrap_filter_free(f);
+}
+
 /* Several guest passes; every access lands on its own entry. */
 static void test_probe_batches(void **state)
 {
 	struct msrtrap_kvm_vm *kvm = *state;
 	struct msrtrap_filter *f = mkfilter(DENY);
-	struct msrtrap_probe_stats st;
+	MSRTRAP_OPTS(msrtrap_probe_stats, st);
 	size_t n = 5000;
 	struct msrtrap_probe *p = calloc(n, sizeof(*p));
 	uint8_t bm[0x600];
@@ -899,7 +955,7 @@ static void test_probe_batches(void **state)
 
 		assert_int_equal(filtered(&p[i].read), !allow);
 		assert_true(filtered(&p[i].write) ||
-			    (p[i].msr >= 0x800 && p[i].msr <= 0x8ff));
+			    msrtrap_msr_is_x2apic(p[i].msr));
 	}
 	free(p);
 	msrtrap_filter_free(f);
@@ -975,6 +1031,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inv9_11_16_replacement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_repeats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_stats_sz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_interrupted, setup, teardown),
 	};
 	struct msrtrap_error diag = { "", "" };

@@ -8,11 +8,13 @@
  * filters.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <msrtrap/filter.h>
+#include <msrtrap/policy.h>
 
 #include "testutil.h"
 
@@ -298,7 +300,7 @@ static void test_inv20_x2apic(void **state)
 {
 	/* S8a: default deny plus an explicit deny of 0x800-0x8ff */
 	struct msrtrap_filter *f = mk(DENY);
-	struct msrtrap_decision d;
+	MSRTRAP_OPTS(msrtrap_decision, d);
 
 	add_fill(f, RW, 0x800, 0x100, 0x00);
 	add_fill(f, RW, 0x700, 0x300, 0x00);
@@ -317,7 +319,7 @@ static void test_inv21_first_match_wins(void **state)
 {
 	/* S7a: READ allow then READ deny of [0x270,+16): PAT read allowed */
 	struct msrtrap_filter *f = mk(ALLOW);
-	struct msrtrap_decision d;
+	MSRTRAP_OPTS(msrtrap_decision, d);
 
 	add_fill(f, R, 0x270, 16, 0xff);
 	add_fill(f, R, 0x270, 16, 0x00);
@@ -340,7 +342,7 @@ static void test_inv22_access_types(void **state)
 {
 	/* S7c: default deny; WRITE deny [0x270,+16) then RW allow [0x200,+0x100) */
 	struct msrtrap_filter *f = mk(DENY);
-	struct msrtrap_decision d;
+	MSRTRAP_OPTS(msrtrap_decision, d);
 
 	add_fill(f, W, 0x270, 16, 0x00);
 	add_fill(f, RW, 0x200, 0x100, 0xff);
@@ -415,7 +417,7 @@ static void test_inv26_wrapping(void **state)
 {
 	/* S14 */
 	struct msrtrap_filter *f = mk(ALLOW);
-	struct msrtrap_decision d;
+	MSRTRAP_OPTS(msrtrap_decision, d);
 
 	assert_int_equal(msrtrap_filter_add_range(f, 0xff, 0, 0, NULL, 0), 0);
 	for (int i = 1; i < 5; i++)
@@ -745,6 +747,192 @@ static void test_compiled_equals_linear(void **state)
 	       (unsigned long long)lookups);
 }
 
+/*
+ * struct msrtrap_decision is an output struct with a size: an older
+ * caller's shorter struct gets only its prefix and the bytes past it stay
+ * as they were; a newer caller's longer struct keeps its extra bytes; a
+ * sz that cannot hold sz is refused and nothing is written.
+ */
+static void test_explain_sz(void **state)
+{
+	struct msrtrap_filter *f = mk(ALLOW);
+	MSRTRAP_OPTS(msrtrap_decision, full);
+	struct msrtrap_decision old;
+	struct {
+		struct msrtrap_decision d;
+		uint64_t newer; /* a field a later release might add */
+	} big;
+	size_t old_sz = offsetof(struct msrtrap_decision, range);
+
+	add_fill(f, R, 0x270, 16, 0x00);
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, &full), 0);
+	assert_int_equal(full.sz, sizeof(full));
+	assert_false(full.allowed);
+	assert_int_equal(full.by, MSRTRAP_BY_RANGE);
+	assert_int_equal(full.bit, 7);
+
+	/* a caller that knows sz, allowed and by only */
+	memset(&old, 0xa5, sizeof(old));
+	old.sz = old_sz;
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, &old), 0);
+	assert_int_equal(old.sz, old_sz);
+	assert_false(old.allowed);
+	assert_int_equal(old.by, MSRTRAP_BY_RANGE);
+	for (size_t i = old_sz; i < sizeof(old); i++)
+		assert_int_equal(((const uint8_t *)&old)[i], 0xa5);
+
+	memset(&big, 0xa5, sizeof(big));
+	big.d.sz = sizeof(big);
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, &big.d), 0);
+	assert_int_equal(big.d.sz, sizeof(big));
+	assert_int_equal(big.d.bit, 7);
+	assert_int_equal(big.newer, 0xa5a5a5a5a5a5a5a5ull);
+
+	memset(&old, 0xa5, sizeof(old));
+	old.sz = sizeof(old.sz) - 1;
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, &old), -EINVAL);
+	for (size_t i = sizeof(old.sz); i < sizeof(old); i++)
+		assert_int_equal(((const uint8_t *)&old)[i], 0xa5);
+	assert_int_equal(msrtrap_filter_explain(f, 0x277, R, NULL), 0);
+	msrtrap_filter_free(f);
+}
+
+/* ---- msrtrap_filter_lint() ---- */
+
+/* Lint f (freed), expecting exactly these codes and messages, in order. */
+static void expect_lint(struct msrtrap_filter *f, size_t n,
+			const enum msrtrap_diag_code *codes,
+			const char *const *messages)
+{
+	struct msrtrap_diags *d = NULL;
+	struct msrtrap_diagnostic e;
+
+	assert_int_equal(msrtrap_filter_lint(f, &d), 0);
+	assert_non_null(d);
+	assert_int_equal(msrtrap_diags_count(d), n);
+	assert_int_equal(msrtrap_diags_errors(d), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(msrtrap_diags_get(d, i, &e), 0);
+		assert_int_equal(e.severity, MSRTRAP_SEV_WARNING);
+		assert_int_equal(e.code, codes[i]);
+		assert_int_equal(e.line, 0);
+		assert_string_equal(e.message, messages[i]);
+	}
+	msrtrap_diags_free(d);
+	msrtrap_filter_free(f);
+}
+
+static void test_lint_clean(void **state)
+{
+	struct msrtrap_filter *f = mk(DENY);
+
+	/* adjacent, partly overlapping and differently typed: all decide */
+	add_fill(f, R, 0x10, 0x10, 0xff);
+	add_fill(f, RW, 0x18, 0x10, 0);
+	add_fill(f, W, 0x10, 0x8, 0);
+	add_fill(f, RW, 0x7ff, 1, 0xff);  /* ends right below x2APIC */
+	add_fill(f, RW, 0x900, 1, 0xff);  /* starts right above it */
+	add_fill(f, R, 0xffffff00, 0xff, 0xff); /* ends at 2^32 - 1 */
+	assert_int_equal(msrtrap_filter_add_range(f, R, 0x10, 0, NULL, 0), 0);
+	expect_lint(f, 0, NULL, NULL);
+}
+
+static void test_lint_wrapping(void **state)
+{
+	static const enum msrtrap_diag_code codes[] = {
+		MSRTRAP_DIAG_WRAPPING_RANGE, MSRTRAP_DIAG_WRAPPING_RANGE,
+	};
+	static const char *const msgs[] = {
+		"ranges[2]: base 0xffffff00 + nmsrs 0x100 reaches 2^32, so it matches no MSR",
+		"ranges[3]: base 0xfffffff0 + nmsrs 0x20 reaches 2^32, so it matches no MSR",
+	};
+	struct msrtrap_filter *f = mk(ALLOW);
+
+	add_fill(f, R, 0x10, 8, 0);
+	/* an empty slot still counts in the numbering */
+	assert_int_equal(msrtrap_filter_add_range(f, R, 0xfffffff0, 0, NULL, 0), 0);
+	add_fill(f, R, 0xffffff00, 0x100, 0);  /* exactly 2^32 */
+	add_fill(f, RW, 0xfffffff0, 0x20, 0);  /* past it */
+	expect_lint(f, 2, codes, msgs);
+}
+
+static void test_lint_x2apic(void **state)
+{
+	static const enum msrtrap_diag_code codes[] = {
+		MSRTRAP_DIAG_X2APIC_RANGE, MSRTRAP_DIAG_X2APIC_RANGE,
+		MSRTRAP_DIAG_X2APIC_RANGE,
+	};
+	static const char *const msgs[] = {
+		"ranges[0]: covers x2APIC MSRs (0x800-0x8ff), which are never filtered",
+		"ranges[1]: covers x2APIC MSRs (0x800-0x8ff), which are never filtered",
+		"ranges[3]: covers x2APIC MSRs (0x800-0x8ff), which are never filtered",
+	};
+	struct msrtrap_filter *f = mk(ALLOW);
+
+	add_fill(f, R, 0x7ff, 2, 0);	 /* last MSR is 0x800 */
+	add_fill(f, W, 0x8ff, 1, 0);	 /* only 0x8ff */
+	add_fill(f, RW, 0x900, 0x10, 0); /* clear of it */
+	add_fill(f, R, 0x0, 0x3000, 0);	 /* all of it */
+	expect_lint(f, 3, codes, msgs);
+}
+
+static void test_lint_shadowed(void **state)
+{
+	static const enum msrtrap_diag_code codes[] = {
+		MSRTRAP_DIAG_SHADOWED_RANGE, MSRTRAP_DIAG_SHADOWED_RANGE,
+		MSRTRAP_DIAG_SHADOWED_RANGE,
+	};
+	static const char *const msgs[] = {
+		"ranges[2]: never decides a read: earlier ranges cover all its MSRs",
+		"ranges[3]: never decides a write: earlier ranges cover all its MSRs",
+		"ranges[5]: never decides a read: earlier ranges cover all its MSRs",
+	};
+	struct msrtrap_filter *f = mk(ALLOW);
+
+	add_fill(f, R, 0x100, 0x10, 0);	   /* 0x100-0x10f, read */
+	add_fill(f, RW, 0x110, 0x10, 0);   /* 0x110-0x11f, both */
+	add_fill(f, RW, 0x108, 0x10, 0xff); /* read: covered by 0 and 1 */
+	add_fill(f, W, 0x118, 0x8, 0xff);  /* write: covered by 1 */
+	add_fill(f, R, 0x118, 0x9, 0xff);  /* 0x120 is not covered */
+	add_fill(f, R, 0x100, 0x21, 0xff); /* now 0x120 is, by 4 */
+	expect_lint(f, 3, codes, msgs);
+}
+
+static void test_lint_no_ranges(void **state)
+{
+	static const enum msrtrap_diag_code codes[] = {
+		MSRTRAP_DIAG_NO_RANGES,
+	};
+	static const char *const msgs[] = {
+		"no non-empty range: everything is allowed, as with no filter",
+	};
+	struct msrtrap_filter *f = mk(ALLOW);
+
+	expect_lint(f, 1, codes, msgs);
+	f = mk(ALLOW);
+	assert_int_equal(msrtrap_filter_add_range(f, RW, 0x10, 0, NULL, 0), 0);
+	expect_lint(f, 1, codes, msgs);
+}
+
+static void test_lint_args(void **state)
+{
+	struct msrtrap_filter *f = mk(ALLOW);
+	struct msrtrap_diags *d = NULL;
+
+	assert_int_equal(msrtrap_filter_lint(NULL, &d), -EINVAL);
+	assert_null(d);
+	assert_int_equal(msrtrap_filter_lint(f, NULL), -EINVAL);
+	assert_string_equal(msrtrap_diag_code_name(MSRTRAP_DIAG_WRAPPING_RANGE),
+			    "wrapping-range");
+	assert_string_equal(msrtrap_diag_code_name(MSRTRAP_DIAG_X2APIC_RANGE),
+			    "x2apic-range");
+	assert_string_equal(msrtrap_diag_code_name(MSRTRAP_DIAG_SHADOWED_RANGE),
+			    "shadowed-range");
+	assert_string_equal(msrtrap_diag_code_name(MSRTRAP_DIAG_NO_RANGES),
+			    "no-ranges");
+	msrtrap_filter_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -772,6 +960,13 @@ int main(void)
 		cmocka_unit_test(test_abi_round_trip),
 		cmocka_unit_test(test_abi_reads_whole_words),
 		cmocka_unit_test(test_compiled_equals_linear),
+		cmocka_unit_test(test_explain_sz),
+		cmocka_unit_test(test_lint_clean),
+		cmocka_unit_test(test_lint_wrapping),
+		cmocka_unit_test(test_lint_x2apic),
+		cmocka_unit_test(test_lint_shadowed),
+		cmocka_unit_test(test_lint_no_ranges),
+		cmocka_unit_test(test_lint_args),
 	};
 
 	return TEST_MAIN(tests);

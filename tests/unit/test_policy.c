@@ -609,8 +609,8 @@ static void test_diags_api(void **state)
 	assert_null(msrtrap_severity_name(3));
 	assert_string_equal(msrtrap_diag_code_name(MSRTRAP_DIAG_UNKNOWN_NAME), "unknown-name");
 	assert_string_equal(msrtrap_diag_code_name(MSRTRAP_DIAG_UNREPRESENTABLE), "unrepresentable");
-	assert_null(msrtrap_diag_code_name(MSRTRAP_DIAG_UNREPRESENTABLE + 1));
-	for (int c = 0; c <= MSRTRAP_DIAG_UNREPRESENTABLE; c++)
+	assert_null(msrtrap_diag_code_name(MSRTRAP_DIAG_NO_RANGES + 1));
+	for (int c = 0; c <= MSRTRAP_DIAG_NO_RANGES; c++)
 		assert_non_null(msrtrap_diag_code_name(c));
 
 	/* argument and option checks */
