@@ -23,7 +23,7 @@
 #include <msrtrap/names.h>
 #include <msrtrap/policy.h>
 
-#include "diags.h"
+#include "util/diags.h"
 #include "policy_internal.h"
 
 /* ---- the object --------------------------------------------------------- */

@@ -18,7 +18,7 @@
 #include <msrtrap/names.h>
 #include <msrtrap/policy.h>
 
-#include "diags.h"
+#include "util/diags.h"
 #include "util/opts.h"
 #include "util/strdist.h"
 #include "policy_internal.h"
