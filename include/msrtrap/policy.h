@@ -13,16 +13,18 @@
  * may run concurrently from any number of threads); its canonical model is, per access, the sorted list of maximal intervals
  * whose verdict differs from the default (msrtrap_policy_exceptions()).
  *
- * Three kinds of objects:
- *  - struct msrtrap_diags: diagnostics (errors, warnings, notes) with line
- *    and column, reported all in one pass;
+ * Two kinds of objects:
  *  - struct msrtrap_policy: a parsed (or built) policy;
  *  - built-in groups (@x2apic, @syscall, ...): static tables.
+ * The parser reports through a diagnostics list, struct msrtrap_diags
+ * (<msrtrap/diags.h>): every error of the text in one pass, with line and
+ * column.
  */
 #ifndef MSRTRAP_POLICY_H
 #define MSRTRAP_POLICY_H
 
 #include <msrtrap/common.h>
+#include <msrtrap/diags.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,76 +35,6 @@ struct msrtrap_interval {
 	uint32_t first;
 	uint32_t last;
 };
-
-/* ---- diagnostics ------------------------------------------------------ */
-
-enum msrtrap_severity {
-	MSRTRAP_SEV_ERROR = 0,
-	MSRTRAP_SEV_WARNING = 1,
-	MSRTRAP_SEV_NOTE = 2,
-};
-
-/* "error", "warning", "note"; NULL if unknown. */
-MSRTRAP_API const char *msrtrap_severity_name(enum msrtrap_severity sev);
-
-/*
- * What a diagnostic is about: stable identifiers for tools (the message
- * text may improve). docs/policy.md lists them with examples.
- */
-enum msrtrap_diag_code {
-	MSRTRAP_DIAG_NONE = 0,		/* a note */
-	MSRTRAP_DIAG_UNKNOWN_KEYWORD,	/* line does not start with a keyword */
-	MSRTRAP_DIAG_BAD_ACCESS,	/* missing or invalid r|w|rw */
-	MSRTRAP_DIAG_MISSING_TARGET,	/* rule without targets */
-	MSRTRAP_DIAG_BAD_TARGET,	/* malformed target, stray character */
-	MSRTRAP_DIAG_BAD_NUMBER,	/* junk in a number, more than 32 bits */
-	MSRTRAP_DIAG_UNKNOWN_NAME,	/* not in the MSR database */
-	MSRTRAP_DIAG_UNKNOWN_GROUP,	/* no such @group */
-	MSRTRAP_DIAG_REVERSED_INTERVAL, /* A-B with B < A */
-	MSRTRAP_DIAG_BAD_DEFAULT,	/* missing/invalid value, trailing text */
-	MSRTRAP_DIAG_DUPLICATE_DEFAULT, /* 'default' more than once */
-	MSRTRAP_DIAG_OVERRIDDEN_RULE,	/* warning: later rules decide it all */
-	MSRTRAP_DIAG_X2APIC_DENY,	/* warning (for_kvm): KVM never filters */
-	MSRTRAP_DIAG_UNREPRESENTABLE,	/* warning: a map cannot pass it through */
-};
-
-/* "unknown-keyword", "overridden-rule", ...; NULL if unknown. */
-MSRTRAP_API const char *msrtrap_diag_code_name(enum msrtrap_diag_code code);
-
-struct msrtrap_diagnostic {
-	enum msrtrap_severity severity;
-	enum msrtrap_diag_code code;
-	/* 1-based; 0 = not tied to a line (e.g. an implicit default) */
-	unsigned int line;
-	/* 1-based byte column of the offending token; 0 = the whole line */
-	unsigned int column;
-	/* bytes of the offending token (for a caret underline), 0 if none */
-	unsigned int length;
-	/* one line, no trailing newline; valid until the diags are freed */
-	const char *message;
-};
-
-struct msrtrap_diags;
-
-MSRTRAP_API void msrtrap_diags_free(struct msrtrap_diags *diags);
-/* Number of diagnostics (0 for NULL). */
-MSRTRAP_API size_t msrtrap_diags_count(const struct msrtrap_diags *diags);
-/* Number of errors among them (0 for NULL). */
-MSRTRAP_API size_t msrtrap_diags_errors(const struct msrtrap_diags *diags);
-/* Diagnostic i, in source order (notes follow what they annotate). */
-MSRTRAP_API int msrtrap_diags_get(const struct msrtrap_diags *diags, size_t i,
-				  struct msrtrap_diagnostic *diag);
-/*
- * Format diagnostic i compiler-style, without a newline:
- *	FILE:LINE:COL: error: unknown MSR name 'IA32_EFR' (did you mean 'IA32_EFER'?)
- * (":COL" is left out when the column is 0, ":LINE:COL" when the line is
- * 0; FILE is the filename of the options, or "<policy>"). snprintf()
- * semantics: writes at most `size` bytes including the NUL and returns
- * the length of the whole text; -ENOENT if there is no diagnostic i,
- * -EINVAL for NULL diags.
- */
-MSRTRAP_API int msrtrap_diags_format(const struct msrtrap_diags *diags,
-				     size_t i, char *buf, size_t size);
 
 /* ---- built-in groups -------------------------------------------------- */
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <msrtrap/policy.h>
+#include <msrtrap/diags.h>
 
 #include "diags.h"
 
