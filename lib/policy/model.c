@@ -23,7 +23,10 @@
 #include <msrtrap/names.h>
 #include <msrtrap/policy.h>
 
+#include "util/bsearch.h"
 #include "util/diags.h"
+#include "util/strbuf.h"
+#include "util/vec.h"
 #include "policy_internal.h"
 
 /* ---- the object --------------------------------------------------------- */
@@ -51,24 +54,6 @@ void msrtrap_policy_free(struct msrtrap_policy *p)
 	free(p);
 }
 
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t cap2;
-	void *nv;
-
-	if (need <= *cap)
-		return 0;
-	cap2 = *cap ? *cap : 16;
-	while (cap2 < need)
-		cap2 *= 2;
-	nv = realloc(*v, cap2 * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = cap2;
-	return 0;
-}
-
 int mt_policy_add_rule(struct msrtrap_policy *p, bool allow,
 		       unsigned int access, unsigned int line,
 		       unsigned int column)
@@ -78,8 +63,7 @@ int mt_policy_add_rule(struct msrtrap_policy *p, bool allow,
 	/* rule indices are stored in 32 bits */
 	if (p->nrules >= UINT32_MAX)
 		return -ENOMEM;
-	if (grow((void **)&p->rules, &p->rules_cap, p->nrules + 1,
-		 sizeof(*p->rules)))
+	if (mt_vec_reserve(&p->rules, &p->rules_cap, p->nrules + 1))
 		return -ENOMEM;
 	r = &p->rules[p->nrules++];
 	r->allow = allow;
@@ -96,8 +80,7 @@ int mt_policy_add_item(struct msrtrap_policy *p, uint32_t first, uint32_t last,
 
 	if (p->nitems >= UINT32_MAX || !p->nrules)
 		return -ENOMEM;
-	if (grow((void **)&p->items, &p->items_cap, p->nitems + 1,
-		 sizeof(*p->items)))
+	if (mt_vec_reserve(&p->items, &p->items_cap, p->nitems + 1))
 		return -ENOMEM;
 	it = &p->items[p->nitems++];
 	it->first = first;
@@ -257,24 +240,39 @@ int mt_policy_build(struct msrtrap_policy *p)
 
 /* ---- queries ------------------------------------------------------------ */
 
+static bool seg_first_le(const void *elem, const void *key)
+{
+	return ((const struct mt_seg *)elem)->first <= *(const uint32_t *)key;
+}
+
+static bool seg_last_lt(const void *elem, const void *key)
+{
+	return ((const struct mt_seg *)elem)->last < *(const uint32_t *)key;
+}
+
+/* Index of the first run with last >= msr. */
+static size_t seg_lower(const struct msrtrap_policy *p, int ai, uint32_t msr)
+{
+	return mt_lower_bound(p->segs[ai], p->nsegs[ai], sizeof(struct mt_seg),
+			      &msr, seg_last_lt);
+}
+
+/* Index of the first run with first > msr. */
+static size_t seg_upper(const struct msrtrap_policy *p, int ai, uint32_t msr)
+{
+	return mt_lower_bound(p->segs[ai], p->nsegs[ai], sizeof(struct mt_seg),
+			      &msr, seg_first_le);
+}
+
 /* The run holding msr, or NULL when no rule names it. */
 static const struct mt_seg *find_seg(const struct msrtrap_policy *p, int ai,
 				     uint32_t msr)
 {
-	size_t lo = 0, hi = p->nsegs[ai];
+	size_t i = seg_upper(p, ai, msr);
 
-	/* first run with first > msr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->segs[ai][mid].first <= msr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || p->segs[ai][lo - 1].last < msr)
+	if (i == 0 || p->segs[ai][i - 1].last < msr)
 		return NULL;
-	return &p->segs[ai][lo - 1];
+	return &p->segs[ai][i - 1];
 }
 
 int msrtrap_policy_verdict(const struct msrtrap_policy *p, uint32_t msr,
@@ -427,38 +425,6 @@ static void mm_query(const struct mm_tree *t, size_t l, size_t r,
 	}
 }
 
-/* Index of the first run with last >= msr. */
-static size_t seg_lower(const struct msrtrap_policy *p, int ai, uint32_t msr)
-{
-	size_t lo = 0, hi = p->nsegs[ai];
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->segs[ai][mid].last < msr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Index of the first run with first > msr. */
-static size_t seg_upper(const struct msrtrap_policy *p, int ai, uint32_t msr)
-{
-	size_t lo = 0, hi = p->nsegs[ai];
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->segs[ai][mid].first <= msr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 int mt_policy_overridden(const struct msrtrap_policy *p,
 			 int (*fn)(void *ctx, size_t rule, size_t min_rule,
 				   size_t max_rule),
@@ -515,43 +481,6 @@ out:
 }
 
 /* ---- text --------------------------------------------------------------- */
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	int err;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->err)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->err = -ENOMEM;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		if (grow((void **)&b->s, &b->cap, b->len + (size_t)n + 1, 1)) {
-			b->err = -ENOMEM;
-			return;
-		}
-	}
-}
 
 /* One line of a canonical policy. */
 struct entry {
@@ -638,11 +567,6 @@ static long complement(const struct msrtrap_interval *v, size_t n,
 	return (long)m;
 }
 
-static const char *access_word(unsigned int access)
-{
-	return access == MSRTRAP_READ ? "r" : access == MSRTRAP_WRITE ? "w" : "rw";
-}
-
 static int sb_target(char *buf, size_t size, uint32_t first, uint32_t last)
 {
 	if (first == last)
@@ -658,7 +582,7 @@ static int sb_target(char *buf, size_t size, uint32_t first, uint32_t last)
  */
 #define NAMES_SPAN 0x1000u
 
-static void sb_names(struct sbuf *b, uint32_t first, uint32_t last)
+static void sb_names(struct mt_strbuf *b, uint32_t first, uint32_t last)
 {
 	const char *names[3] = { NULL }, *lastname = NULL;
 	size_t count = 0, gi;
@@ -690,22 +614,22 @@ static void sb_names(struct sbuf *b, uint32_t first, uint32_t last)
 		count = 0;
 	if (!group && !count)
 		return;
-	sb_printf(b, "# ");
+	mt_strbuf_printf(b, "# ");
 	if (group)
-		sb_printf(b, "@%s%s", g.name, count ? ": " : "");
+		mt_strbuf_printf(b, "@%s%s", g.name, count ? ": " : "");
 	if (count <= 3) {
 		for (size_t i = 0; i < count; i++)
-			sb_printf(b, "%s%s", i ? ", " : "", names[i]);
+			mt_strbuf_printf(b, "%s%s", i ? ", " : "", names[i]);
 	} else {
-		sb_printf(b, "%s .. %s (%zu known)", names[0], lastname, count);
+		mt_strbuf_printf(b, "%s .. %s (%zu known)", names[0], lastname, count);
 	}
 }
 
 #define COMMENT_COLUMN 32
 
-static void sb_rule(struct sbuf *b, bool allow, const struct entry *e)
+static void sb_rule(struct mt_strbuf *b, bool allow, const struct entry *e)
 {
-	struct sbuf comment = { 0 };
+	struct mt_strbuf comment = MT_STRBUF_INIT;
 	char target[32];
 	int len;
 
@@ -715,14 +639,16 @@ static void sb_rule(struct sbuf *b, bool allow, const struct entry *e)
 		b->err = comment.err;
 	len = (int)strlen(allow ? "allow" : "deny") + 4 + (int)strlen(target);
 	if (comment.len)
-		sb_printf(b, "%s %-2s %s%*s%s\n", allow ? "allow" : "deny",
-			  access_word(e->access), target,
-			  len < COMMENT_COLUMN ? COMMENT_COLUMN - len : 1, "",
-			  comment.s);
+		mt_strbuf_printf(b, "%s %-2s %s%*s%s\n", allow ? "allow" : "deny",
+				 msrtrap_access_name(e->access, MSRTRAP_ACCESS_WORD),
+				 target,
+				 len < COMMENT_COLUMN ? COMMENT_COLUMN - len : 1, "",
+				 comment.s);
 	else
-		sb_printf(b, "%s %-2s %s\n", allow ? "allow" : "deny",
-			  access_word(e->access), target);
-	free(comment.s);
+		mt_strbuf_printf(b, "%s %-2s %s\n", allow ? "allow" : "deny",
+				 msrtrap_access_name(e->access, MSRTRAP_ACCESS_WORD),
+				 target);
+	mt_strbuf_fini(&comment);
 }
 
 int msrtrap_policy_to_text(const struct msrtrap_policy *p, char **text)
@@ -731,7 +657,7 @@ int msrtrap_policy_to_text(const struct msrtrap_policy *p, char **text)
 	const struct msrtrap_interval *r, *w;
 	size_t nr, nw;
 	struct entry *e = NULL;
-	struct sbuf b = { 0 };
+	struct mt_strbuf b = MT_STRBUF_INIT;
 	bool dflt;
 	long n, ncr, ncw;
 
@@ -761,19 +687,19 @@ int msrtrap_policy_to_text(const struct msrtrap_policy *p, char **text)
 	}
 	n = canon_entries(r, nr, w, nw, &e);
 	if (n >= 0) {
-		sb_printf(&b, "default %s\n", dflt ? "allow" : "deny");
+		mt_strbuf_printf(&b, "default %s\n", dflt ? "allow" : "deny");
 		for (long i = 0; i < n; i++)
 			sb_rule(&b, !dflt, &e[i]);
 	}
 	free(e);
 	free(cr);
 	free(cw);
-	if (n < 0 || b.err) {
-		free(b.s);
+	if (n < 0) {
+		mt_strbuf_fini(&b);
 		return -ENOMEM;
 	}
-	*text = b.s;
-	return 0;
+	*text = mt_strbuf_steal(&b, NULL);
+	return *text ? 0 : -ENOMEM;
 }
 
 /* ---- building from intervals ------------------------------------------- */
@@ -888,12 +814,6 @@ static int cmp_outside(const void *a, const void *b)
 	return (x->access > y->access) - (x->access < y->access);
 }
 
-static const char *access_phrase(unsigned int access)
-{
-	return access == MSRTRAP_READ ? "read" :
-	       access == MSRTRAP_WRITE ? "write" : "read and write";
-}
-
 static const char *format_phrase(enum msrtrap_format fmt)
 {
 	return fmt == MSRTRAP_FMT_VMX ? "a VMX MSR bitmap" :
@@ -958,7 +878,7 @@ int msrtrap_policy_check_format(const struct msrtrap_policy *p,
 				if (allow && item == NO_ITEM) {
 					dflt_access |= bit;
 				} else if (allow) {
-					if (grow((void **)&o, &cap, no + 1, sizeof(*o)))
+					if (mt_vec_reserve(&o, &cap, no + 1))
 						goto out;
 					o[no++] = (struct outside){ (uint32_t)pos, (uint32_t)end,
 								    item, bit };
@@ -974,17 +894,17 @@ int msrtrap_policy_check_format(const struct msrtrap_policy *p,
 	if (!d)
 		goto out;
 	if (dflt_access) {
-		struct sbuf b = { 0 };
+		struct mt_strbuf b = MT_STRBUF_INIT;
 
 		for (unsigned int i = 0; msrtrap_format_span(fmt, i, &first, &last) == 0; i++) {
 			bool more = msrtrap_format_span(fmt, i + 1, NULL, NULL) == 0;
 			bool final = i > 0 && !more;
 
-			sb_printf(&b, "%s0x%x-0x%x", i == 0 ? "" : final ? " and " : ", ",
+			mt_strbuf_printf(&b, "%s0x%x-0x%x", i == 0 ? "" : final ? " and " : ", ",
 				  first, last);
 		}
 		if (b.err) {
-			free(b.s);
+			mt_strbuf_fini(&b);
 			goto out;
 		}
 		err = mt_diags_add(d, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_UNREPRESENTABLE,
@@ -993,8 +913,8 @@ int msrtrap_policy_check_format(const struct msrtrap_policy *p,
 				   "%s'default allow' allows %s of MSRs outside %s, "
 				   "which %s cannot pass through (they always exit)",
 				   p->default_line ? "" : "the implicit ",
-				   access_phrase(dflt_access), b.s, format_phrase(fmt));
-		free(b.s);
+				   msrtrap_access_name(dflt_access, MSRTRAP_ACCESS_PHRASE), b.s, format_phrase(fmt));
+		mt_strbuf_fini(&b);
 		if (err)
 			goto out;
 		err = -ENOMEM;
@@ -1015,7 +935,7 @@ int msrtrap_policy_check_format(const struct msrtrap_policy *p,
 				 p->rules[it->rule].line, it->column, it->length,
 				 "allows %s of %s%s%s%s, which %s cannot pass through "
 				 "(they always exit)",
-				 access_phrase(access), target, name ? " (" : "",
+				 msrtrap_access_name(access, MSRTRAP_ACCESS_PHRASE), target, name ? " (" : "",
 				 name ? name : "", name ? ")" : "", format_phrase(fmt)))
 			goto out;
 		count++;
