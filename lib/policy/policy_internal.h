@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The policy object shared by the parser (policy.c), the lexer
- * (policy_lex.c), the groups (policy_groups.c) and the model
- * (policy_model.c).
+ * The policy object shared by the lexer (lex.c), the parser (parse.c),
+ * the groups (groups.c), the model (model.c), its text (text.c) and its
+ * analyses (lint.c); lib/compile reads the canonical model (exc, nexc,
+ * default_allow) too.
  */
 #ifndef MSRTRAP_LIB_POLICY_INTERNAL_H
 #define MSRTRAP_LIB_POLICY_INTERNAL_H
@@ -95,6 +96,21 @@ int mt_policy_add_item(struct msrtrap_policy *p, uint32_t first, uint32_t last,
 		       unsigned int column, unsigned int length);
 /* Compute segments and exceptions from rules and items: 0 or -ENOMEM. */
 int mt_policy_build(struct msrtrap_policy *p);
+
+/* Does the run's deciding rule allow? */
+static inline bool mt_seg_allows(const struct msrtrap_policy *p,
+				 const struct mt_seg *s)
+{
+	return p->rules[p->items[s->item].rule].allow;
+}
+
+/* Index of the first run of access ai with last >= msr (model.c). */
+size_t mt_seg_lower(const struct msrtrap_policy *p, int ai, uint32_t msr);
+/* Index of the first run of access ai with first > msr (model.c). */
+size_t mt_seg_upper(const struct msrtrap_policy *p, int ai, uint32_t msr);
+
+/* "0xA" or "0xA-0xB", as policy text writes a target (text.c). */
+int mt_target_text(char *buf, size_t size, uint32_t first, uint32_t last);
 
 /* Which access index (0 read, 1 write) or -1. */
 static inline int mt_access_index(unsigned int access)
