@@ -151,112 +151,138 @@ static const char *format_phrase(enum msrtrap_format fmt)
 }
 
 #define NO_ITEM UINT32_MAX
+#define MAX_GAPS 8
 
-int msrtrap_policy_check_format(const struct msrtrap_policy *p,
-				enum msrtrap_format fmt,
-				struct msrtrap_diags **diags)
+/* Allowed MSRs outside a format's spans, with what allowed them. */
+struct outside_list {
+	struct outside *v;
+	size_t n, cap;
+	unsigned int dflt_access; /* accesses the default lets out */
+};
+
+/* The MSRs outside every span of fmt, ascending: how many (at most 8). */
+static size_t format_gaps(enum msrtrap_format fmt,
+			  struct msrtrap_interval gaps[MAX_GAPS])
 {
-	struct msrtrap_interval gaps[8];
-	size_t ngaps = 0, no = 0, cap = 0;
-	struct outside *o = NULL;
-	struct msrtrap_diags *d = NULL;
-	unsigned int dflt_access = 0;
-	uint64_t next = 0;
 	uint32_t first, last;
-	int count = 0, err = -ENOMEM;
+	uint64_t next = 0;
+	size_t n = 0;
 
-	if (diags)
-		*diags = NULL;
-	if (!p || msrtrap_format_span(fmt, 0, &first, &last))
-		return -EINVAL;
-	/* the MSRs outside every span */
 	for (unsigned int i = 0; msrtrap_format_span(fmt, i, &first, &last) == 0; i++) {
-		if (first > next && ngaps < 8)
-			gaps[ngaps++] = (struct msrtrap_interval){ (uint32_t)next, first - 1 };
+		if (first > next && n < MAX_GAPS)
+			gaps[n++] = (struct msrtrap_interval){ (uint32_t)next, first - 1 };
 		next = (uint64_t)last + 1;
 	}
-	if (next <= UINT32_MAX && ngaps < 8)
-		gaps[ngaps++] = (struct msrtrap_interval){ (uint32_t)next, UINT32_MAX };
+	if (next <= UINT32_MAX && n < MAX_GAPS)
+		gaps[n++] = (struct msrtrap_interval){ (uint32_t)next, UINT32_MAX };
+	return n;
+}
 
-	/* every allowed piece outside the spans, with what allowed it */
-	for (int ai = 0; ai < 2; ai++) {
-		unsigned int bit = ai ? MSRTRAP_WRITE : MSRTRAP_READ;
+/*
+ * Walk one gap for access ai, run by run and through the holes between
+ * runs (where the default decides): 0 or -ENOMEM.
+ */
+static int collect_gap(const struct msrtrap_policy *p, int ai,
+		       const struct msrtrap_interval *gap,
+		       struct outside_list *out)
+{
+	unsigned int bit = ai ? MSRTRAP_WRITE : MSRTRAP_READ;
+	size_t s = mt_seg_lower(p, ai, gap->first);
+	uint64_t pos = gap->first;
 
-		for (size_t g = 0; g < ngaps; g++) {
-			uint64_t pos = gaps[g].first;
-			size_t s = mt_seg_lower(p, ai, gaps[g].first);
+	while (pos <= gap->last) {
+		const struct mt_seg *sg = s < p->nsegs[ai] ? &p->segs[ai][s] : NULL;
+		uint32_t item = NO_ITEM;
+		bool allow = p->default_allow;
+		uint64_t end;
 
-			while (pos <= gaps[g].last) {
-				const struct mt_seg *sg = s < p->nsegs[ai] ?
-								  &p->segs[ai][s] : NULL;
-				uint64_t end;
-				uint32_t item;
-				bool allow;
-
-				if (sg && sg->first <= pos) {
-					end = sg->last;
-					item = sg->item;
-					allow = mt_seg_allows(p, sg);
-					s++;
-				} else {
-					end = sg ? (uint64_t)sg->first - 1 : UINT32_MAX;
-					item = NO_ITEM;
-					allow = p->default_allow;
-				}
-				if (end > gaps[g].last)
-					end = gaps[g].last;
-				if (allow && item == NO_ITEM) {
-					dflt_access |= bit;
-				} else if (allow) {
-					if (mt_vec_reserve(&o, &cap, no + 1))
-						goto out;
-					o[no++] = (struct outside){ (uint32_t)pos, (uint32_t)end,
-								    item, bit };
-				}
-				pos = end + 1;
-			}
+		if (sg && sg->first <= pos) {
+			end = sg->last;
+			item = sg->item;
+			allow = mt_seg_allows(p, sg);
+			s++;
+		} else {
+			end = sg ? (uint64_t)sg->first - 1 : UINT32_MAX;
 		}
+		if (end > gap->last)
+			end = gap->last;
+		if (allow && item == NO_ITEM) {
+			out->dflt_access |= bit;
+		} else if (allow) {
+			if (mt_vec_reserve(&out->v, &out->cap, out->n + 1))
+				return -ENOMEM;
+			out->v[out->n++] = (struct outside){ (uint32_t)pos,
+							     (uint32_t)end, item, bit };
+		}
+		pos = end + 1;
 	}
-	if (no)
-		qsort(o, no, sizeof(*o), cmp_outside);
+	return 0;
+}
 
-	d = mt_diags_new(p->filename);
-	if (!d)
-		goto out;
-	if (dflt_access) {
-		struct mt_strbuf b = MT_STRBUF_INIT;
+/* Every allowed piece outside the spans, sorted by item: 0 or -ENOMEM. */
+static int collect_outside(const struct msrtrap_policy *p,
+			   enum msrtrap_format fmt, struct outside_list *out)
+{
+	struct msrtrap_interval gaps[MAX_GAPS];
+	size_t ngaps = format_gaps(fmt, gaps);
 
-		for (unsigned int i = 0; msrtrap_format_span(fmt, i, &first, &last) == 0; i++) {
-			bool more = msrtrap_format_span(fmt, i + 1, NULL, NULL) == 0;
-			bool final = i > 0 && !more;
+	for (int ai = 0; ai < 2; ai++)
+		for (size_t g = 0; g < ngaps; g++)
+			if (collect_gap(p, ai, &gaps[g], out))
+				return -ENOMEM;
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_outside);
+	return 0;
+}
 
-			mt_strbuf_printf(&b, "%s0x%x-0x%x", i == 0 ? "" : final ? " and " : ", ",
-				  first, last);
-		}
-		if (b.err) {
-			mt_strbuf_fini(&b);
-			goto out;
-		}
-		err = mt_diags_add(d, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_UNREPRESENTABLE,
-				   p->default_line, p->default_column,
-				   p->default_line ? 7 : 0,
-				   "%s'default allow' allows %s of MSRs outside %s, "
-				   "which %s cannot pass through (they always exit)",
-				   p->default_line ? "" : "the implicit ",
-				   msrtrap_access_name(dflt_access, MSRTRAP_ACCESS_PHRASE), b.s, format_phrase(fmt));
+/* The warning for a `default allow` that lets MSRs out: 0 or -ENOMEM. */
+static int warn_default(struct msrtrap_diags *d, const struct msrtrap_policy *p,
+			enum msrtrap_format fmt, unsigned int access)
+{
+	struct mt_strbuf b = MT_STRBUF_INIT;
+	uint32_t first, last;
+	int err;
+
+	for (unsigned int i = 0; msrtrap_format_span(fmt, i, &first, &last) == 0; i++) {
+		bool more = msrtrap_format_span(fmt, i + 1, NULL, NULL) == 0;
+		bool final = i > 0 && !more;
+
+		mt_strbuf_printf(&b, "%s0x%x-0x%x", i == 0 ? "" : final ? " and " : ", ",
+				 first, last);
+	}
+	if (b.err) {
 		mt_strbuf_fini(&b);
-		if (err)
-			goto out;
-		err = -ENOMEM;
-		count++;
+		return -ENOMEM;
 	}
-	for (size_t i = 0; i < no; i++) {
+	err = mt_diags_add(d, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_UNREPRESENTABLE,
+			   p->default_line, p->default_column,
+			   p->default_line ? 7 : 0,
+			   "%s'default allow' allows %s of MSRs outside %s, "
+			   "which %s cannot pass through (they always exit)",
+			   p->default_line ? "" : "the implicit ",
+			   msrtrap_access_name(access, MSRTRAP_ACCESS_PHRASE), b.s,
+			   format_phrase(fmt));
+	mt_strbuf_fini(&b);
+	return err;
+}
+
+/*
+ * One warning per allowing target and interval, both accesses in one when
+ * they share it: the number of warnings, or -ENOMEM.
+ */
+static int warn_targets(struct msrtrap_diags *d, const struct msrtrap_policy *p,
+			enum msrtrap_format fmt, const struct outside_list *out)
+{
+	const struct outside *o = out->v;
+	int count = 0;
+
+	for (size_t i = 0; i < out->n; i++) {
 		const struct mt_item *it = &p->items[o[i].item];
 		unsigned int access = o[i].access;
 		char target[32];
 		const char *name;
 
-		while (i + 1 < no && o[i + 1].item == o[i].item &&
+		while (i + 1 < out->n && o[i + 1].item == o[i].item &&
 		       o[i + 1].first == o[i].first && o[i + 1].last == o[i].last)
 			access |= o[++i].access;
 		mt_target_text(target, sizeof(target), o[i].first, o[i].last);
@@ -265,11 +291,41 @@ int msrtrap_policy_check_format(const struct msrtrap_policy *p,
 				 p->rules[it->rule].line, it->column, it->length,
 				 "allows %s of %s%s%s%s, which %s cannot pass through "
 				 "(they always exit)",
-				 msrtrap_access_name(access, MSRTRAP_ACCESS_PHRASE), target, name ? " (" : "",
-				 name ? name : "", name ? ")" : "", format_phrase(fmt)))
+				 msrtrap_access_name(access, MSRTRAP_ACCESS_PHRASE),
+				 target, name ? " (" : "", name ? name : "",
+				 name ? ")" : "", format_phrase(fmt)))
+			return -ENOMEM;
+		count++;
+	}
+	return count;
+}
+
+int msrtrap_policy_check_format(const struct msrtrap_policy *p,
+				enum msrtrap_format fmt,
+				struct msrtrap_diags **diags)
+{
+	struct outside_list out = { 0 };
+	struct msrtrap_diags *d = NULL;
+	int count = 0, err = -ENOMEM;
+
+	if (diags)
+		*diags = NULL;
+	if (!p || msrtrap_format_span(fmt, 0, NULL, NULL))
+		return -EINVAL;
+	if (collect_outside(p, fmt, &out))
+		goto out;
+	d = mt_diags_new(p->filename);
+	if (!d)
+		goto out;
+	if (out.dflt_access) {
+		if (warn_default(d, p, fmt, out.dflt_access))
 			goto out;
 		count++;
 	}
+	err = warn_targets(d, p, fmt, &out);
+	if (err < 0)
+		goto out;
+	count += err;
 	mt_diags_sort(d);
 	if (diags) {
 		*diags = d;
@@ -278,6 +334,6 @@ int msrtrap_policy_check_format(const struct msrtrap_policy *p,
 	err = count;
 out:
 	msrtrap_diags_free(d);
-	free(o);
+	free(out.v);
 	return err;
 }
