@@ -66,7 +66,8 @@ struct msrtrap_policy_opts {
 	const char *filename;
 	/*
 	 * The policy is meant for a KVM userspace MSR filter: warn about
-	 * rules that deny x2APIC MSRs 0x800-0x8ff, which KVM never filters.
+	 * rules that deny x2APIC MSRs (MSRTRAP_X2APIC_FIRST-_LAST,
+	 * 0x800-0x8ff), which KVM never filters.
 	 */
 	bool for_kvm;
 };

@@ -64,7 +64,7 @@ static const struct msrtrap_group_info groups[] = {
 	      IV(0x10, 0x10), IV(0x3b, 0x3b), IV(0x6e0, 0x6e0),
 	      IV(0xc0000103, 0xc0000103)),
 	GROUP("x2apic", "x2APIC registers 0x800-0x8ff (a KVM filter never applies to them)",
-	      IV(0x800, 0x8ff)),
+	      IV(MSRTRAP_X2APIC_FIRST, MSRTRAP_X2APIC_LAST)),
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

@@ -23,9 +23,6 @@
 #include "util/strdist.h"
 #include "policy_internal.h"
 
-#define X2APIC_FIRST 0x800u
-#define X2APIC_LAST 0x8ffu
-
 struct parser {
 	struct mt_lexer lx;
 	struct mt_token tok;  /* current token */
@@ -209,8 +206,8 @@ static int endpoint(struct parser *ps, const struct mt_token *t, uint32_t *v)
 
 /* ---- targets ---- */
 
-static void add_item(struct parser *ps, bool allow, uint32_t first,
-		     uint32_t last, const struct mt_token *start, size_t length)
+static void add_item(struct parser *ps, uint32_t first, uint32_t last,
+		     const struct mt_token *start, size_t length)
 {
 	if (!ps->rule_open || ps->line_bad || ps->err)
 		return;
@@ -223,12 +220,13 @@ static void x2apic_check(struct parser *ps, bool allow, uint32_t first,
 			 uint32_t last, const struct mt_token *start,
 			 size_t length)
 {
-	if (allow || !ps->for_kvm || last < X2APIC_FIRST || first > X2APIC_LAST)
+	if (allow || !ps->for_kvm || last < MSRTRAP_X2APIC_FIRST ||
+	    first > MSRTRAP_X2APIC_LAST)
 		return;
-	if (first < X2APIC_FIRST)
-		first = X2APIC_FIRST;
-	if (last > X2APIC_LAST)
-		last = X2APIC_LAST;
+	if (first < MSRTRAP_X2APIC_FIRST)
+		first = MSRTRAP_X2APIC_FIRST;
+	if (last > MSRTRAP_X2APIC_LAST)
+		last = MSRTRAP_X2APIC_LAST;
 	if (first == last)
 		report(ps, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_X2APIC_DENY,
 		       start->line, start->column, length,
@@ -239,6 +237,15 @@ static void x2apic_check(struct parser *ps, bool allow, uint32_t first,
 		       start->line, start->column, length,
 		       "KVM never filters x2APIC MSRs: denying 0x%x-0x%x has no effect "
 		       "under a KVM MSR filter", first, last);
+}
+
+/* A checked target interval of the current rule. */
+static void add_target(struct parser *ps, bool allow, uint32_t first,
+		       uint32_t last, const struct mt_token *start,
+		       size_t length)
+{
+	x2apic_check(ps, allow, first, last, start, length);
+	add_item(ps, first, last, start, length);
 }
 
 static void stray(struct parser *ps, const struct mt_token *t)
@@ -254,109 +261,122 @@ static void stray(struct parser *ps, const struct mt_token *t)
 		error_at(ps, t, MSRTRAP_DIAG_BAD_TARGET, "unexpected '%s'", SHOW(t));
 }
 
-static void parse_target(struct parser *ps, bool allow)
+/* '@name' that is no group: say why, with a suggestion when one is close. */
+static void unknown_group(struct parser *ps, const struct mt_token *a)
 {
-	struct mt_token a = ps->tok;
-	bool bad_before = ps->line_bad;
-	uint32_t lo = 0, hi = 0;
-	bool ok = true;
+	const char *names[64];
+	size_t n = 0, cut = 0;
+	struct msrtrap_group_info info;
+	const char *hint;
 
-	ps->line_bad = false;
-	advance(ps);
-	if (a.kind == MT_TOK_GROUP) {
-		const struct msrtrap_group_info *g = mt_group_find(a.text + 1, a.len - 1);
+	while (n < 64 && msrtrap_group_at(n, &info) == 0)
+		names[n] = info.name, n++;
+	hint = a->len > 1 ? mt_suggest(a->text + 1, a->len - 1, names, n) : NULL;
+	/* "@mtrr-0x300": a group glued to an interval dash */
+	for (size_t i = 1; i < a->len && !cut; i++)
+		if (a->text[i] == '-' && mt_group_find(a->text + 1, i - 1))
+			cut = i;
+	if (cut)
+		error_at(ps, a, MSRTRAP_DIAG_BAD_TARGET,
+			 "a group cannot start an interval");
+	else if (a->len == 1)
+		error_at(ps, a, MSRTRAP_DIAG_UNKNOWN_GROUP,
+			 "expected a group name after '@'");
+	else if (hint)
+		error_at(ps, a, MSRTRAP_DIAG_UNKNOWN_GROUP,
+			 "unknown group '%s' (did you mean '@%s'?)", SHOW(a), hint);
+	else
+		error_at(ps, a, MSRTRAP_DIAG_UNKNOWN_GROUP, "unknown group '%s'",
+			 SHOW(a));
+}
 
-		if (!g) {
-			const char *names[64];
-			size_t n = 0, cut = 0;
-			struct msrtrap_group_info info;
-			const char *hint;
+static void group_target(struct parser *ps, bool allow,
+			 const struct mt_token *a)
+{
+	const struct msrtrap_group_info *g = mt_group_find(a->text + 1, a->len - 1);
 
-			while (n < 64 && msrtrap_group_at(n, &info) == 0)
-				names[n] = info.name, n++;
-			hint = a.len > 1 ? mt_suggest(a.text + 1, a.len - 1, names, n) : NULL;
-			/* "@mtrr-0x300": a group glued to an interval dash */
-			for (size_t i = 1; i < a.len && !cut; i++)
-				if (a.text[i] == '-' && mt_group_find(a.text + 1, i - 1))
-					cut = i;
-			if (cut)
-				error_at(ps, &a, MSRTRAP_DIAG_BAD_TARGET,
-					 "a group cannot start an interval");
-			else if (a.len == 1)
-				error_at(ps, &a, MSRTRAP_DIAG_UNKNOWN_GROUP,
-					 "expected a group name after '@'");
-			else if (hint)
-				error_at(ps, &a, MSRTRAP_DIAG_UNKNOWN_GROUP,
-					 "unknown group '%s' (did you mean '@%s'?)",
-					 SHOW(&a), hint);
-			else
-				error_at(ps, &a, MSRTRAP_DIAG_UNKNOWN_GROUP,
-					 "unknown group '%s'", SHOW(&a));
-		} else {
-			/* (a '-' after a group name is part of the token) */
-			for (size_t i = 0; i < g->nintervals; i++) {
-				x2apic_check(ps, allow, g->intervals[i].first,
-					     g->intervals[i].last, &a, a.len);
-				add_item(ps, allow, g->intervals[i].first,
-					 g->intervals[i].last, &a, a.len);
-			}
-		}
-	} else if (a.kind == MT_TOK_WORD) {
-		ok = endpoint(ps, &a, &lo) == 0;
-		hi = lo;
-		if (ps->tok.kind == MT_TOK_DASH && !ps->tok.space_before) {
-			advance(ps);
-			if (ps->tok.kind == MT_TOK_WORD && !ps->tok.space_before) {
-				struct mt_token b = ps->tok;
-
-				advance(ps);
-				if (endpoint(ps, &b, &hi))
-					ok = false;
-				if (ok && hi < lo) {
-					char sa[160], sb[160];
-
-					if (a.text[0] >= '0' && a.text[0] <= '9')
-						snprintf(sa, sizeof(sa), "0x%x", lo);
-					else
-						snprintf(sa, sizeof(sa), "'%s' (0x%x)", SHOW(&a), lo);
-					if (b.text[0] >= '0' && b.text[0] <= '9')
-						snprintf(sb, sizeof(sb), "0x%x", hi);
-					else
-						snprintf(sb, sizeof(sb), "'%s' (0x%x)", SHOW(&b), hi);
-					error_at(ps, &b, MSRTRAP_DIAG_REVERSED_INTERVAL,
-						 "interval end %s is below its start %s",
-						 sb, sa);
-					ok = false;
-				}
-			} else if (ps->tok.kind == MT_TOK_GROUP && !ps->tok.space_before) {
-				error_at(ps, &ps->tok, MSRTRAP_DIAG_BAD_TARGET,
-					 "a group cannot end an interval");
-				advance(ps);
-				ok = false;
-			} else {
-				error_after(ps, MSRTRAP_DIAG_BAD_TARGET,
-					    "expected an MSR after '-'");
-				ok = false;
-			}
-		}
-		if (ok) {
-			size_t len = (size_t)(ps->prev.text + ps->prev.len - a.text);
-
-			x2apic_check(ps, allow, lo, hi, &a, len);
-			add_item(ps, allow, lo, hi, &a, len);
-		}
-	} else {
-		stray(ps, &a);
+	if (!g) {
+		unknown_group(ps, a);
+		return;
 	}
-	/* something glued to the target: report once, skip to whitespace */
+	/* (a '-' after a group name is part of the token) */
+	for (size_t i = 0; i < g->nintervals; i++)
+		add_target(ps, allow, g->intervals[i].first, g->intervals[i].last,
+			   a, a->len);
+}
+
+/* An interval end as a message quotes it: "0x10" or "'NAME' (0x10)". */
+static void show_endpoint(const struct mt_token *t, uint32_t v, char *buf,
+			  size_t size)
+{
+	if (t->text[0] >= '0' && t->text[0] <= '9')
+		snprintf(buf, size, "0x%x", v);
+	else
+		snprintf(buf, size, "'%s' (0x%x)", SHOW(t), v);
+}
+
+/*
+ * The end of an interval, after its dash: 0 and *hi, or -1 when there
+ * is an error (reported). @a is the start, whose value is lo.
+ */
+static int interval_end(struct parser *ps, const struct mt_token *a,
+			uint32_t lo, bool lo_ok, uint32_t *hi)
+{
+	struct mt_token b = ps->tok;
+	char sa[160], sb[160];
+
+	if (b.kind == MT_TOK_GROUP && !b.space_before) {
+		error_at(ps, &b, MSRTRAP_DIAG_BAD_TARGET,
+			 "a group cannot end an interval");
+		advance(ps);
+		return -1;
+	}
+	if (b.kind != MT_TOK_WORD || b.space_before) {
+		error_after(ps, MSRTRAP_DIAG_BAD_TARGET,
+			    "expected an MSR after '-'");
+		return -1;
+	}
+	advance(ps);
+	if (endpoint(ps, &b, hi) || !lo_ok)
+		return -1;
+	if (*hi >= lo)
+		return 0;
+	show_endpoint(a, lo, sa, sizeof(sa));
+	show_endpoint(&b, *hi, sb, sizeof(sb));
+	error_at(ps, &b, MSRTRAP_DIAG_REVERSED_INTERVAL,
+		 "interval end %s is below its start %s", sb, sa);
+	return -1;
+}
+
+/* A number or name, or an interval A-B of them (no spaces around '-'). */
+static void interval_target(struct parser *ps, bool allow,
+			    const struct mt_token *a)
+{
+	uint32_t lo = 0, hi;
+	bool ok = endpoint(ps, a, &lo) == 0;
+
+	hi = lo;
+	if (ps->tok.kind == MT_TOK_DASH && !ps->tok.space_before) {
+		advance(ps);
+		if (interval_end(ps, a, lo, ok, &hi))
+			ok = false;
+	}
+	if (ok)
+		add_target(ps, allow, lo, hi, a,
+			   (size_t)(ps->prev.text + ps->prev.len - a->text));
+}
+
+/* Something glued to the target: report once, skip to whitespace. */
+static void glued_suffix(struct parser *ps, const struct mt_token *a)
+{
 	if (!at_eol(ps) && !ps->tok.space_before && !ps->line_bad) {
-		if (ps->tok.len == 1 && ps->tok.text[0] == ',')
+		if (ps->tok.len == 1 && ps->tok.text[0] == ',') {
 			error_at(ps, &ps->tok, MSRTRAP_DIAG_BAD_TARGET,
 				 "unexpected ','; separate targets with spaces");
-		else {
-			struct mt_token whole = a;
+		} else {
+			struct mt_token whole = *a;
 
-			whole.len = (size_t)(ps->prev.text + ps->prev.len - a.text);
+			whole.len = (size_t)(ps->prev.text + ps->prev.len - a->text);
 			error_at(ps, &ps->tok, MSRTRAP_DIAG_BAD_TARGET,
 				 "unexpected '%s' after '%s'", SHOW(&ps->tok),
 				 SHOW(&whole));
@@ -364,6 +384,23 @@ static void parse_target(struct parser *ps, bool allow)
 	}
 	while (!at_eol(ps) && !ps->tok.space_before)
 		advance(ps);
+}
+
+static void parse_target(struct parser *ps, bool allow)
+{
+	struct mt_token a = ps->tok;
+	bool bad_before = ps->line_bad;
+
+	/* judge this target alone; the line's earlier errors come back after */
+	ps->line_bad = false;
+	advance(ps);
+	if (a.kind == MT_TOK_GROUP)
+		group_target(ps, allow, &a);
+	else if (a.kind == MT_TOK_WORD)
+		interval_target(ps, allow, &a);
+	else
+		stray(ps, &a);
+	glued_suffix(ps, &a);
 	ps->line_bad |= bad_before;
 }
 
