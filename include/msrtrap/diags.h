@@ -49,7 +49,15 @@ enum msrtrap_diag_code {
 /* "unknown-keyword", "overridden-rule", ...; NULL if unknown. */
 MSRTRAP_API const char *msrtrap_diag_code_name(enum msrtrap_diag_code code);
 
+/*
+ * One diagnostic, as msrtrap_diags_get() hands it out. The caller
+ * allocates it and sets sz to the size of its struct (MSRTRAP_OPTS(
+ * msrtrap_diagnostic, d) does it); the library fills at most sz bytes and
+ * leaves sz as it was, so a program built against an older, shorter
+ * struct keeps working.
+ */
 struct msrtrap_diagnostic {
+	size_t sz; /* sizeof(struct msrtrap_diagnostic), set by the caller */
 	enum msrtrap_severity severity;
 	enum msrtrap_diag_code code;
 	/* 1-based; 0 = not tied to a line (e.g. an implicit default) */
@@ -69,7 +77,11 @@ MSRTRAP_API void msrtrap_diags_free(struct msrtrap_diags *diags);
 MSRTRAP_API size_t msrtrap_diags_count(const struct msrtrap_diags *diags);
 /* Number of errors among them (0 for NULL). */
 MSRTRAP_API size_t msrtrap_diags_errors(const struct msrtrap_diags *diags);
-/* Diagnostic i, in source order (notes follow what they annotate). */
+/*
+ * Diagnostic i, in source order (notes follow what they annotate): 0,
+ * -ENOENT if there is no diagnostic i, -EINVAL for NULL or a diag->sz
+ * smaller than the sz field.
+ */
 MSRTRAP_API int msrtrap_diags_get(const struct msrtrap_diags *diags, size_t i,
 				  struct msrtrap_diagnostic *diag);
 /*

@@ -10,8 +10,9 @@
  *
  * Rules apply in order: for each MSR and access, the last rule naming it
  * decides, otherwise the default. A parsed policy is immutable (queries
- * may run concurrently from any number of threads); its canonical model is, per access, the sorted list of maximal intervals
- * whose verdict differs from the default (msrtrap_policy_exceptions()).
+ * may run concurrently from any number of threads); its canonical model
+ * is, per access, the sorted list of maximal intervals whose verdict
+ * differs from the default (msrtrap_policy_exceptions()).
  *
  * Two kinds of objects:
  *  - struct msrtrap_policy: a parsed (or built) policy;
@@ -30,7 +31,11 @@
 extern "C" {
 #endif
 
-/* An inclusive MSR interval, first <= last. */
+/*
+ * An inclusive MSR interval, first <= last. A plain value pair passed in
+ * arrays, so it has no size field: its layout (two uint32_t, 8 bytes) is
+ * frozen for the life of the ABI.
+ */
 struct msrtrap_interval {
 	uint32_t first;
 	uint32_t last;
@@ -38,7 +43,16 @@ struct msrtrap_interval {
 
 /* ---- built-in groups -------------------------------------------------- */
 
+/*
+ * Output structs the caller allocates (struct msrtrap_group_info,
+ * struct msrtrap_policy_rule, struct msrtrap_policy_decision) start with
+ * sz, which the caller sets to the size of its struct (MSRTRAP_OPTS(TYPE,
+ * name) does it): the library fills at most sz bytes and leaves sz as it
+ * was, so a program built against an older, shorter struct keeps working.
+ * An sz smaller than the sz field itself is -EINVAL.
+ */
 struct msrtrap_group_info {
+	size_t sz; /* sizeof(struct msrtrap_group_info), set by the caller */
 	const char *name;	 /* without the '@', lower case: "x2apic" */
 	const char *description; /* one line */
 	const struct msrtrap_interval *intervals; /* sorted, disjoint */
@@ -47,11 +61,12 @@ struct msrtrap_group_info {
 
 /* Number of built-in groups. */
 MSRTRAP_API size_t msrtrap_group_count(void);
-/* Group i, in name order: 0 or -ENOENT. */
+/* Group i, in name order: 0, -ENOENT, or -EINVAL for a bad info->sz. */
 MSRTRAP_API int msrtrap_group_at(size_t i, struct msrtrap_group_info *info);
 /*
  * A group by name, ASCII case-insensitive, with or without the leading
- * '@': 0 (info may be NULL), -ENOENT, or -EINVAL for NULL.
+ * '@': 0 (info may be NULL), -ENOENT, or -EINVAL for a NULL name or a
+ * bad info->sz.
  */
 MSRTRAP_API int msrtrap_group_lookup(const char *name,
 				     struct msrtrap_group_info *info);
@@ -118,13 +133,14 @@ MSRTRAP_API bool msrtrap_policy_default_allow(const struct msrtrap_policy *polic
 MSRTRAP_API size_t msrtrap_policy_nrules(const struct msrtrap_policy *policy);
 
 struct msrtrap_policy_rule {
+	size_t sz; /* sizeof(struct msrtrap_policy_rule), set by the caller */
 	bool allow;
-	unsigned int access; /* MSRTRAP_READ, MSRTRAP_WRITE or MSRTRAP_RW */
+	enum msrtrap_access access; /* MSRTRAP_READ, MSRTRAP_WRITE or MSRTRAP_RW */
 	unsigned int line;   /* of the allow/deny keyword */
 	unsigned int column;
 };
 
-/* Rule i in source order: 0 or -ENOENT (-EINVAL for NULL). */
+/* Rule i in source order: 0 or -ENOENT (-EINVAL for NULL or a bad sz). */
 MSRTRAP_API int msrtrap_policy_rule(const struct msrtrap_policy *policy,
 				    size_t i, struct msrtrap_policy_rule *rule);
 
@@ -143,9 +159,10 @@ MSRTRAP_API long msrtrap_policy_rule_targets(const struct msrtrap_policy *policy
  * 1 allow, 0 deny, -EINVAL. O(log rules).
  */
 MSRTRAP_API int msrtrap_policy_verdict(const struct msrtrap_policy *policy,
-				       uint32_t msr, unsigned int access);
+				       uint32_t msr, enum msrtrap_access access);
 
 struct msrtrap_policy_decision {
+	size_t sz; /* sizeof(struct msrtrap_policy_decision), set by the caller */
 	bool allowed;
 	/* no rule names this MSR and access: the default decided */
 	bool by_default;
@@ -159,9 +176,12 @@ struct msrtrap_policy_decision {
 	unsigned int column;
 };
 
-/* Why msrtrap_policy_verdict() answers what it answers: 0 or -EINVAL. */
+/*
+ * Why msrtrap_policy_verdict() answers what it answers: 0 or -EINVAL
+ * (also for a bad decision->sz).
+ */
 MSRTRAP_API int msrtrap_policy_explain(const struct msrtrap_policy *policy,
-				       uint32_t msr, unsigned int access,
+				       uint32_t msr, enum msrtrap_access access,
 				       struct msrtrap_policy_decision *decision);
 
 /*
@@ -172,7 +192,7 @@ MSRTRAP_API int msrtrap_policy_explain(const struct msrtrap_policy *policy,
  * or -EINVAL.
  */
 MSRTRAP_API long msrtrap_policy_exceptions(const struct msrtrap_policy *policy,
-					   unsigned int access,
+					   enum msrtrap_access access,
 					   struct msrtrap_interval *buf,
 					   size_t n);
 
@@ -182,8 +202,9 @@ MSRTRAP_API long msrtrap_policy_exceptions(const struct msrtrap_policy *policy,
  * (whichever needs fewer rules; deny on a tie), then rules of the other
  * verdict, one per maximal interval in ascending order, `rw` where the
  * read and write intervals coincide, known MSR names in trailing
- * comments. Two policies with the same verdicts print the same text. *text is malloc()ed, NUL-
- * terminated, ends in a newline; the caller frees it. 0, -EINVAL, -ENOMEM.
+ * comments. Two policies with the same verdicts print the same text.
+ * *text is malloc()ed, NUL-terminated, ends in a newline; the caller
+ * frees it. 0, -EINVAL, -ENOMEM.
  */
 MSRTRAP_API int msrtrap_policy_to_text(const struct msrtrap_policy *policy,
 				       char **text);

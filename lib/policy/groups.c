@@ -14,11 +14,13 @@
 
 #include <msrtrap/policy.h>
 
+#include "util/opts.h"
 #include "policy_internal.h"
 
 #define IV(a, b) { (a), (b) }
 #define GROUP(n, d, ...)                                                       \
-	{ .name = (n), .description = (d),                                     \
+	{ .sz = sizeof(struct msrtrap_group_info),                             \
+	  .name = (n), .description = (d),                                     \
 	  .intervals = (const struct msrtrap_interval[]){ __VA_ARGS__ },       \
 	  .nintervals = sizeof((const struct msrtrap_interval[]){ __VA_ARGS__ }) / \
 			sizeof(struct msrtrap_interval) }
@@ -76,11 +78,11 @@ size_t msrtrap_group_count(void)
 
 int msrtrap_group_at(size_t i, struct msrtrap_group_info *info)
 {
+	if (info && info->sz < sizeof(info->sz))
+		return -EINVAL;
 	if (i >= NGROUPS)
 		return -ENOENT;
-	if (info)
-		*info = groups[i];
-	return 0;
+	return info ? mt_out_copy(info, &groups[i], sizeof(groups[i])) : 0;
 }
 
 const struct msrtrap_group_info *mt_group_find(const char *name, size_t len)
@@ -109,14 +111,12 @@ int msrtrap_group_lookup(const char *name, struct msrtrap_group_info *info)
 {
 	const struct msrtrap_group_info *g;
 
-	if (!name)
+	if (!name || (info && info->sz < sizeof(info->sz)))
 		return -EINVAL;
 	if (*name == '@')
 		name++;
 	g = mt_group_find(name, strlen(name));
 	if (!g)
 		return -ENOENT;
-	if (info)
-		*info = *g;
-	return 0;
+	return info ? mt_out_copy(info, g, sizeof(*g)) : 0;
 }

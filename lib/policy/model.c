@@ -20,6 +20,7 @@
 #include <msrtrap/policy.h>
 
 #include "util/bsearch.h"
+#include "util/opts.h"
 #include "util/vec.h"
 #include "policy_internal.h"
 
@@ -49,7 +50,7 @@ void msrtrap_policy_free(struct msrtrap_policy *p)
 }
 
 int mt_policy_add_rule(struct msrtrap_policy *p, bool allow,
-		       unsigned int access, unsigned int line,
+		       enum msrtrap_access access, unsigned int line,
 		       unsigned int column)
 {
 	struct mt_rule *r;
@@ -263,7 +264,7 @@ static const struct mt_seg *find_seg(const struct msrtrap_policy *p, int ai,
 }
 
 int msrtrap_policy_verdict(const struct msrtrap_policy *p, uint32_t msr,
-			   unsigned int access)
+			   enum msrtrap_access access)
 {
 	int ai = mt_access_index(access);
 	const struct mt_seg *s;
@@ -275,29 +276,33 @@ int msrtrap_policy_verdict(const struct msrtrap_policy *p, uint32_t msr,
 }
 
 int msrtrap_policy_explain(const struct msrtrap_policy *p, uint32_t msr,
-			   unsigned int access, struct msrtrap_policy_decision *d)
+			   enum msrtrap_access access,
+			   struct msrtrap_policy_decision *decision)
 {
+	struct msrtrap_policy_decision d;
 	int ai = mt_access_index(access);
 	const struct mt_seg *s;
 
-	if (!p || !d || ai < 0)
+	if (!p || !decision || decision->sz < sizeof(decision->sz) || ai < 0)
 		return -EINVAL;
-	memset(d, 0, sizeof(*d));
+	/* padding included: no stack bytes of ours reach the caller */
+	memset(&d, 0, sizeof(d));
+	d.sz = sizeof(d);
 	s = find_seg(p, ai, msr);
 	if (s) {
 		const struct mt_item *it = &p->items[s->item];
 
-		d->allowed = p->rules[it->rule].allow;
-		d->rule = it->rule;
-		d->line = p->rules[it->rule].line;
-		d->column = it->column;
+		d.allowed = p->rules[it->rule].allow;
+		d.rule = it->rule;
+		d.line = p->rules[it->rule].line;
+		d.column = it->column;
 	} else {
-		d->allowed = p->default_allow;
-		d->by_default = true;
-		d->line = p->default_line;
-		d->column = p->default_column;
+		d.allowed = p->default_allow;
+		d.by_default = true;
+		d.line = p->default_line;
+		d.column = p->default_column;
 	}
-	return 0;
+	return mt_out_copy(decision, &d, sizeof(d));
 }
 
 bool msrtrap_policy_default_allow(const struct msrtrap_policy *p)
@@ -313,15 +318,20 @@ size_t msrtrap_policy_nrules(const struct msrtrap_policy *p)
 int msrtrap_policy_rule(const struct msrtrap_policy *p, size_t i,
 			struct msrtrap_policy_rule *rule)
 {
-	if (!p || !rule)
+	struct msrtrap_policy_rule r;
+
+	if (!p || !rule || rule->sz < sizeof(rule->sz))
 		return -EINVAL;
 	if (i >= p->nrules)
 		return -ENOENT;
-	rule->allow = p->rules[i].allow;
-	rule->access = p->rules[i].access;
-	rule->line = p->rules[i].line;
-	rule->column = p->rules[i].column;
-	return 0;
+	/* padding included: no stack bytes of ours reach the caller */
+	memset(&r, 0, sizeof(r));
+	r.sz = sizeof(r);
+	r.allow = p->rules[i].allow;
+	r.access = p->rules[i].access;
+	r.line = p->rules[i].line;
+	r.column = p->rules[i].column;
+	return mt_out_copy(rule, &r, sizeof(r));
 }
 
 long msrtrap_policy_rule_targets(const struct msrtrap_policy *p, size_t i,
@@ -346,7 +356,7 @@ long msrtrap_policy_rule_targets(const struct msrtrap_policy *p, size_t i,
 }
 
 long msrtrap_policy_exceptions(const struct msrtrap_policy *p,
-			       unsigned int access, struct msrtrap_interval *buf,
+			       enum msrtrap_access access, struct msrtrap_interval *buf,
 			       size_t n)
 {
 	int ai = mt_access_index(access);

@@ -266,7 +266,7 @@ static void unknown_group(struct parser *ps, const struct mt_token *a)
 {
 	const char *names[64];
 	size_t n = 0, cut = 0;
-	struct msrtrap_group_info info;
+	MSRTRAP_OPTS(msrtrap_group_info, info);
 	const char *hint;
 
 	while (n < 64 && msrtrap_group_at(n, &info) == 0)
@@ -427,7 +427,7 @@ static void parse_rule(struct parser *ps, bool allow)
 {
 	struct mt_token verb = ps->tok;
 	size_t nitems = ps->p->nitems, nrules = ps->p->nrules;
-	unsigned int access = 0;
+	enum msrtrap_access access = 0;
 	bool targets = false;
 
 	advance(ps);

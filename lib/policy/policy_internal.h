@@ -53,7 +53,7 @@ const struct msrtrap_group_info *mt_group_find(const char *name, size_t len);
 
 struct mt_rule {
 	bool allow;
-	unsigned int access; /* MSRTRAP_READ | MSRTRAP_WRITE */
+	enum msrtrap_access access;
 	unsigned int line, column;
 };
 
@@ -89,7 +89,7 @@ struct msrtrap_policy {
 
 struct msrtrap_policy *mt_policy_new(void);
 int mt_policy_add_rule(struct msrtrap_policy *p, bool allow,
-		       unsigned int access, unsigned int line,
+		       enum msrtrap_access access, unsigned int line,
 		       unsigned int column);
 /* An interval of the last rule. */
 int mt_policy_add_item(struct msrtrap_policy *p, uint32_t first, uint32_t last,
@@ -113,7 +113,7 @@ size_t mt_seg_upper(const struct msrtrap_policy *p, int ai, uint32_t msr);
 int mt_target_text(char *buf, size_t size, uint32_t first, uint32_t last);
 
 /* Which access index (0 read, 1 write) or -1. */
-static inline int mt_access_index(unsigned int access)
+static inline int mt_access_index(enum msrtrap_access access)
 {
 	return access == MSRTRAP_READ ? 0 : access == MSRTRAP_WRITE ? 1 : -1;
 }

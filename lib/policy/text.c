@@ -20,7 +20,7 @@
 /* One line of a canonical policy. */
 struct entry {
 	uint32_t first, last;
-	unsigned int access;
+	enum msrtrap_access access;
 };
 
 /*
@@ -121,7 +121,7 @@ static void sb_names(struct mt_strbuf *b, uint32_t first, uint32_t last)
 {
 	const char *names[3] = { NULL }, *lastname = NULL;
 	size_t count = 0, gi;
-	struct msrtrap_group_info g;
+	MSRTRAP_OPTS(msrtrap_group_info, g);
 	bool group = false;
 
 	for (gi = 0; msrtrap_group_at(gi, &g) == 0; gi++) {

@@ -13,6 +13,7 @@
 #include <msrtrap/diags.h>
 
 #include "diags.h"
+#include "opts.h"
 
 struct mt_diag {
 	struct msrtrap_diagnostic pub;
@@ -168,12 +169,15 @@ size_t msrtrap_diags_errors(const struct msrtrap_diags *d)
 int msrtrap_diags_get(const struct msrtrap_diags *d, size_t i,
 		      struct msrtrap_diagnostic *diag)
 {
-	if (!d || !diag)
+	struct msrtrap_diagnostic out;
+
+	if (!d || !diag || diag->sz < sizeof(diag->sz))
 		return -EINVAL;
 	if (i >= d->n)
 		return -ENOENT;
-	*diag = d->v[i].pub;
-	return 0;
+	out = d->v[i].pub;
+	out.sz = sizeof(out);
+	return mt_out_copy(diag, &out, sizeof(out));
 }
 
 int msrtrap_diags_format(const struct msrtrap_diags *d, size_t i, char *buf,
