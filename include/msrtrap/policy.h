@@ -135,7 +135,8 @@ MSRTRAP_API size_t msrtrap_policy_nrules(const struct msrtrap_policy *policy);
 struct msrtrap_policy_rule {
 	size_t sz; /* sizeof(struct msrtrap_policy_rule), set by the caller */
 	bool allow;
-	enum msrtrap_access access; /* MSRTRAP_READ, MSRTRAP_WRITE or MSRTRAP_RW */
+	/* MSRTRAP_READ, MSRTRAP_WRITE or MSRTRAP_RW */
+	enum msrtrap_access access;
 	unsigned int line;   /* of the allow/deny keyword */
 	unsigned int column;
 };
@@ -159,10 +160,12 @@ MSRTRAP_API long msrtrap_policy_rule_targets(const struct msrtrap_policy *policy
  * 1 allow, 0 deny, -EINVAL. O(log rules).
  */
 MSRTRAP_API int msrtrap_policy_verdict(const struct msrtrap_policy *policy,
-				       uint32_t msr, enum msrtrap_access access);
+				       uint32_t msr,
+				       enum msrtrap_access access);
 
 struct msrtrap_policy_decision {
-	size_t sz; /* sizeof(struct msrtrap_policy_decision), set by the caller */
+	/* sizeof(struct msrtrap_policy_decision), set by the caller */
+	size_t sz;
 	bool allowed;
 	/* no rule names this MSR and access: the default decided */
 	bool by_default;

@@ -106,7 +106,7 @@ int mt_policy_overridden(const struct msrtrap_policy *p,
 			if (used[r])
 				continue;
 			for (int ai = 0; ai < 2; ai++) {
-				if (!(p->rules[r].access & (ai ? MSRTRAP_WRITE : MSRTRAP_READ)))
+				if (!(p->rules[r].access & mt_index_access(ai)))
 					continue;
 				mm_query(&t[ai], mt_seg_lower(p, ai, it->first),
 					 mt_seg_upper(p, ai, it->last), &mn, &mx);
@@ -168,13 +168,15 @@ static size_t format_gaps(enum msrtrap_format fmt,
 	uint64_t next = 0;
 	size_t n = 0;
 
-	for (unsigned int i = 0; msrtrap_format_span(fmt, i, &first, &last) == 0; i++) {
+	for (unsigned int i = 0; !msrtrap_format_span(fmt, i, &first, &last); i++) {
 		if (first > next && n < MAX_GAPS)
-			gaps[n++] = (struct msrtrap_interval){ (uint32_t)next, first - 1 };
+			gaps[n++] = (struct msrtrap_interval){ (uint32_t)next,
+							       first - 1 };
 		next = (uint64_t)last + 1;
 	}
 	if (next <= UINT32_MAX && n < MAX_GAPS)
-		gaps[n++] = (struct msrtrap_interval){ (uint32_t)next, UINT32_MAX };
+		gaps[n++] = (struct msrtrap_interval){ (uint32_t)next,
+						       UINT32_MAX };
 	return n;
 }
 
@@ -186,7 +188,7 @@ static int collect_gap(const struct msrtrap_policy *p, int ai,
 		       const struct msrtrap_interval *gap,
 		       struct outside_list *out)
 {
-	unsigned int bit = ai ? MSRTRAP_WRITE : MSRTRAP_READ;
+	unsigned int bit = mt_index_access(ai);
 	size_t s = mt_seg_lower(p, ai, gap->first);
 	uint64_t pos = gap->first;
 
@@ -243,12 +245,12 @@ static int warn_default(struct msrtrap_diags *d, const struct msrtrap_policy *p,
 	uint32_t first, last;
 	int err;
 
-	for (unsigned int i = 0; msrtrap_format_span(fmt, i, &first, &last) == 0; i++) {
+	for (unsigned int i = 0; !msrtrap_format_span(fmt, i, &first, &last); i++) {
 		bool more = msrtrap_format_span(fmt, i + 1, NULL, NULL) == 0;
 		bool final = i > 0 && !more;
 
-		mt_strbuf_printf(&b, "%s0x%x-0x%x", i == 0 ? "" : final ? " and " : ", ",
-				 first, last);
+		mt_strbuf_printf(&b, "%s0x%x-0x%x",
+				 i == 0 ? "" : final ? " and " : ", ", first, last);
 	}
 	if (b.err) {
 		mt_strbuf_fini(&b);

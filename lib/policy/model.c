@@ -137,7 +137,7 @@ static void heap_pop(uint32_t *h, size_t *n)
 
 static int build_access(struct msrtrap_policy *p, int ai)
 {
-	unsigned int bit = ai ? MSRTRAP_WRITE : MSRTRAP_READ;
+	unsigned int bit = mt_index_access(ai);
 	struct start *starts;
 	uint32_t *heap;
 	struct mt_seg *segs;

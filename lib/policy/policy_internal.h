@@ -118,6 +118,12 @@ static inline int mt_access_index(enum msrtrap_access access)
 	return access == MSRTRAP_READ ? 0 : access == MSRTRAP_WRITE ? 1 : -1;
 }
 
+/* The access of index ai (0 read, 1 write). */
+static inline enum msrtrap_access mt_index_access(int ai)
+{
+	return ai ? MSRTRAP_WRITE : MSRTRAP_READ;
+}
+
 /*
  * The overridden-rule analysis: for each rule that decides nothing,
  * calls back with the first and last later rule that decide MSRs it
