@@ -14,6 +14,7 @@
 
 #include <msrtrap/policy.h>
 
+#include "util/bsearch.h"
 #include "util/opts.h"
 #include "policy_internal.h"
 
@@ -85,26 +86,33 @@ int msrtrap_group_at(size_t i, struct msrtrap_group_info *info)
 	return info ? mt_out_copy(info, &groups[i], sizeof(groups[i])) : 0;
 }
 
+/* A name of len bytes, not NUL-terminated. */
+struct name_key {
+	const char *name;
+	size_t len;
+};
+
+/* Does group @elem sort before the key, ASCII case-insensitively? */
+static bool group_before(const void *elem, const void *key)
+{
+	const char *g = ((const struct msrtrap_group_info *)elem)->name;
+	const struct name_key *k = key;
+	size_t glen = strlen(g);
+	int c = strncasecmp(g, k->name, glen < k->len ? glen : k->len);
+
+	return c < 0 || (c == 0 && glen < k->len);
+}
+
 const struct msrtrap_group_info *mt_group_find(const char *name, size_t len)
 {
-	size_t lo = 0, hi = NGROUPS;
+	struct name_key key = { name, len };
+	size_t i = mt_lower_bound(groups, NGROUPS, sizeof(groups[0]), &key,
+				  group_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *g = groups[mid].name;
-		size_t glen = strlen(g);
-		int c = strncasecmp(name, g, len < glen ? len : glen);
-
-		if (c == 0)
-			c = len < glen ? -1 : len > glen;
-		if (c == 0)
-			return &groups[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	if (i == NGROUPS || strlen(groups[i].name) != len ||
+	    strncasecmp(groups[i].name, name, len))
+		return NULL;
+	return &groups[i];
 }
 
 int msrtrap_group_lookup(const char *name, struct msrtrap_group_info *info)
