@@ -24,6 +24,14 @@
 #include "util/vec.h"
 #include "policy_internal.h"
 
+/*
+ * struct msrtrap_interval travels in caller arrays without a size field;
+ * <msrtrap/policy.h> promises its layout never changes.
+ */
+_Static_assert(sizeof(struct msrtrap_interval) == 8 &&
+		       offsetof(struct msrtrap_interval, last) == 4,
+	       "struct msrtrap_interval is frozen ABI");
+
 /* ---- the object --------------------------------------------------------- */
 
 struct msrtrap_policy *mt_policy_new(void)

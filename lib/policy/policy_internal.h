@@ -97,6 +97,22 @@ int mt_policy_add_item(struct msrtrap_policy *p, uint32_t first, uint32_t last,
 /* Compute segments and exceptions from rules and items: 0 or -ENOMEM. */
 int mt_policy_build(struct msrtrap_policy *p);
 
+/*
+ * The canonical model, for readers outside lib/policy (lib/compile): the
+ * exception intervals of access index ai, and the default they except.
+ */
+static inline const struct msrtrap_interval *
+mt_policy_exc(const struct msrtrap_policy *p, int ai, size_t *n)
+{
+	*n = p->nexc[ai];
+	return p->exc[ai];
+}
+
+static inline bool mt_policy_default(const struct msrtrap_policy *p)
+{
+	return p->default_allow;
+}
+
 /* Does the run's deciding rule allow? */
 static inline bool mt_seg_allows(const struct msrtrap_policy *p,
 				 const struct mt_seg *s)
