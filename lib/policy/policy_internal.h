@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The policy object shared by the lexer (lex.c), the parser (parse.c),
- * the groups (groups.c), the model (model.c), its text (text.c) and its
- * analyses (lint.c); lib/compile reads the canonical model (exc, nexc,
- * default_allow) too.
+ * The policy object shared by the lexer (lex.c), the parser (parse.c,
+ * target.c), the groups (groups.c), the model (model.c), its text
+ * (text.c) and its analyses (lint.c); lib/compile reads the canonical
+ * model (exc, nexc, default_allow) too.
  */
 #ifndef MSRTRAP_LIB_POLICY_INTERNAL_H
 #define MSRTRAP_LIB_POLICY_INTERNAL_H

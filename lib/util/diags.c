@@ -14,6 +14,7 @@
 
 #include "diags.h"
 #include "opts.h"
+#include "vec.h"
 
 struct mt_diag {
 	struct msrtrap_diagnostic pub;
@@ -102,15 +103,8 @@ int mt_diags_add(struct msrtrap_diags *d, enum msrtrap_severity sev,
 	va_list ap;
 	int n;
 
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 16;
-		struct mt_diag *v = realloc(d->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		d->v = v;
-		d->cap = cap;
-	}
+	if (mt_vec_reserve(&d->v, &d->cap, d->n + 1))
+		return -ENOMEM;
 	e = &d->v[d->n];
 	memset(e, 0, sizeof(*e));
 	va_start(ap, fmt);
