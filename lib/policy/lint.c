@@ -123,6 +123,7 @@ out:
 	free(used);
 	return err;
 }
+
 /* ---- hardware formats --------------------------------------------------- */
 
 struct outside {
