@@ -59,7 +59,7 @@ static int summarise(const struct msrtrap_filter *f, struct summary *s)
 /* The message of note i (the list holds exactly that many). */
 static const char *note_text(const struct summary *s, size_t i)
 {
-	struct msrtrap_diagnostic d;
+	MSRTRAP_OPTS(msrtrap_diagnostic, d);
 
 	return msrtrap_diags_get(s->notes, i, &d) ? "" : d.message;
 }

@@ -356,7 +356,7 @@ static void map_warnings(const struct input *in, const char *label,
 		input_print_diags(d);
 	} else {
 		for (size_t i = 0; i < msrtrap_diags_count(d); i++) {
-			struct msrtrap_diagnostic g;
+			MSRTRAP_OPTS(msrtrap_diagnostic, g);
 
 			msrtrap_diags_get(d, i, &g);
 			fprintf(stderr, "%s: %s: %s\n", label,

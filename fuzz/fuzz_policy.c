@@ -64,7 +64,7 @@ static void sample_rules(const struct msrtrap_policy *p, struct fuzz_samples *s)
 
 	for (size_t i = 0; i < nrules && i < 64; i++) {
 		long n = msrtrap_policy_rule_targets(p, i, t, 16);
-		struct msrtrap_policy_rule rule;
+		MSRTRAP_OPTS(msrtrap_policy_rule, rule);
 
 		FUZZ_CHECK(n >= 0, "rule_targets(%zu): %ld", i, n);
 		FUZZ_CHECK(msrtrap_policy_rule(p, i, &rule) == 0, "rule(%zu)", i);
@@ -192,7 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!rc == !!p, "parse %d with policy %p", rc, (void *)p);
 	/* every diagnostic formats and has a message */
 	for (size_t i = 0; diags && i < msrtrap_diags_count(diags); i++) {
-		struct msrtrap_diagnostic d;
+		MSRTRAP_OPTS(msrtrap_diagnostic, d);
 
 		FUZZ_CHECK(msrtrap_diags_get(diags, i, &d) == 0, "diags_get(%zu)", i);
 		FUZZ_CHECK(d.message && !strchr(d.message, '\n'), "diag %zu message", i);

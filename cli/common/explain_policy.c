@@ -53,8 +53,8 @@ static void source_token(const struct input *in, unsigned int line,
 void explain_policy_access(const struct input *in, uint32_t msr,
 			   unsigned int access, json_t *out)
 {
-	struct msrtrap_policy_decision d;
-	struct msrtrap_policy_rule r = { 0 };
+	MSRTRAP_OPTS(msrtrap_policy_decision, d);
+	MSRTRAP_OPTS(msrtrap_policy_rule, r);
 	char target[128], rule[192];
 	bool x2apic = msr >= 0x800 && msr <= 0x8ff;
 

@@ -165,7 +165,7 @@ MSRTRAP_API int msrtrap_filter_explain(const struct msrtrap_filter *filter,
 
 /* ---- lints ---- */
 
-struct msrtrap_diags; /* <msrtrap/policy.h>: the diagnostics list */
+struct msrtrap_diags; /* <msrtrap/diags.h>: the diagnostics list */
 
 /*
  * Findings on ranges that the kernel accepts but that do less than they

@@ -10,108 +10,49 @@
  *
  * Rules apply in order: for each MSR and access, the last rule naming it
  * decides, otherwise the default. A parsed policy is immutable (queries
- * may run concurrently from any number of threads); its canonical model is, per access, the sorted list of maximal intervals
- * whose verdict differs from the default (msrtrap_policy_exceptions()).
+ * may run concurrently from any number of threads); its canonical model
+ * is, per access, the sorted list of maximal intervals whose verdict
+ * differs from the default (msrtrap_policy_exceptions()).
  *
- * Three kinds of objects:
- *  - struct msrtrap_diags: diagnostics (errors, warnings, notes) with line
- *    and column, reported all in one pass;
+ * Two kinds of objects:
  *  - struct msrtrap_policy: a parsed (or built) policy;
  *  - built-in groups (@x2apic, @syscall, ...): static tables.
+ * The parser reports through a diagnostics list, struct msrtrap_diags
+ * (<msrtrap/diags.h>): every error of the text in one pass, with line and
+ * column.
  */
 #ifndef MSRTRAP_POLICY_H
 #define MSRTRAP_POLICY_H
 
 #include <msrtrap/common.h>
+#include <msrtrap/diags.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* An inclusive MSR interval, first <= last. */
+/*
+ * An inclusive MSR interval, first <= last. A plain value pair passed in
+ * arrays, so it has no size field: its layout (two uint32_t, 8 bytes) is
+ * frozen for the life of the ABI.
+ */
 struct msrtrap_interval {
 	uint32_t first;
 	uint32_t last;
 };
 
-/* ---- diagnostics ------------------------------------------------------ */
-
-enum msrtrap_severity {
-	MSRTRAP_SEV_ERROR = 0,
-	MSRTRAP_SEV_WARNING = 1,
-	MSRTRAP_SEV_NOTE = 2,
-};
-
-/* "error", "warning", "note"; NULL if unknown. */
-MSRTRAP_API const char *msrtrap_severity_name(enum msrtrap_severity sev);
-
-/*
- * What a diagnostic is about: stable identifiers for tools (the message
- * text may improve). docs/policy.md lists them with examples.
- */
-enum msrtrap_diag_code {
-	MSRTRAP_DIAG_NONE = 0,		/* a note */
-	MSRTRAP_DIAG_UNKNOWN_KEYWORD,	/* line does not start with a keyword */
-	MSRTRAP_DIAG_BAD_ACCESS,	/* missing or invalid r|w|rw */
-	MSRTRAP_DIAG_MISSING_TARGET,	/* rule without targets */
-	MSRTRAP_DIAG_BAD_TARGET,	/* malformed target, stray character */
-	MSRTRAP_DIAG_BAD_NUMBER,	/* junk in a number, more than 32 bits */
-	MSRTRAP_DIAG_UNKNOWN_NAME,	/* not in the MSR database */
-	MSRTRAP_DIAG_UNKNOWN_GROUP,	/* no such @group */
-	MSRTRAP_DIAG_REVERSED_INTERVAL, /* A-B with B < A */
-	MSRTRAP_DIAG_BAD_DEFAULT,	/* missing/invalid value, trailing text */
-	MSRTRAP_DIAG_DUPLICATE_DEFAULT, /* 'default' more than once */
-	MSRTRAP_DIAG_OVERRIDDEN_RULE,	/* warning: later rules decide it all */
-	MSRTRAP_DIAG_X2APIC_DENY,	/* warning (for_kvm): KVM never filters */
-	MSRTRAP_DIAG_UNREPRESENTABLE,	/* warning: a map cannot pass it through */
-	/* msrtrap_filter_lint() (<msrtrap/filter.h>), all warnings: */
-	MSRTRAP_DIAG_WRAPPING_RANGE,	/* base + nmsrs reaches 2^32 */
-	MSRTRAP_DIAG_X2APIC_RANGE,	/* covers never-filtered x2APIC */
-	MSRTRAP_DIAG_SHADOWED_RANGE,	/* earlier ranges decide it all */
-	MSRTRAP_DIAG_NO_RANGES,		/* no non-empty range */
-};
-
-/* "unknown-keyword", "overridden-rule", ...; NULL if unknown. */
-MSRTRAP_API const char *msrtrap_diag_code_name(enum msrtrap_diag_code code);
-
-struct msrtrap_diagnostic {
-	enum msrtrap_severity severity;
-	enum msrtrap_diag_code code;
-	/* 1-based; 0 = not tied to a line (e.g. an implicit default) */
-	unsigned int line;
-	/* 1-based byte column of the offending token; 0 = the whole line */
-	unsigned int column;
-	/* bytes of the offending token (for a caret underline), 0 if none */
-	unsigned int length;
-	/* one line, no trailing newline; valid until the diags are freed */
-	const char *message;
-};
-
-struct msrtrap_diags;
-
-MSRTRAP_API void msrtrap_diags_free(struct msrtrap_diags *diags);
-/* Number of diagnostics (0 for NULL). */
-MSRTRAP_API size_t msrtrap_diags_count(const struct msrtrap_diags *diags);
-/* Number of errors among them (0 for NULL). */
-MSRTRAP_API size_t msrtrap_diags_errors(const struct msrtrap_diags *diags);
-/* Diagnostic i, in source order (notes follow what they annotate). */
-MSRTRAP_API int msrtrap_diags_get(const struct msrtrap_diags *diags, size_t i,
-				  struct msrtrap_diagnostic *diag);
-/*
- * Format diagnostic i compiler-style, without a newline:
- *	FILE:LINE:COL: error: unknown MSR name 'IA32_EFR' (did you mean 'IA32_EFER'?)
- * (":COL" is left out when the column is 0, ":LINE:COL" when the line is
- * 0; FILE is the filename of the options, or "<policy>"). snprintf()
- * semantics: writes at most `size` bytes including the NUL and returns
- * the length of the whole text; -ENOENT if there is no diagnostic i,
- * -EINVAL for NULL diags.
- */
-MSRTRAP_API int msrtrap_diags_format(const struct msrtrap_diags *diags,
-				     size_t i, char *buf, size_t size);
-
 /* ---- built-in groups -------------------------------------------------- */
 
+/*
+ * Output structs the caller allocates (struct msrtrap_group_info,
+ * struct msrtrap_policy_rule, struct msrtrap_policy_decision) start with
+ * sz, which the caller sets to the size of its struct (MSRTRAP_OPTS(TYPE,
+ * name) does it): the library fills at most sz bytes and leaves sz as it
+ * was, so a program built against an older, shorter struct keeps working.
+ * An sz smaller than the sz field itself is -EINVAL.
+ */
 struct msrtrap_group_info {
+	size_t sz; /* sizeof(struct msrtrap_group_info), set by the caller */
 	const char *name;	 /* without the '@', lower case: "x2apic" */
 	const char *description; /* one line */
 	const struct msrtrap_interval *intervals; /* sorted, disjoint */
@@ -120,11 +61,12 @@ struct msrtrap_group_info {
 
 /* Number of built-in groups. */
 MSRTRAP_API size_t msrtrap_group_count(void);
-/* Group i, in name order: 0 or -ENOENT. */
+/* Group i, in name order: 0, -ENOENT, or -EINVAL for a bad info->sz. */
 MSRTRAP_API int msrtrap_group_at(size_t i, struct msrtrap_group_info *info);
 /*
  * A group by name, ASCII case-insensitive, with or without the leading
- * '@': 0 (info may be NULL), -ENOENT, or -EINVAL for NULL.
+ * '@': 0 (info may be NULL), -ENOENT, or -EINVAL for a NULL name or a
+ * bad info->sz.
  */
 MSRTRAP_API int msrtrap_group_lookup(const char *name,
 				     struct msrtrap_group_info *info);
@@ -139,7 +81,8 @@ struct msrtrap_policy_opts {
 	const char *filename;
 	/*
 	 * The policy is meant for a KVM userspace MSR filter: warn about
-	 * rules that deny x2APIC MSRs 0x800-0x8ff, which KVM never filters.
+	 * rules that deny x2APIC MSRs (MSRTRAP_X2APIC_FIRST-_LAST,
+	 * 0x800-0x8ff), which KVM never filters.
 	 */
 	bool for_kvm;
 };
@@ -190,13 +133,15 @@ MSRTRAP_API bool msrtrap_policy_default_allow(const struct msrtrap_policy *polic
 MSRTRAP_API size_t msrtrap_policy_nrules(const struct msrtrap_policy *policy);
 
 struct msrtrap_policy_rule {
+	size_t sz; /* sizeof(struct msrtrap_policy_rule), set by the caller */
 	bool allow;
-	unsigned int access; /* MSRTRAP_READ, MSRTRAP_WRITE or MSRTRAP_RW */
+	/* MSRTRAP_READ, MSRTRAP_WRITE or MSRTRAP_RW */
+	enum msrtrap_access access;
 	unsigned int line;   /* of the allow/deny keyword */
 	unsigned int column;
 };
 
-/* Rule i in source order: 0 or -ENOENT (-EINVAL for NULL). */
+/* Rule i in source order: 0 or -ENOENT (-EINVAL for NULL or a bad sz). */
 MSRTRAP_API int msrtrap_policy_rule(const struct msrtrap_policy *policy,
 				    size_t i, struct msrtrap_policy_rule *rule);
 
@@ -215,9 +160,12 @@ MSRTRAP_API long msrtrap_policy_rule_targets(const struct msrtrap_policy *policy
  * 1 allow, 0 deny, -EINVAL. O(log rules).
  */
 MSRTRAP_API int msrtrap_policy_verdict(const struct msrtrap_policy *policy,
-				       uint32_t msr, unsigned int access);
+				       uint32_t msr,
+				       enum msrtrap_access access);
 
 struct msrtrap_policy_decision {
+	/* sizeof(struct msrtrap_policy_decision), set by the caller */
+	size_t sz;
 	bool allowed;
 	/* no rule names this MSR and access: the default decided */
 	bool by_default;
@@ -231,9 +179,12 @@ struct msrtrap_policy_decision {
 	unsigned int column;
 };
 
-/* Why msrtrap_policy_verdict() answers what it answers: 0 or -EINVAL. */
+/*
+ * Why msrtrap_policy_verdict() answers what it answers: 0 or -EINVAL
+ * (also for a bad decision->sz).
+ */
 MSRTRAP_API int msrtrap_policy_explain(const struct msrtrap_policy *policy,
-				       uint32_t msr, unsigned int access,
+				       uint32_t msr, enum msrtrap_access access,
 				       struct msrtrap_policy_decision *decision);
 
 /*
@@ -244,7 +195,7 @@ MSRTRAP_API int msrtrap_policy_explain(const struct msrtrap_policy *policy,
  * or -EINVAL.
  */
 MSRTRAP_API long msrtrap_policy_exceptions(const struct msrtrap_policy *policy,
-					   unsigned int access,
+					   enum msrtrap_access access,
 					   struct msrtrap_interval *buf,
 					   size_t n);
 
@@ -254,8 +205,9 @@ MSRTRAP_API long msrtrap_policy_exceptions(const struct msrtrap_policy *policy,
  * (whichever needs fewer rules; deny on a tie), then rules of the other
  * verdict, one per maximal interval in ascending order, `rw` where the
  * read and write intervals coincide, known MSR names in trailing
- * comments. Two policies with the same verdicts print the same text. *text is malloc()ed, NUL-
- * terminated, ends in a newline; the caller frees it. 0, -EINVAL, -ENOMEM.
+ * comments. Two policies with the same verdicts print the same text.
+ * *text is malloc()ed, NUL-terminated, ends in a newline; the caller
+ * frees it. 0, -EINVAL, -ENOMEM.
  */
 MSRTRAP_API int msrtrap_policy_to_text(const struct msrtrap_policy *policy,
 				       char **text);

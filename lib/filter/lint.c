@@ -8,11 +8,11 @@
 #include <errno.h>
 
 #include <msrtrap/filter.h>
-#include <msrtrap/policy.h>
+#include <msrtrap/diags.h>
 
 #include "core/filter_core.h"
 #include "filter_internal.h"
-#include "policy/diags.h"
+#include "util/diags.h"
 
 /*
  * Is every MSR of ranges[k] decided for @access by ranges[0..k) (first

@@ -14,11 +14,14 @@
 
 #include <msrtrap/policy.h>
 
+#include "util/bsearch.h"
+#include "util/opts.h"
 #include "policy_internal.h"
 
 #define IV(a, b) { (a), (b) }
 #define GROUP(n, d, ...)                                                       \
-	{ .name = (n), .description = (d),                                     \
+	{ .sz = sizeof(struct msrtrap_group_info),                             \
+	  .name = (n), .description = (d),                                     \
 	  .intervals = (const struct msrtrap_interval[]){ __VA_ARGS__ },       \
 	  .nintervals = sizeof((const struct msrtrap_interval[]){ __VA_ARGS__ }) / \
 			sizeof(struct msrtrap_interval) }
@@ -64,7 +67,7 @@ static const struct msrtrap_group_info groups[] = {
 	      IV(0x10, 0x10), IV(0x3b, 0x3b), IV(0x6e0, 0x6e0),
 	      IV(0xc0000103, 0xc0000103)),
 	GROUP("x2apic", "x2APIC registers 0x800-0x8ff (a KVM filter never applies to them)",
-	      IV(0x800, 0x8ff)),
+	      IV(MSRTRAP_X2APIC_FIRST, MSRTRAP_X2APIC_LAST)),
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
@@ -76,47 +79,52 @@ size_t msrtrap_group_count(void)
 
 int msrtrap_group_at(size_t i, struct msrtrap_group_info *info)
 {
+	if (info && info->sz < sizeof(info->sz))
+		return -EINVAL;
 	if (i >= NGROUPS)
 		return -ENOENT;
-	if (info)
-		*info = groups[i];
-	return 0;
+	return info ? mt_out_copy(info, &groups[i], sizeof(groups[i])) : 0;
+}
+
+/* A name of len bytes, not NUL-terminated. */
+struct name_key {
+	const char *name;
+	size_t len;
+};
+
+/* Does group @elem sort before the key, ASCII case-insensitively? */
+static bool group_before(const void *elem, const void *key)
+{
+	const char *g = ((const struct msrtrap_group_info *)elem)->name;
+	const struct name_key *k = key;
+	size_t glen = strlen(g);
+	int c = strncasecmp(g, k->name, glen < k->len ? glen : k->len);
+
+	return c < 0 || (c == 0 && glen < k->len);
 }
 
 const struct msrtrap_group_info *mt_group_find(const char *name, size_t len)
 {
-	size_t lo = 0, hi = NGROUPS;
+	struct name_key key = { name, len };
+	size_t i = mt_lower_bound(groups, NGROUPS, sizeof(groups[0]), &key,
+				  group_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *g = groups[mid].name;
-		size_t glen = strlen(g);
-		int c = strncasecmp(name, g, len < glen ? len : glen);
-
-		if (c == 0)
-			c = len < glen ? -1 : len > glen;
-		if (c == 0)
-			return &groups[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	if (i == NGROUPS || strlen(groups[i].name) != len ||
+	    strncasecmp(groups[i].name, name, len))
+		return NULL;
+	return &groups[i];
 }
 
 int msrtrap_group_lookup(const char *name, struct msrtrap_group_info *info)
 {
 	const struct msrtrap_group_info *g;
 
-	if (!name)
+	if (!name || (info && info->sz < sizeof(info->sz)))
 		return -EINVAL;
 	if (*name == '@')
 		name++;
 	g = mt_group_find(name, strlen(name));
 	if (!g)
 		return -ENOENT;
-	if (info)
-		*info = *g;
-	return 0;
+	return info ? mt_out_copy(info, g, sizeof(*g)) : 0;
 }

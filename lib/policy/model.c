@@ -10,21 +10,27 @@
  * rule order): O(n log n) for n items, never per MSR. Verdicts are a
  * binary search over the runs.
  *
- * Also here: explain, canonical text, building from intervals, the
- * overridden-rule analysis and the hardware-format check.
+ * The canonical text and building from intervals are in text.c; the
+ * overridden-rule analysis and the hardware-format check in lint.c.
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <msrtrap/map.h>
-#include <msrtrap/names.h>
 #include <msrtrap/policy.h>
 
-#include "diags.h"
+#include "util/bsearch.h"
+#include "util/opts.h"
+#include "util/vec.h"
 #include "policy_internal.h"
+
+/*
+ * struct msrtrap_interval travels in caller arrays without a size field;
+ * <msrtrap/policy.h> promises its layout never changes.
+ */
+_Static_assert(sizeof(struct msrtrap_interval) == 8 &&
+		       offsetof(struct msrtrap_interval, last) == 4,
+	       "struct msrtrap_interval is frozen ABI");
 
 /* ---- the object --------------------------------------------------------- */
 
@@ -51,26 +57,8 @@ void msrtrap_policy_free(struct msrtrap_policy *p)
 	free(p);
 }
 
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t cap2;
-	void *nv;
-
-	if (need <= *cap)
-		return 0;
-	cap2 = *cap ? *cap : 16;
-	while (cap2 < need)
-		cap2 *= 2;
-	nv = realloc(*v, cap2 * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = cap2;
-	return 0;
-}
-
 int mt_policy_add_rule(struct msrtrap_policy *p, bool allow,
-		       unsigned int access, unsigned int line,
+		       enum msrtrap_access access, unsigned int line,
 		       unsigned int column)
 {
 	struct mt_rule *r;
@@ -78,8 +66,7 @@ int mt_policy_add_rule(struct msrtrap_policy *p, bool allow,
 	/* rule indices are stored in 32 bits */
 	if (p->nrules >= UINT32_MAX)
 		return -ENOMEM;
-	if (grow((void **)&p->rules, &p->rules_cap, p->nrules + 1,
-		 sizeof(*p->rules)))
+	if (mt_vec_reserve(&p->rules, &p->rules_cap, p->nrules + 1))
 		return -ENOMEM;
 	r = &p->rules[p->nrules++];
 	r->allow = allow;
@@ -96,8 +83,7 @@ int mt_policy_add_item(struct msrtrap_policy *p, uint32_t first, uint32_t last,
 
 	if (p->nitems >= UINT32_MAX || !p->nrules)
 		return -ENOMEM;
-	if (grow((void **)&p->items, &p->items_cap, p->nitems + 1,
-		 sizeof(*p->items)))
+	if (mt_vec_reserve(&p->items, &p->items_cap, p->nitems + 1))
 		return -ENOMEM;
 	it = &p->items[p->nitems++];
 	it->first = first;
@@ -159,7 +145,7 @@ static void heap_pop(uint32_t *h, size_t *n)
 
 static int build_access(struct msrtrap_policy *p, int ai)
 {
-	unsigned int bit = ai ? MSRTRAP_WRITE : MSRTRAP_READ;
+	unsigned int bit = mt_index_access(ai);
 	struct start *starts;
 	uint32_t *heap;
 	struct mt_seg *segs;
@@ -217,11 +203,6 @@ static int build_access(struct msrtrap_policy *p, int ai)
 	return 0;
 }
 
-static bool seg_allows(const struct msrtrap_policy *p, const struct mt_seg *s)
-{
-	return p->rules[p->items[s->item].rule].allow;
-}
-
 static int build_exceptions(struct msrtrap_policy *p, int ai)
 {
 	struct msrtrap_interval *exc;
@@ -233,7 +214,7 @@ static int build_exceptions(struct msrtrap_policy *p, int ai)
 	for (size_t k = 0; k < p->nsegs[ai]; k++) {
 		const struct mt_seg *s = &p->segs[ai][k];
 
-		if (seg_allows(p, s) == p->default_allow)
+		if (mt_seg_allows(p, s) == p->default_allow)
 			continue;
 		if (n && (uint64_t)exc[n - 1].last + 1 == s->first)
 			exc[n - 1].last = s->last;
@@ -257,28 +238,41 @@ int mt_policy_build(struct msrtrap_policy *p)
 
 /* ---- queries ------------------------------------------------------------ */
 
+static bool seg_first_le(const void *elem, const void *key)
+{
+	return ((const struct mt_seg *)elem)->first <= *(const uint32_t *)key;
+}
+
+static bool seg_last_lt(const void *elem, const void *key)
+{
+	return ((const struct mt_seg *)elem)->last < *(const uint32_t *)key;
+}
+
+size_t mt_seg_lower(const struct msrtrap_policy *p, int ai, uint32_t msr)
+{
+	return mt_lower_bound(p->segs[ai], p->nsegs[ai], sizeof(struct mt_seg),
+			      &msr, seg_last_lt);
+}
+
+size_t mt_seg_upper(const struct msrtrap_policy *p, int ai, uint32_t msr)
+{
+	return mt_lower_bound(p->segs[ai], p->nsegs[ai], sizeof(struct mt_seg),
+			      &msr, seg_first_le);
+}
+
 /* The run holding msr, or NULL when no rule names it. */
 static const struct mt_seg *find_seg(const struct msrtrap_policy *p, int ai,
 				     uint32_t msr)
 {
-	size_t lo = 0, hi = p->nsegs[ai];
+	size_t i = mt_seg_upper(p, ai, msr);
 
-	/* first run with first > msr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->segs[ai][mid].first <= msr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || p->segs[ai][lo - 1].last < msr)
+	if (i == 0 || p->segs[ai][i - 1].last < msr)
 		return NULL;
-	return &p->segs[ai][lo - 1];
+	return &p->segs[ai][i - 1];
 }
 
 int msrtrap_policy_verdict(const struct msrtrap_policy *p, uint32_t msr,
-			   unsigned int access)
+			   enum msrtrap_access access)
 {
 	int ai = mt_access_index(access);
 	const struct mt_seg *s;
@@ -286,33 +280,37 @@ int msrtrap_policy_verdict(const struct msrtrap_policy *p, uint32_t msr,
 	if (!p || ai < 0)
 		return -EINVAL;
 	s = find_seg(p, ai, msr);
-	return s ? seg_allows(p, s) : p->default_allow;
+	return s ? mt_seg_allows(p, s) : p->default_allow;
 }
 
 int msrtrap_policy_explain(const struct msrtrap_policy *p, uint32_t msr,
-			   unsigned int access, struct msrtrap_policy_decision *d)
+			   enum msrtrap_access access,
+			   struct msrtrap_policy_decision *decision)
 {
+	struct msrtrap_policy_decision d;
 	int ai = mt_access_index(access);
 	const struct mt_seg *s;
 
-	if (!p || !d || ai < 0)
+	if (!p || !decision || decision->sz < sizeof(decision->sz) || ai < 0)
 		return -EINVAL;
-	memset(d, 0, sizeof(*d));
+	/* padding included: no stack bytes of ours reach the caller */
+	memset(&d, 0, sizeof(d));
+	d.sz = sizeof(d);
 	s = find_seg(p, ai, msr);
 	if (s) {
 		const struct mt_item *it = &p->items[s->item];
 
-		d->allowed = p->rules[it->rule].allow;
-		d->rule = it->rule;
-		d->line = p->rules[it->rule].line;
-		d->column = it->column;
+		d.allowed = p->rules[it->rule].allow;
+		d.rule = it->rule;
+		d.line = p->rules[it->rule].line;
+		d.column = it->column;
 	} else {
-		d->allowed = p->default_allow;
-		d->by_default = true;
-		d->line = p->default_line;
-		d->column = p->default_column;
+		d.allowed = p->default_allow;
+		d.by_default = true;
+		d.line = p->default_line;
+		d.column = p->default_column;
 	}
-	return 0;
+	return mt_out_copy(decision, &d, sizeof(d));
 }
 
 bool msrtrap_policy_default_allow(const struct msrtrap_policy *p)
@@ -328,15 +326,20 @@ size_t msrtrap_policy_nrules(const struct msrtrap_policy *p)
 int msrtrap_policy_rule(const struct msrtrap_policy *p, size_t i,
 			struct msrtrap_policy_rule *rule)
 {
-	if (!p || !rule)
+	struct msrtrap_policy_rule r;
+
+	if (!p || !rule || rule->sz < sizeof(rule->sz))
 		return -EINVAL;
 	if (i >= p->nrules)
 		return -ENOENT;
-	rule->allow = p->rules[i].allow;
-	rule->access = p->rules[i].access;
-	rule->line = p->rules[i].line;
-	rule->column = p->rules[i].column;
-	return 0;
+	/* padding included: no stack bytes of ours reach the caller */
+	memset(&r, 0, sizeof(r));
+	r.sz = sizeof(r);
+	r.allow = p->rules[i].allow;
+	r.access = p->rules[i].access;
+	r.line = p->rules[i].line;
+	r.column = p->rules[i].column;
+	return mt_out_copy(rule, &r, sizeof(r));
 }
 
 long msrtrap_policy_rule_targets(const struct msrtrap_policy *p, size_t i,
@@ -361,7 +364,7 @@ long msrtrap_policy_rule_targets(const struct msrtrap_policy *p, size_t i,
 }
 
 long msrtrap_policy_exceptions(const struct msrtrap_policy *p,
-			       unsigned int access, struct msrtrap_interval *buf,
+			       enum msrtrap_access access, struct msrtrap_interval *buf,
 			       size_t n)
 {
 	int ai = mt_access_index(access);
@@ -373,661 +376,4 @@ long msrtrap_policy_exceptions(const struct msrtrap_policy *p,
 	if (n)
 		memcpy(buf, p->exc[ai], n * sizeof(*buf));
 	return (long)p->nexc[ai];
-}
-
-/* ---- overridden rules --------------------------------------------------- */
-
-/* A segment tree of (min, max) decider rule over one access's runs. */
-struct mm_tree {
-	uint32_t *min, *max;
-	size_t n;
-};
-
-static int mm_build(struct mm_tree *t, const struct msrtrap_policy *p, int ai)
-{
-	size_t n = p->nsegs[ai];
-
-	t->n = n;
-	t->min = malloc((2 * n + 1) * sizeof(*t->min));
-	t->max = malloc((2 * n + 1) * sizeof(*t->max));
-	if (!t->min || !t->max)
-		return -ENOMEM;
-	for (size_t k = 0; k < n; k++)
-		t->min[n + k] = t->max[n + k] =
-			p->items[p->segs[ai][k].item].rule;
-	for (size_t k = n - 1; k > 0 && k < n; k--) {
-		uint32_t a = t->min[2 * k], b = t->min[2 * k + 1];
-		uint32_t c = t->max[2 * k], d = t->max[2 * k + 1];
-
-		t->min[k] = a < b ? a : b;
-		t->max[k] = c > d ? c : d;
-	}
-	return 0;
-}
-
-/* min/max over runs [l, r) */
-static void mm_query(const struct mm_tree *t, size_t l, size_t r,
-		     uint32_t *mn, uint32_t *mx)
-{
-	for (l += t->n, r += t->n; l < r; l /= 2, r /= 2) {
-		if (l & 1) {
-			if (t->min[l] < *mn)
-				*mn = t->min[l];
-			if (t->max[l] > *mx)
-				*mx = t->max[l];
-			l++;
-		}
-		if (r & 1) {
-			r--;
-			if (t->min[r] < *mn)
-				*mn = t->min[r];
-			if (t->max[r] > *mx)
-				*mx = t->max[r];
-		}
-	}
-}
-
-/* Index of the first run with last >= msr. */
-static size_t seg_lower(const struct msrtrap_policy *p, int ai, uint32_t msr)
-{
-	size_t lo = 0, hi = p->nsegs[ai];
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->segs[ai][mid].last < msr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Index of the first run with first > msr. */
-static size_t seg_upper(const struct msrtrap_policy *p, int ai, uint32_t msr)
-{
-	size_t lo = 0, hi = p->nsegs[ai];
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->segs[ai][mid].first <= msr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-int mt_policy_overridden(const struct msrtrap_policy *p,
-			 int (*fn)(void *ctx, size_t rule, size_t min_rule,
-				   size_t max_rule),
-			 void *ctx)
-{
-	struct mm_tree t[2] = { 0 };
-	bool *used, any = false;
-	size_t k = 0;
-	int err = 0;
-
-	if (!p->nrules)
-		return 0;
-	used = calloc(p->nrules, sizeof(*used));
-	if (!used)
-		return -ENOMEM;
-	for (int ai = 0; ai < 2; ai++)
-		for (size_t s = 0; s < p->nsegs[ai]; s++)
-			used[p->items[p->segs[ai][s].item].rule] = true;
-	for (size_t r = 0; r < p->nrules; r++)
-		any |= !used[r];
-	if (!any)
-		goto out;
-	for (int ai = 0; ai < 2; ai++) {
-		err = mm_build(&t[ai], p, ai);
-		if (err)
-			goto out;
-	}
-	/* items are in rule order: walk them once */
-	for (size_t r = 0; r < p->nrules && !err; r++) {
-		uint32_t mn = UINT32_MAX, mx = 0;
-
-		for (; k < p->nitems && p->items[k].rule == r; k++) {
-			const struct mt_item *it = &p->items[k];
-
-			if (used[r])
-				continue;
-			for (int ai = 0; ai < 2; ai++) {
-				if (!(p->rules[r].access & (ai ? MSRTRAP_WRITE : MSRTRAP_READ)))
-					continue;
-				mm_query(&t[ai], seg_lower(p, ai, it->first),
-					 seg_upper(p, ai, it->last), &mn, &mx);
-			}
-		}
-		if (!used[r] && mn != UINT32_MAX)
-			err = fn(ctx, r, mn, mx);
-	}
-out:
-	for (int ai = 0; ai < 2; ai++) {
-		free(t[ai].min);
-		free(t[ai].max);
-	}
-	free(used);
-	return err;
-}
-
-/* ---- text --------------------------------------------------------------- */
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	int err;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->err)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->err = -ENOMEM;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		if (grow((void **)&b->s, &b->cap, b->len + (size_t)n + 1, 1)) {
-			b->err = -ENOMEM;
-			return;
-		}
-	}
-}
-
-/* One line of a canonical policy. */
-struct entry {
-	uint32_t first, last;
-	unsigned int access;
-};
-
-/*
- * The canonical rules for exception lists r and w (sorted, disjoint,
- * maximal): one per interval, rw where the two lists hold the same
- * interval. Returns the count, or -ENOMEM; *out is malloc()ed.
- */
-static long canon_entries(const struct msrtrap_interval *r, size_t nr,
-			  const struct msrtrap_interval *w, size_t nw,
-			  struct entry **out)
-{
-	struct entry *e = malloc((nr + nw + 1) * sizeof(*e));
-	size_t i = 0, j = 0, n = 0;
-
-	if (!e)
-		return -ENOMEM;
-	while (i < nr || j < nw) {
-		if (i < nr && j < nw && r[i].first == w[j].first &&
-		    r[i].last == w[j].last) {
-			e[n++] = (struct entry){ r[i].first, r[i].last, MSRTRAP_RW };
-			i++;
-			j++;
-		} else if (j == nw ||
-			   (i < nr && (r[i].first < w[j].first ||
-				       (r[i].first == w[j].first &&
-					r[i].last < w[j].last)))) {
-			e[n++] = (struct entry){ r[i].first, r[i].last, MSRTRAP_READ };
-			i++;
-		} else {
-			e[n++] = (struct entry){ w[j].first, w[j].last, MSRTRAP_WRITE };
-			j++;
-		}
-	}
-	/* a merge of two lists sorted by first: (first, last, access) order */
-	*out = e;
-	return (long)n;
-}
-
-/* Rules canonical text needs for lists r and w. */
-static size_t canon_cost(const struct msrtrap_interval *r, size_t nr,
-			 const struct msrtrap_interval *w, size_t nw)
-{
-	size_t i = 0, j = 0, same = 0;
-
-	while (i < nr && j < nw) {
-		if (r[i].first == w[j].first && r[i].last == w[j].last) {
-			same++;
-			i++;
-			j++;
-		} else if (r[i].first < w[j].first ||
-			   (r[i].first == w[j].first && r[i].last < w[j].last)) {
-			i++;
-		} else {
-			j++;
-		}
-	}
-	return nr + nw - same;
-}
-
-/* The complement of a sorted, disjoint, maximal list within 0..2^32-1. */
-static long complement(const struct msrtrap_interval *v, size_t n,
-		       struct msrtrap_interval **out)
-{
-	struct msrtrap_interval *c = malloc((n + 1) * sizeof(*c));
-	uint64_t next = 0;
-	size_t m = 0;
-
-	if (!c)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].first > next)
-			c[m++] = (struct msrtrap_interval){ (uint32_t)next,
-							    v[i].first - 1 };
-		next = (uint64_t)v[i].last + 1;
-	}
-	if (next <= UINT32_MAX)
-		c[m++] = (struct msrtrap_interval){ (uint32_t)next, UINT32_MAX };
-	*out = c;
-	return (long)m;
-}
-
-static const char *access_word(unsigned int access)
-{
-	return access == MSRTRAP_READ ? "r" : access == MSRTRAP_WRITE ? "w" : "rw";
-}
-
-static int sb_target(char *buf, size_t size, uint32_t first, uint32_t last)
-{
-	if (first == last)
-		return snprintf(buf, size, "0x%x", first);
-	return snprintf(buf, size, "0x%x-0x%x", first, last);
-}
-
-/*
- * The trailing comment of a canonical rule: "# @group: NAME, NAME" —
- * the group whose only interval this is, and the known (canonical) MSR
- * names inside: up to three by name, more as "FIRST .. LAST (N known)"
- * when the interval spans fewer than NAMES_SPAN MSRs. Nothing if nothing.
- */
-#define NAMES_SPAN 0x1000u
-
-static void sb_names(struct sbuf *b, uint32_t first, uint32_t last)
-{
-	const char *names[3] = { NULL }, *lastname = NULL;
-	size_t count = 0, gi;
-	struct msrtrap_group_info g;
-	bool group = false;
-
-	for (gi = 0; msrtrap_group_at(gi, &g) == 0; gi++) {
-		if (g.nintervals == 1 && g.intervals[0].first == first &&
-		    g.intervals[0].last == last) {
-			group = true;
-			break;
-		}
-	}
-	for (size_t i = msrtrap_msr_lower_bound(first); i < msrtrap_msr_count(); i++) {
-		MSRTRAP_OPTS(msrtrap_msr_info, info);
-
-		msrtrap_msr_at(i, &info);
-		if (info.index > last)
-			break;
-		if (!info.canonical)
-			continue;
-		if (count < 3)
-			names[count] = info.name;
-		lastname = info.name;
-		count++;
-	}
-	/* a long list of names says nothing about a big interval */
-	if (count > 3 && (uint64_t)last - first >= NAMES_SPAN)
-		count = 0;
-	if (!group && !count)
-		return;
-	sb_printf(b, "# ");
-	if (group)
-		sb_printf(b, "@%s%s", g.name, count ? ": " : "");
-	if (count <= 3) {
-		for (size_t i = 0; i < count; i++)
-			sb_printf(b, "%s%s", i ? ", " : "", names[i]);
-	} else {
-		sb_printf(b, "%s .. %s (%zu known)", names[0], lastname, count);
-	}
-}
-
-#define COMMENT_COLUMN 32
-
-static void sb_rule(struct sbuf *b, bool allow, const struct entry *e)
-{
-	struct sbuf comment = { 0 };
-	char target[32];
-	int len;
-
-	sb_target(target, sizeof(target), e->first, e->last);
-	sb_names(&comment, e->first, e->last);
-	if (comment.err)
-		b->err = comment.err;
-	len = (int)strlen(allow ? "allow" : "deny") + 4 + (int)strlen(target);
-	if (comment.len)
-		sb_printf(b, "%s %-2s %s%*s%s\n", allow ? "allow" : "deny",
-			  access_word(e->access), target,
-			  len < COMMENT_COLUMN ? COMMENT_COLUMN - len : 1, "",
-			  comment.s);
-	else
-		sb_printf(b, "%s %-2s %s\n", allow ? "allow" : "deny",
-			  access_word(e->access), target);
-	free(comment.s);
-}
-
-int msrtrap_policy_to_text(const struct msrtrap_policy *p, char **text)
-{
-	struct msrtrap_interval *cr = NULL, *cw = NULL;
-	const struct msrtrap_interval *r, *w;
-	size_t nr, nw;
-	struct entry *e = NULL;
-	struct sbuf b = { 0 };
-	bool dflt;
-	long n, ncr, ncw;
-
-	if (!p || !text)
-		return -EINVAL;
-	*text = NULL;
-	ncr = complement(p->exc[0], p->nexc[0], &cr);
-	ncw = ncr < 0 ? -ENOMEM : complement(p->exc[1], p->nexc[1], &cw);
-	if (ncr < 0 || ncw < 0) {
-		free(cr);
-		return -ENOMEM;
-	}
-	{
-		size_t own = canon_cost(p->exc[0], p->nexc[0], p->exc[1], p->nexc[1]);
-		size_t flip = canon_cost(cr, (size_t)ncr, cw, (size_t)ncw);
-
-		/* fewer rules wins; on a tie, deny (whatever the source said) */
-		if (own < flip || (own == flip && !p->default_allow)) {
-			dflt = p->default_allow;
-			r = p->exc[0], nr = p->nexc[0];
-			w = p->exc[1], nw = p->nexc[1];
-		} else {
-			dflt = !p->default_allow;
-			r = cr, nr = (size_t)ncr;
-			w = cw, nw = (size_t)ncw;
-		}
-	}
-	n = canon_entries(r, nr, w, nw, &e);
-	if (n >= 0) {
-		sb_printf(&b, "default %s\n", dflt ? "allow" : "deny");
-		for (long i = 0; i < n; i++)
-			sb_rule(&b, !dflt, &e[i]);
-	}
-	free(e);
-	free(cr);
-	free(cw);
-	if (n < 0 || b.err) {
-		free(b.s);
-		return -ENOMEM;
-	}
-	*text = b.s;
-	return 0;
-}
-
-/* ---- building from intervals ------------------------------------------- */
-
-static int cmp_interval(const void *a, const void *b)
-{
-	const struct msrtrap_interval *x = a, *y = b;
-
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return (x->last > y->last) - (x->last < y->last);
-}
-
-/* Sorted, disjoint, maximal copy of any list. */
-static long normalize(const struct msrtrap_interval *v, size_t n,
-		      struct msrtrap_interval **out)
-{
-	struct msrtrap_interval *c = malloc((n ? n : 1) * sizeof(*c));
-	size_t m = 0;
-
-	if (!c)
-		return -ENOMEM;
-	if (n)
-		memcpy(c, v, n * sizeof(*c));
-	qsort(c, n, sizeof(*c), cmp_interval);
-	for (size_t i = 0; i < n; i++) {
-		if (m && (uint64_t)c[m - 1].last + 1 >= c[i].first) {
-			if (c[i].last > c[m - 1].last)
-				c[m - 1].last = c[i].last;
-		} else {
-			c[m++] = c[i];
-		}
-	}
-	*out = c;
-	return (long)m;
-}
-
-int msrtrap_policy_from_intervals(bool default_allow,
-				  const struct msrtrap_interval *read,
-				  size_t nread,
-				  const struct msrtrap_interval *write,
-				  size_t nwrite, struct msrtrap_policy **out)
-{
-	struct msrtrap_interval *r = NULL, *w = NULL;
-	struct msrtrap_policy *p = NULL;
-	struct entry *e = NULL;
-	long nr, nw, n;
-	int err = -ENOMEM;
-
-	if (!out || (!read && nread) || (!write && nwrite))
-		return -EINVAL;
-	*out = NULL;
-	for (size_t i = 0; i < nread; i++)
-		if (read[i].first > read[i].last)
-			return -EINVAL;
-	for (size_t i = 0; i < nwrite; i++)
-		if (write[i].first > write[i].last)
-			return -EINVAL;
-	nr = normalize(read, nread, &r);
-	nw = nr < 0 ? -ENOMEM : normalize(write, nwrite, &w);
-	if (nr < 0 || nw < 0)
-		goto out;
-	n = canon_entries(r, (size_t)nr, w, (size_t)nw, &e);
-	if (n < 0)
-		goto out;
-	p = mt_policy_new();
-	if (!p)
-		goto out;
-	p->default_allow = default_allow;
-	p->default_line = 1;
-	p->default_column = 1;
-	for (long i = 0; i < n; i++) {
-		/* the line and column msrtrap_policy_to_text() would print */
-		unsigned int line = (unsigned int)i + 2;
-
-		if (mt_policy_add_rule(p, !default_allow, e[i].access, line, 1) ||
-		    mt_policy_add_item(p, e[i].first, e[i].last,
-				       default_allow ? 9 : 10, 0))
-			goto out;
-	}
-	if (mt_policy_build(p))
-		goto out;
-	*out = p;
-	p = NULL;
-	err = 0;
-out:
-	msrtrap_policy_free(p);
-	free(e);
-	free(r);
-	free(w);
-	return err;
-}
-
-/* ---- hardware formats --------------------------------------------------- */
-
-struct outside {
-	uint32_t first, last;
-	uint32_t item;
-	unsigned int access;
-};
-
-static int cmp_outside(const void *a, const void *b)
-{
-	const struct outside *x = a, *y = b;
-
-	if (x->item != y->item)
-		return x->item < y->item ? -1 : 1;
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	if (x->last != y->last)
-		return x->last < y->last ? -1 : 1;
-	return (x->access > y->access) - (x->access < y->access);
-}
-
-static const char *access_phrase(unsigned int access)
-{
-	return access == MSRTRAP_READ ? "read" :
-	       access == MSRTRAP_WRITE ? "write" : "read and write";
-}
-
-static const char *format_phrase(enum msrtrap_format fmt)
-{
-	return fmt == MSRTRAP_FMT_VMX ? "a VMX MSR bitmap" :
-					"an SVM MSR permission map";
-}
-
-#define NO_ITEM UINT32_MAX
-
-int msrtrap_policy_check_format(const struct msrtrap_policy *p,
-				enum msrtrap_format fmt,
-				struct msrtrap_diags **diags)
-{
-	struct msrtrap_interval gaps[8];
-	size_t ngaps = 0, no = 0, cap = 0;
-	struct outside *o = NULL;
-	struct msrtrap_diags *d = NULL;
-	unsigned int dflt_access = 0;
-	uint64_t next = 0;
-	uint32_t first, last;
-	int count = 0, err = -ENOMEM;
-
-	if (diags)
-		*diags = NULL;
-	if (!p || msrtrap_format_span(fmt, 0, &first, &last))
-		return -EINVAL;
-	/* the MSRs outside every span */
-	for (unsigned int i = 0; msrtrap_format_span(fmt, i, &first, &last) == 0; i++) {
-		if (first > next && ngaps < 8)
-			gaps[ngaps++] = (struct msrtrap_interval){ (uint32_t)next, first - 1 };
-		next = (uint64_t)last + 1;
-	}
-	if (next <= UINT32_MAX && ngaps < 8)
-		gaps[ngaps++] = (struct msrtrap_interval){ (uint32_t)next, UINT32_MAX };
-
-	/* every allowed piece outside the spans, with what allowed it */
-	for (int ai = 0; ai < 2; ai++) {
-		unsigned int bit = ai ? MSRTRAP_WRITE : MSRTRAP_READ;
-
-		for (size_t g = 0; g < ngaps; g++) {
-			uint64_t pos = gaps[g].first;
-			size_t s = seg_lower(p, ai, gaps[g].first);
-
-			while (pos <= gaps[g].last) {
-				const struct mt_seg *sg = s < p->nsegs[ai] ?
-								  &p->segs[ai][s] : NULL;
-				uint64_t end;
-				uint32_t item;
-				bool allow;
-
-				if (sg && sg->first <= pos) {
-					end = sg->last;
-					item = sg->item;
-					allow = seg_allows(p, sg);
-					s++;
-				} else {
-					end = sg ? (uint64_t)sg->first - 1 : UINT32_MAX;
-					item = NO_ITEM;
-					allow = p->default_allow;
-				}
-				if (end > gaps[g].last)
-					end = gaps[g].last;
-				if (allow && item == NO_ITEM) {
-					dflt_access |= bit;
-				} else if (allow) {
-					if (grow((void **)&o, &cap, no + 1, sizeof(*o)))
-						goto out;
-					o[no++] = (struct outside){ (uint32_t)pos, (uint32_t)end,
-								    item, bit };
-				}
-				pos = end + 1;
-			}
-		}
-	}
-	if (no)
-		qsort(o, no, sizeof(*o), cmp_outside);
-
-	d = mt_diags_new(p->filename);
-	if (!d)
-		goto out;
-	if (dflt_access) {
-		struct sbuf b = { 0 };
-
-		for (unsigned int i = 0; msrtrap_format_span(fmt, i, &first, &last) == 0; i++) {
-			bool more = msrtrap_format_span(fmt, i + 1, NULL, NULL) == 0;
-			bool final = i > 0 && !more;
-
-			sb_printf(&b, "%s0x%x-0x%x", i == 0 ? "" : final ? " and " : ", ",
-				  first, last);
-		}
-		if (b.err) {
-			free(b.s);
-			goto out;
-		}
-		err = mt_diags_add(d, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_UNREPRESENTABLE,
-				   p->default_line, p->default_column,
-				   p->default_line ? 7 : 0,
-				   "%s'default allow' allows %s of MSRs outside %s, "
-				   "which %s cannot pass through (they always exit)",
-				   p->default_line ? "" : "the implicit ",
-				   access_phrase(dflt_access), b.s, format_phrase(fmt));
-		free(b.s);
-		if (err)
-			goto out;
-		err = -ENOMEM;
-		count++;
-	}
-	for (size_t i = 0; i < no; i++) {
-		const struct mt_item *it = &p->items[o[i].item];
-		unsigned int access = o[i].access;
-		char target[32];
-		const char *name;
-
-		while (i + 1 < no && o[i + 1].item == o[i].item &&
-		       o[i + 1].first == o[i].first && o[i + 1].last == o[i].last)
-			access |= o[++i].access;
-		sb_target(target, sizeof(target), o[i].first, o[i].last);
-		name = o[i].first == o[i].last ? msrtrap_msr_name(o[i].first) : NULL;
-		if (mt_diags_add(d, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_UNREPRESENTABLE,
-				 p->rules[it->rule].line, it->column, it->length,
-				 "allows %s of %s%s%s%s, which %s cannot pass through "
-				 "(they always exit)",
-				 access_phrase(access), target, name ? " (" : "",
-				 name ? name : "", name ? ")" : "", format_phrase(fmt)))
-			goto out;
-		count++;
-	}
-	mt_diags_sort(d);
-	if (diags) {
-		*diags = d;
-		d = NULL;
-	}
-	err = count;
-out:
-	msrtrap_diags_free(d);
-	free(o);
-	return err;
 }

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The policy parser: a hand-written recursive-descent parser over the
- * tokens of policy_lex.c, one line at a time (docs/policy.md has the
+ * tokens of lex.c, one line at a time (docs/policy.md has the
  * grammar). It reports every error it finds: a line whose structure is
  * wrong is skipped after the first error on it; a bad target is skipped
  * up to the next whitespace and the following targets are still checked.
  * A rule with any error is dropped; a text with any error yields no
- * policy.
+ * policy. The targets of a rule are parsed in target.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,42 +15,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <msrtrap/names.h>
 #include <msrtrap/policy.h>
 
-#include "diags.h"
+#include "util/diags.h"
 #include "util/opts.h"
 #include "util/strdist.h"
-#include "policy_internal.h"
-
-#define X2APIC_FIRST 0x800u
-#define X2APIC_LAST 0x8ffu
-
-struct parser {
-	struct mt_lexer lx;
-	struct mt_token tok;  /* current token */
-	struct mt_token prev; /* the token before it on this line */
-	struct msrtrap_policy *p;
-	struct msrtrap_diags *d;
-	bool for_kvm;
-	int err; /* sticky -ENOMEM */
-	bool line_bad;
-	bool rule_open; /* the current line's rule was added to the policy */
-	/* the first `default` keyword, for the duplicate note */
-	bool seen_default;
-	unsigned int default_line, default_column;
-};
-
-static void advance(struct parser *ps)
-{
-	ps->prev = ps->tok;
-	mt_lex_next(&ps->lx, &ps->tok);
-}
-
-static bool at_eol(const struct parser *ps)
-{
-	return ps->tok.kind == MT_TOK_EOL || ps->tok.kind == MT_TOK_EOF;
-}
+#include "parser.h"
 
 static void skip_line(struct parser *ps)
 {
@@ -58,339 +28,21 @@ static void skip_line(struct parser *ps)
 		advance(ps);
 }
 
-static void report(struct parser *ps, enum msrtrap_severity sev,
-		   enum msrtrap_diag_code code, unsigned int line,
-		   unsigned int column, size_t length, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
-
-static void report(struct parser *ps, enum msrtrap_severity sev,
-		   enum msrtrap_diag_code code, unsigned int line,
-		   unsigned int column, size_t length, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (sev == MSRTRAP_SEV_ERROR)
-		ps->line_bad = true;
-	if (ps->err)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (mt_diags_add(ps->d, sev, code, line, column,
-			 length > 0xffff ? 0xffff : (unsigned int)length, "%s", msg))
-		ps->err = -ENOMEM;
-}
-
-/* An error at a token. */
-#define error_at(ps, t, code, ...)                                             \
-	report(ps, MSRTRAP_SEV_ERROR, code, (t)->line, (t)->column, (t)->len,  \
-	       __VA_ARGS__)
-
-/* An error just after the previous token, where something is missing. */
-#define error_after(ps, code, ...)                                             \
-	report(ps, MSRTRAP_SEV_ERROR, code, (ps)->prev.line,                   \
-	       (ps)->prev.column + (unsigned int)(ps)->prev.len, 0, __VA_ARGS__)
-
-/*
- * A token as it can be quoted in a message: printable ASCII as is, other
- * bytes as \xNN, long tokens cut with "...".
- */
-static const char *show(const struct mt_token *t, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < t->len && o + 8 < size; i++) {
-		unsigned char c = (unsigned char)t->text[i];
-
-		if (i == 48) {
-			o += (size_t)snprintf(buf + o, size - o, "...");
-			break;
-		}
-		if (c >= 0x20 && c < 0x7f)
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-	}
-	buf[o] = 0;
-	return buf;
-}
-
-#define SHOW(t) show((t), (char[256]){ 0 }, 256)
-
 static bool word_is(const struct mt_token *t, const char *kw)
 {
 	return t->kind == MT_TOK_WORD && t->len == strlen(kw) &&
 	       strncasecmp(t->text, kw, t->len) == 0;
 }
 
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
 static const char *const keywords[] = { "allow", "deny", "default" };
 static const char *const verdicts[] = { "allow", "deny" };
-
-/* ---- numbers and names ---- */
-
-/* 0, -EINVAL (not a number), -ERANGE (more than 32 bits). */
-static int parse_number(const char *s, size_t n, uint32_t *out)
-{
-	uint64_t v = 0;
-	bool big = false;
-	unsigned int base = 10;
-	size_t i = 0;
-
-	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		i = 2;
-	} else if (n == 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		return -EINVAL;
-	}
-	for (; i < n; i++) {
-		int c = lower((unsigned char)s[i]), dv;
-
-		if (c >= '0' && c <= '9')
-			dv = c - '0';
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			dv = c - 'a' + 10;
-		else
-			return -EINVAL;
-		if (!big) {
-			v = v * base + (unsigned int)dv;
-			if (v > UINT32_MAX)
-				big = true;
-		}
-	}
-	if (big)
-		return -ERANGE;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* An interval end (number or MSR name) from a word token: 0 or -1. */
-static int endpoint(struct parser *ps, const struct mt_token *t, uint32_t *v)
-{
-	MSRTRAP_OPTS(msrtrap_msr_info, info);
-	char name[128];
-	const char *hint;
-	int r;
-
-	if (t->text[0] >= '0' && t->text[0] <= '9') {
-		r = parse_number(t->text, t->len, v);
-		if (r == -ERANGE)
-			error_at(ps, t, MSRTRAP_DIAG_BAD_NUMBER,
-				 "number '%s' does not fit in 32 bits", SHOW(t));
-		else if (r)
-			error_at(ps, t, MSRTRAP_DIAG_BAD_NUMBER, "bad number '%s'",
-				 SHOW(t));
-		return r ? -1 : 0;
-	}
-	if (t->len < sizeof(name)) {
-		memcpy(name, t->text, t->len);
-		name[t->len] = 0;
-		if (msrtrap_msr_lookup(name, &info) == 0) {
-			*v = info.index;
-			return 0;
-		}
-		hint = msrtrap_msr_suggest(name);
-	} else {
-		hint = NULL;
-	}
-	if (hint)
-		error_at(ps, t, MSRTRAP_DIAG_UNKNOWN_NAME,
-			 "unknown MSR name '%s' (did you mean '%s'?)", SHOW(t), hint);
-	else
-		error_at(ps, t, MSRTRAP_DIAG_UNKNOWN_NAME, "unknown MSR name '%s'",
-			 SHOW(t));
-	return -1;
-}
-
-/* ---- targets ---- */
-
-static void add_item(struct parser *ps, bool allow, uint32_t first,
-		     uint32_t last, const struct mt_token *start, size_t length)
-{
-	if (!ps->rule_open || ps->line_bad || ps->err)
-		return;
-	if (mt_policy_add_item(ps->p, first, last, start->column,
-			       length > 0xffff ? 0xffff : (unsigned int)length))
-		ps->err = -ENOMEM;
-}
-
-static void x2apic_check(struct parser *ps, bool allow, uint32_t first,
-			 uint32_t last, const struct mt_token *start,
-			 size_t length)
-{
-	if (allow || !ps->for_kvm || last < X2APIC_FIRST || first > X2APIC_LAST)
-		return;
-	if (first < X2APIC_FIRST)
-		first = X2APIC_FIRST;
-	if (last > X2APIC_LAST)
-		last = X2APIC_LAST;
-	if (first == last)
-		report(ps, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_X2APIC_DENY,
-		       start->line, start->column, length,
-		       "KVM never filters x2APIC MSRs: denying 0x%x has no effect "
-		       "under a KVM MSR filter", first);
-	else
-		report(ps, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_X2APIC_DENY,
-		       start->line, start->column, length,
-		       "KVM never filters x2APIC MSRs: denying 0x%x-0x%x has no effect "
-		       "under a KVM MSR filter", first, last);
-}
-
-static void stray(struct parser *ps, const struct mt_token *t)
-{
-	if (t->len == 1 && t->text[0] == ',')
-		error_at(ps, t, MSRTRAP_DIAG_BAD_TARGET,
-			 "unexpected ','; separate targets with spaces");
-	else if (t->len == 1 && t->text[0] == '-')
-		error_at(ps, t, MSRTRAP_DIAG_BAD_TARGET,
-			 "expected an MSR before '-' (write intervals as A-B, "
-			 "without spaces)");
-	else
-		error_at(ps, t, MSRTRAP_DIAG_BAD_TARGET, "unexpected '%s'", SHOW(t));
-}
-
-static void parse_target(struct parser *ps, bool allow)
-{
-	struct mt_token a = ps->tok;
-	bool bad_before = ps->line_bad;
-	uint32_t lo = 0, hi = 0;
-	bool ok = true;
-
-	ps->line_bad = false;
-	advance(ps);
-	if (a.kind == MT_TOK_GROUP) {
-		const struct msrtrap_group_info *g = mt_group_find(a.text + 1, a.len - 1);
-
-		if (!g) {
-			const char *names[64];
-			size_t n = 0, cut = 0;
-			struct msrtrap_group_info info;
-			const char *hint;
-
-			while (n < 64 && msrtrap_group_at(n, &info) == 0)
-				names[n] = info.name, n++;
-			hint = a.len > 1 ? mt_suggest(a.text + 1, a.len - 1, names, n) : NULL;
-			/* "@mtrr-0x300": a group glued to an interval dash */
-			for (size_t i = 1; i < a.len && !cut; i++)
-				if (a.text[i] == '-' && mt_group_find(a.text + 1, i - 1))
-					cut = i;
-			if (cut)
-				error_at(ps, &a, MSRTRAP_DIAG_BAD_TARGET,
-					 "a group cannot start an interval");
-			else if (a.len == 1)
-				error_at(ps, &a, MSRTRAP_DIAG_UNKNOWN_GROUP,
-					 "expected a group name after '@'");
-			else if (hint)
-				error_at(ps, &a, MSRTRAP_DIAG_UNKNOWN_GROUP,
-					 "unknown group '%s' (did you mean '@%s'?)",
-					 SHOW(&a), hint);
-			else
-				error_at(ps, &a, MSRTRAP_DIAG_UNKNOWN_GROUP,
-					 "unknown group '%s'", SHOW(&a));
-		} else {
-			/* (a '-' after a group name is part of the token) */
-			for (size_t i = 0; i < g->nintervals; i++) {
-				x2apic_check(ps, allow, g->intervals[i].first,
-					     g->intervals[i].last, &a, a.len);
-				add_item(ps, allow, g->intervals[i].first,
-					 g->intervals[i].last, &a, a.len);
-			}
-		}
-	} else if (a.kind == MT_TOK_WORD) {
-		ok = endpoint(ps, &a, &lo) == 0;
-		hi = lo;
-		if (ps->tok.kind == MT_TOK_DASH && !ps->tok.space_before) {
-			advance(ps);
-			if (ps->tok.kind == MT_TOK_WORD && !ps->tok.space_before) {
-				struct mt_token b = ps->tok;
-
-				advance(ps);
-				if (endpoint(ps, &b, &hi))
-					ok = false;
-				if (ok && hi < lo) {
-					char sa[160], sb[160];
-
-					if (a.text[0] >= '0' && a.text[0] <= '9')
-						snprintf(sa, sizeof(sa), "0x%x", lo);
-					else
-						snprintf(sa, sizeof(sa), "'%s' (0x%x)", SHOW(&a), lo);
-					if (b.text[0] >= '0' && b.text[0] <= '9')
-						snprintf(sb, sizeof(sb), "0x%x", hi);
-					else
-						snprintf(sb, sizeof(sb), "'%s' (0x%x)", SHOW(&b), hi);
-					error_at(ps, &b, MSRTRAP_DIAG_REVERSED_INTERVAL,
-						 "interval end %s is below its start %s",
-						 sb, sa);
-					ok = false;
-				}
-			} else if (ps->tok.kind == MT_TOK_GROUP && !ps->tok.space_before) {
-				error_at(ps, &ps->tok, MSRTRAP_DIAG_BAD_TARGET,
-					 "a group cannot end an interval");
-				advance(ps);
-				ok = false;
-			} else {
-				error_after(ps, MSRTRAP_DIAG_BAD_TARGET,
-					    "expected an MSR after '-'");
-				ok = false;
-			}
-		}
-		if (ok) {
-			size_t len = (size_t)(ps->prev.text + ps->prev.len - a.text);
-
-			x2apic_check(ps, allow, lo, hi, &a, len);
-			add_item(ps, allow, lo, hi, &a, len);
-		}
-	} else {
-		stray(ps, &a);
-	}
-	/* something glued to the target: report once, skip to whitespace */
-	if (!at_eol(ps) && !ps->tok.space_before && !ps->line_bad) {
-		if (ps->tok.len == 1 && ps->tok.text[0] == ',')
-			error_at(ps, &ps->tok, MSRTRAP_DIAG_BAD_TARGET,
-				 "unexpected ','; separate targets with spaces");
-		else {
-			struct mt_token whole = a;
-
-			whole.len = (size_t)(ps->prev.text + ps->prev.len - a.text);
-			error_at(ps, &ps->tok, MSRTRAP_DIAG_BAD_TARGET,
-				 "unexpected '%s' after '%s'", SHOW(&ps->tok),
-				 SHOW(&whole));
-		}
-	}
-	while (!at_eol(ps) && !ps->tok.space_before)
-		advance(ps);
-	ps->line_bad |= bad_before;
-}
-
 /* ---- lines ---- */
-
-static bool looks_like_target(const struct mt_token *t)
-{
-	char name[128];
-
-	if (t->kind == MT_TOK_GROUP)
-		return true;
-	if (t->kind != MT_TOK_WORD)
-		return false;
-	if (t->text[0] >= '0' && t->text[0] <= '9')
-		return true;
-	if (t->len >= sizeof(name))
-		return false;
-	memcpy(name, t->text, t->len);
-	name[t->len] = 0;
-	return msrtrap_msr_lookup(name, NULL) == 0;
-}
 
 static void parse_rule(struct parser *ps, bool allow)
 {
 	struct mt_token verb = ps->tok;
 	size_t nitems = ps->p->nitems, nrules = ps->p->nrules;
-	unsigned int access = 0;
+	enum msrtrap_access access = 0;
 	bool targets = false;
 
 	advance(ps);
@@ -408,7 +60,7 @@ static void parse_rule(struct parser *ps, bool allow)
 		access = MSRTRAP_RW;
 	if (access) {
 		advance(ps);
-	} else if (looks_like_target(&ps->tok)) {
+	} else if (mt_looks_like_target(&ps->tok)) {
 		/* carry on with the targets: their errors are worth seeing */
 		error_at(ps, &ps->tok, MSRTRAP_DIAG_BAD_ACCESS,
 			 "missing access before '%s' (expected 'r', 'w' or 'rw')",
@@ -428,7 +80,7 @@ static void parse_rule(struct parser *ps, bool allow)
 			ps->rule_open = true;
 	}
 	while (!at_eol(ps) && !ps->err) {
-		parse_target(ps, allow);
+		mt_parse_target(ps, allow);
 		targets = true;
 	}
 	if (!targets)
@@ -451,7 +103,7 @@ static void parse_default(struct parser *ps)
 	if (ps->seen_default) {
 		error_at(ps, &kw, MSRTRAP_DIAG_DUPLICATE_DEFAULT,
 			 "'default' given twice (at most once per policy)");
-		report(ps, MSRTRAP_SEV_NOTE, MSRTRAP_DIAG_NONE, ps->default_line,
+		mt_parser_report(ps, MSRTRAP_SEV_NOTE, MSRTRAP_DIAG_NONE, ps->default_line,
 		       ps->default_column, 7, "first 'default' is here");
 		ok = false;
 	} else {
@@ -537,12 +189,12 @@ static int overridden(void *ctx, size_t rule, size_t min_rule, size_t max_rule)
 	unsigned int len = r->allow ? 5 : 4;
 
 	if (min_rule == max_rule)
-		report(ps, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_OVERRIDDEN_RULE,
+		mt_parser_report(ps, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_OVERRIDDEN_RULE,
 		       r->line, r->column, len,
 		       "rule has no effect: line %u overrides it for every MSR "
 		       "and access it names", ps->p->rules[max_rule].line);
 	else
-		report(ps, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_OVERRIDDEN_RULE,
+		mt_parser_report(ps, MSRTRAP_SEV_WARNING, MSRTRAP_DIAG_OVERRIDDEN_RULE,
 		       r->line, r->column, len,
 		       "rule has no effect: later rules override it for every "
 		       "MSR and access it names (last on line %u)",

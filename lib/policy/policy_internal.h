@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The policy object shared by the parser (policy.c), the lexer
- * (policy_lex.c), the groups (policy_groups.c) and the model
- * (policy_model.c).
+ * The policy object shared by the lexer (lex.c), the parser (parse.c,
+ * target.c), the groups (groups.c), the model (model.c), its text
+ * (text.c) and its analyses (lint.c); lib/compile reads the canonical
+ * model (exc, nexc, default_allow) too.
  */
 #ifndef MSRTRAP_LIB_POLICY_INTERNAL_H
 #define MSRTRAP_LIB_POLICY_INTERNAL_H
@@ -52,7 +53,7 @@ const struct msrtrap_group_info *mt_group_find(const char *name, size_t len);
 
 struct mt_rule {
 	bool allow;
-	unsigned int access; /* MSRTRAP_READ | MSRTRAP_WRITE */
+	enum msrtrap_access access;
 	unsigned int line, column;
 };
 
@@ -88,7 +89,7 @@ struct msrtrap_policy {
 
 struct msrtrap_policy *mt_policy_new(void);
 int mt_policy_add_rule(struct msrtrap_policy *p, bool allow,
-		       unsigned int access, unsigned int line,
+		       enum msrtrap_access access, unsigned int line,
 		       unsigned int column);
 /* An interval of the last rule. */
 int mt_policy_add_item(struct msrtrap_policy *p, uint32_t first, uint32_t last,
@@ -96,10 +97,47 @@ int mt_policy_add_item(struct msrtrap_policy *p, uint32_t first, uint32_t last,
 /* Compute segments and exceptions from rules and items: 0 or -ENOMEM. */
 int mt_policy_build(struct msrtrap_policy *p);
 
+/*
+ * The canonical model, for readers outside lib/policy (lib/compile): the
+ * exception intervals of access index ai, and the default they except.
+ */
+static inline const struct msrtrap_interval *
+mt_policy_exc(const struct msrtrap_policy *p, int ai, size_t *n)
+{
+	*n = p->nexc[ai];
+	return p->exc[ai];
+}
+
+static inline bool mt_policy_default(const struct msrtrap_policy *p)
+{
+	return p->default_allow;
+}
+
+/* Does the run's deciding rule allow? */
+static inline bool mt_seg_allows(const struct msrtrap_policy *p,
+				 const struct mt_seg *s)
+{
+	return p->rules[p->items[s->item].rule].allow;
+}
+
+/* Index of the first run of access ai with last >= msr (model.c). */
+size_t mt_seg_lower(const struct msrtrap_policy *p, int ai, uint32_t msr);
+/* Index of the first run of access ai with first > msr (model.c). */
+size_t mt_seg_upper(const struct msrtrap_policy *p, int ai, uint32_t msr);
+
+/* "0xA" or "0xA-0xB", as policy text writes a target (text.c). */
+int mt_target_text(char *buf, size_t size, uint32_t first, uint32_t last);
+
 /* Which access index (0 read, 1 write) or -1. */
-static inline int mt_access_index(unsigned int access)
+static inline int mt_access_index(enum msrtrap_access access)
 {
 	return access == MSRTRAP_READ ? 0 : access == MSRTRAP_WRITE ? 1 : -1;
+}
+
+/* The access of index ai (0 read, 1 write). */
+static inline enum msrtrap_access mt_index_access(int ai)
+{
+	return ai ? MSRTRAP_WRITE : MSRTRAP_READ;
 }
 
 /*

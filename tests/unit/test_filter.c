@@ -805,7 +805,7 @@ static void expect_lint(struct msrtrap_filter *f, size_t n,
 			const char *const *messages)
 {
 	struct msrtrap_diags *d = NULL;
-	struct msrtrap_diagnostic e;
+	MSRTRAP_OPTS(msrtrap_diagnostic, e);
 
 	assert_int_equal(msrtrap_filter_lint(f, &d), 0);
 	assert_non_null(d);

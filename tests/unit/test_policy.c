@@ -146,7 +146,9 @@ static bool in_group(const struct msrtrap_group_info *g, uint32_t msr)
 
 static void test_groups(void **state)
 {
-	struct msrtrap_group_info g, prev, h;
+	MSRTRAP_OPTS(msrtrap_group_info, g);
+	MSRTRAP_OPTS(msrtrap_group_info, prev);
+	MSRTRAP_OPTS(msrtrap_group_info, h);
 
 	assert_true(msrtrap_group_count() >= NSPEC + 4);
 	for (size_t i = 0; i < msrtrap_group_count(); i++) {
@@ -194,7 +196,8 @@ static void test_groups(void **state)
 
 	/* every KVM / Hyper-V MSR the database knows is in its group */
 	{
-		struct msrtrap_group_info kvm, hv;
+		MSRTRAP_OPTS(msrtrap_group_info, kvm);
+		MSRTRAP_OPTS(msrtrap_group_info, hv);
 		MSRTRAP_OPTS(msrtrap_msr_info, info);
 		size_t nk = 0, nh = 0;
 
@@ -269,7 +272,7 @@ static void test_target_forms(void **state)
 static void test_lexical(void **state)
 {
 	struct msrtrap_policy *p;
-	struct msrtrap_policy_rule rule;
+	MSRTRAP_OPTS(msrtrap_policy_rule, rule);
 	const char crlf[] = "# header comment\r\n"
 			    "\r\n"
 			    "DEFAULT Deny   # trailing comment\r\n"
@@ -356,7 +359,7 @@ static void test_explain(void **state)
 		"allow rw 0x10 IA32_EFER\n"
 		"default deny\n"
 		"  deny  w  0x5 @syscall\n");
-	struct msrtrap_policy_decision d;
+	MSRTRAP_OPTS(msrtrap_policy_decision, d);
 
 	assert_int_equal(msrtrap_policy_explain(p, 0xc0000080, W, &d), 0);
 	assert_true(d.allowed);
@@ -460,7 +463,7 @@ static void test_errors_one_pass(void **state)
 	struct msrtrap_diags *d = NULL;
 	struct msrtrap_policy *p = (struct msrtrap_policy *)1;
 	MSRTRAP_OPTS(msrtrap_policy_opts, opts, .filename = "t.pol");
-	struct msrtrap_diagnostic diag;
+	MSRTRAP_OPTS(msrtrap_diagnostic, diag);
 
 	assert_int_equal(msrtrap_policy_parse(text, sizeof(text) - 1, &opts, &p, &d),
 			 -EINVAL);
@@ -557,7 +560,7 @@ static void test_error_singles(void **state)
 	{
 		char text[300];
 		struct msrtrap_diags *d = NULL;
-		struct msrtrap_diagnostic diag;
+		MSRTRAP_OPTS(msrtrap_diagnostic, diag);
 
 		memset(text, 'A', sizeof(text));
 		memcpy(text, "allow r ", 8);
@@ -576,7 +579,7 @@ static void test_diags_api(void **state)
 {
 	struct msrtrap_diags *d = NULL;
 	struct msrtrap_policy *p;
-	struct msrtrap_diagnostic diag;
+	MSRTRAP_OPTS(msrtrap_diagnostic, diag);
 	char buf[16];
 
 	/* no filename: "<policy>" */
@@ -643,6 +646,106 @@ static void test_diags_api(void **state)
 	}
 }
 
+/* ---- output structs: sz ------------------------------------------------- */
+
+#define END_OF(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+
+struct out_ctx {
+	const struct msrtrap_policy *p;
+	const struct msrtrap_diags *d;
+};
+
+static int get_diag(void *out, const struct out_ctx *c)
+{
+	return msrtrap_diags_get(c->d, 0, out);
+}
+
+static int get_group(void *out, const struct out_ctx *c)
+{
+	return msrtrap_group_at(0, out);
+}
+
+static int get_group_by_name(void *out, const struct out_ctx *c)
+{
+	return msrtrap_group_lookup("@syscall", out);
+}
+
+static int get_rule(void *out, const struct out_ctx *c)
+{
+	return msrtrap_policy_rule(c->p, 1, out);
+}
+
+static int get_decision(void *out, const struct out_ctx *c)
+{
+	return msrtrap_policy_explain(c->p, 0xc0000082, W, out);
+}
+
+/*
+ * A caller built against an older, shorter struct (sz = old_sz) gets
+ * exactly the prefix a current caller gets, its sz kept, and not one byte
+ * past old_sz written; an sz that cannot even hold sz is -EINVAL.
+ */
+static void expect_prefix_only(int (*get)(void *out, const struct out_ctx *c),
+			       const struct out_ctx *c, size_t size,
+			       size_t old_sz)
+{
+	_Alignas(max_align_t) unsigned char full[128], old[128];
+	size_t sz;
+
+	assert_true(size <= sizeof(full) && old_sz < size);
+	memset(full, 0, sizeof(full));
+	memcpy(full, &size, sizeof(size));
+	assert_int_equal(get(full, c), 0);
+	memcpy(&sz, full, sizeof(sz));
+	assert_int_equal(sz, size);
+
+	memset(old, 0xa5, sizeof(old));
+	memcpy(old, &old_sz, sizeof(old_sz));
+	assert_int_equal(get(old, c), 0);
+	memcpy(&sz, old, sizeof(sz));
+	assert_int_equal(sz, old_sz);
+	assert_memory_equal(old + sizeof(sz), full + sizeof(sz),
+			    old_sz - sizeof(sz));
+	for (size_t i = old_sz; i < sizeof(old); i++)
+		assert_int_equal(old[i], 0xa5);
+
+	memset(old, 0xa5, sizeof(old));
+	sz = sizeof(sz) - 1;
+	memcpy(old, &sz, sizeof(sz));
+	assert_int_equal(get(old, c), -EINVAL);
+	for (size_t i = sizeof(sz); i < sizeof(old); i++)
+		assert_int_equal(old[i], 0xa5);
+}
+
+static void test_output_structs_sz(void **state)
+{
+	struct msrtrap_diags *d = NULL;
+	struct msrtrap_policy *p = parse_opts("default deny\nallow r 1\n"
+					      "deny w @syscall\nallow x\n",
+					      false, &d);
+	struct out_ctx c = { .d = d };
+
+	assert_null(p);
+	assert_true(msrtrap_diags_count(d) > 0);
+	expect_prefix_only(get_diag, &c, sizeof(struct msrtrap_diagnostic),
+			   END_OF(struct msrtrap_diagnostic, code));
+	msrtrap_diags_free(d);
+
+	expect_prefix_only(get_group, &c, sizeof(struct msrtrap_group_info),
+			   END_OF(struct msrtrap_group_info, name));
+	expect_prefix_only(get_group_by_name, &c,
+			   sizeof(struct msrtrap_group_info),
+			   END_OF(struct msrtrap_group_info, description));
+
+	c.p = p = parse_ok("default deny\nallow r 1\ndeny w @syscall\n");
+	expect_prefix_only(get_rule, &c, sizeof(struct msrtrap_policy_rule),
+			   END_OF(struct msrtrap_policy_rule, access));
+	expect_prefix_only(get_decision, &c,
+			   sizeof(struct msrtrap_policy_decision),
+			   END_OF(struct msrtrap_policy_decision, rule));
+	msrtrap_policy_free(p);
+}
+
 static void test_warn_overridden(void **state)
 {
 	expect_diags("default deny\n"
@@ -672,7 +775,7 @@ static void test_warn_overridden(void **state)
 	{
 		struct msrtrap_diags *d = NULL;
 		struct msrtrap_policy *p = parse_opts("allow r 1\nallow r 1\n", false, &d);
-		struct msrtrap_diagnostic diag;
+		MSRTRAP_OPTS(msrtrap_diagnostic, diag);
 
 		assert_non_null(p);
 		assert_int_equal(msrtrap_diags_count(d), 1);
@@ -919,7 +1022,7 @@ static void test_from_intervals(void **state)
 		{ 0xc0000080, 0xc0000080 }, { 0x10, 0x12 }, { 0xffffffff, 0xffffffff },
 	};
 	struct msrtrap_policy *p;
-	struct msrtrap_policy_decision d;
+	MSRTRAP_OPTS(msrtrap_policy_decision, d);
 	struct msrtrap_interval buf[4];
 
 	assert_int_equal(msrtrap_policy_from_intervals(false, rd, 5, wr, 3, &p), 0);
@@ -1380,7 +1483,7 @@ static void check_random_policy(const struct ref_policy *rp, const char *text,
 					for (int dlt = -2; dlt <= 2; dlt++) {
 						uint32_t x = (e ? rp->r[i].iv[k].last :
 								  rp->r[i].iv[k].first) + (uint32_t)dlt;
-						struct msrtrap_policy_decision why;
+						MSRTRAP_OPTS(msrtrap_policy_decision, why);
 						int dcd = ref_decider(rp, x, acc);
 						int v = ref_verdict(rp, x, acc);
 
@@ -1427,7 +1530,7 @@ static void check_random_policy(const struct ref_policy *rp, const char *text,
 					 "rule has no effect: later rules override it for every MSR and access it names (last on line %u)",
 					 rp->r[mx].line);
 			for (size_t k = 0; k < nd; k++) {
-				struct msrtrap_diagnostic diag;
+				MSRTRAP_OPTS(msrtrap_diagnostic, diag);
 
 				msrtrap_diags_get(d, k, &diag);
 				if (diag.line == rp->r[i].line &&
@@ -1503,7 +1606,7 @@ static void check_x2apic_warnings(const struct ref_policy *rp, const struct text
 				rp->r[i].iv[k].last >= 0x800;
 	assert_int_equal(msrtrap_policy_parse(t->s, t->len, &opts, &p, &d), 0);
 	for (size_t k = 0; k < msrtrap_diags_count(d); k++) {
-		struct msrtrap_diagnostic diag;
+		MSRTRAP_OPTS(msrtrap_diagnostic, diag);
 
 		msrtrap_diags_get(d, k, &diag);
 		got += diag.code == MSRTRAP_DIAG_X2APIC_DENY;
@@ -1596,7 +1699,7 @@ static void test_fuzz(void **state)
 		assert_int_equal(rc == 0, p != NULL);
 		failed += rc != 0;
 		for (size_t k = 0; k < msrtrap_diags_count(d); k++) {
-			struct msrtrap_diagnostic diag;
+			MSRTRAP_OPTS(msrtrap_diagnostic, diag);
 			char buf[600];
 
 			assert_int_equal(msrtrap_diags_get(d, k, &diag), 0);
@@ -1691,6 +1794,7 @@ int main(void)
 		cmocka_unit_test(test_errors_one_pass),
 		cmocka_unit_test(test_error_singles),
 		cmocka_unit_test(test_diags_api),
+		cmocka_unit_test(test_output_structs_sz),
 		cmocka_unit_test(test_warn_overridden),
 		cmocka_unit_test(test_warn_x2apic),
 		cmocka_unit_test(test_check_format),

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <msrtrap/policy.h>
+#include <msrtrap/diags.h>
 
 #include "diags.h"
+#include "opts.h"
+#include "vec.h"
 
 struct mt_diag {
 	struct msrtrap_diagnostic pub;
@@ -105,15 +107,8 @@ int mt_diags_add(struct msrtrap_diags *d, enum msrtrap_severity sev,
 	va_list ap;
 	int n;
 
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 16;
-		struct mt_diag *v = realloc(d->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		d->v = v;
-		d->cap = cap;
-	}
+	if (mt_vec_reserve(&d->v, &d->cap, d->n + 1))
+		return -ENOMEM;
 	e = &d->v[d->n];
 	memset(e, 0, sizeof(*e));
 	va_start(ap, fmt);
@@ -172,12 +167,15 @@ size_t msrtrap_diags_errors(const struct msrtrap_diags *d)
 int msrtrap_diags_get(const struct msrtrap_diags *d, size_t i,
 		      struct msrtrap_diagnostic *diag)
 {
-	if (!d || !diag)
+	struct msrtrap_diagnostic out;
+
+	if (!d || !diag || diag->sz < sizeof(diag->sz))
 		return -EINVAL;
 	if (i >= d->n)
 		return -ENOENT;
-	*diag = d->v[i].pub;
-	return 0;
+	out = d->v[i].pub;
+	out.sz = sizeof(out);
+	return mt_out_copy(diag, &out, sizeof(out));
 }
 
 int msrtrap_diags_format(const struct msrtrap_diags *d, size_t i, char *buf,

@@ -3,7 +3,7 @@
 #ifndef MSRTRAP_LIB_DIAGS_H
 #define MSRTRAP_LIB_DIAGS_H
 
-#include <msrtrap/policy.h>
+#include <msrtrap/diags.h>
 
 /* A new, empty list; filename may be NULL ("<policy>"). NULL on ENOMEM. */
 struct msrtrap_diags *mt_diags_new(const char *filename);
