@@ -19,6 +19,7 @@
 #include <msrtrap/filter.h>
 
 #include "pack.h"
+#include "util/vec.h"
 
 /* Ranges can hold MSRs [0, UNIV_END): base+nmsrs must not wrap (§2.1). */
 #define UNIV_END 0xffffffffull
@@ -108,10 +109,6 @@ struct ctx {
 	uint64_t free_first, free_end;
 	struct eseg *seg;
 	size_t nseg;
-	/* the byte phase had to fall back to a bounded beam (see lex_dp) */
-	bool approx;
-	/* dominance comparisons the byte phase has made (its work bound) */
-	uint64_t work;
 };
 
 static uint64_t piece_bytes(const struct ctx *c, uint64_t len)
@@ -935,7 +932,7 @@ static bool reopen_ok(const struct ctx *c, uint64_t len)
  * BEAM most promising states at each step: every kept state can still
  * reach the proven minimum count (the count-to-go check admitted it), so
  * the count stays optimal; only the byte minimum is no longer proven
- * (ctx.approx, reported as bytes_proven = false).
+ * (budget.approx, reported as bytes_proven = false).
  */
 #define EXACT_FRONT 1024
 #define BEAM 64
@@ -944,7 +941,7 @@ static bool reopen_ok(const struct ctx *c, uint64_t len)
  * tens of thousands of grid positions (default deny, two read-only MSRs
  * and a 65,296-MSR pass-through block: 1.7 billion dominance comparisons,
  * 1-2 s) never reaches EXACT_FRONT. So the phase also counts its
- * dominance comparisons (ctx.work, one per front entry looked at):
+ * dominance comparisons (budget.work, one per front entry looked at):
  * past EXACT_WORK it turns to the beam as above, and past NARROW_WORK it
  * keeps only BEAM_NARROW states per step, which bounds the rest of the
  * phase to a few thousand comparisons per grid position. The counts are
@@ -966,49 +963,78 @@ static uint64_t state_bytes(const struct ctx *c, const struct pstate *s,
 	return b;
 }
 
-static uint64_t beam_key_x;
-static const struct ctx *beam_key_c;
+/*
+ * A state's place in the beam: known to reach the minimum first, then
+ * fewer pieces, then fewer bytes committed by the current position, then
+ * its place in the front (so the order is total and the trim does not
+ * depend on the sort's stability). The keys are computed before sorting,
+ * so the comparator needs no state: compiles may run in parallel.
+ */
+struct beam_key {
+	uint64_t promise; /* count + count-to-go, UINT64_MAX unknown */
+	uint64_t bytes;
+	size_t idx;
+};
 
-/* Known to reach the minimum first, then fewer pieces and bytes. */
 static int beam_cmp(const void *pa, const void *pb)
 {
-	const struct pstate *a = pa, *b = pb;
-	uint64_t ka = a->togo == UINT32_MAX ? UINT64_MAX : a->count + a->togo;
-	uint64_t kb = b->togo == UINT32_MAX ? UINT64_MAX : b->count + b->togo;
-	uint64_t ba, bb;
+	const struct beam_key *a = pa, *b = pb;
 
-	if (ka != kb)
-		return ka < kb ? -1 : 1;
-	ba = state_bytes(beam_key_c, a, beam_key_x);
-	bb = state_bytes(beam_key_c, b, beam_key_x);
-	return ba < bb ? -1 : ba > bb;
+	if (a->promise != b->promise)
+		return a->promise < b->promise ? -1 : 1;
+	if (a->bytes != b->bytes)
+		return a->bytes < b->bytes ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-static size_t beam_width(const struct ctx *c)
+/* The byte phase's work bound and whether it fell back to the beam. */
+struct budget {
+	uint64_t work; /* dominance comparisons made so far */
+	bool approx;   /* the beam trimmed a front: bytes not proven */
+};
+
+static size_t beam_width(const struct budget *b)
 {
-	return c->work > NARROW_WORK ? BEAM_NARROW : BEAM;
+	return b->work > NARROW_WORK ? BEAM_NARROW : BEAM;
 }
 
-/* Keep the beam_width() most promising states of fr. */
-static void beam_trim(const struct ctx *c, struct pfront *fr, uint64_t xn)
+/* Keep the beam_width() most promising states of fr; keys is scratch. */
+static int beam_trim(const struct ctx *c, const struct budget *b,
+		     struct pfront *fr, uint64_t xn, struct beam_key **keys,
+		     size_t *kcap)
 {
-	size_t width = beam_width(c);
+	size_t width = beam_width(b);
+	struct pstate keep[BEAM];
 
 	if (fr->n <= width)
-		return;
-	beam_key_x = xn;
-	beam_key_c = c;
-	qsort(fr->s, fr->n, sizeof(*fr->s), beam_cmp);
+		return 0;
+	if (mt_vec_reserve(keys, kcap, fr->n))
+		return -ENOMEM;
+	for (size_t i = 0; i < fr->n; i++) {
+		const struct pstate *s = &fr->s[i];
+
+		(*keys)[i] = (struct beam_key){
+			s->togo == UINT32_MAX ? UINT64_MAX : s->count + s->togo,
+			state_bytes(c, s, xn), i };
+	}
+	qsort(*keys, fr->n, sizeof(**keys), beam_cmp);
+	for (size_t i = 0; i < width; i++)
+		keep[i] = fr->s[(*keys)[i].idx];
+	memcpy(fr->s, keep, width * sizeof(*keep));
 	fr->n = width;
+	return 0;
 }
 
 /*
  * Lexicographically optimal pieces (count, then bytes) for one component
  * whose minimum count is `cap`; appended to `out`, bytes added to *bytes.
  */
-static int lex_dp(const struct ctx *c, const struct stretch *st, size_t n,
-		  uint64_t cap, struct pvec *out, uint64_t *bytes)
+static int lex_dp(const struct ctx *c, struct budget *bud,
+		  const struct stretch *st, size_t n, uint64_t cap,
+		  struct pvec *out, uint64_t *bytes)
 {
+	struct beam_key *keys = NULL;
+	size_t kcap = 0;
 	struct pfront cur = { 0 }, nxt = { 0 }, tmp;
 	struct pnode *nodes = NULL;
 	size_t nnodes = 0, cnodes = 0, j = 0;
@@ -1100,7 +1126,7 @@ static int lex_dp(const struct ctx *c, const struct stretch *st, size_t n,
 				/* §5.5: the proven minimum must stay reachable.
 				 * Same open pieces as the parent (which serves
 				 * [x, xn) too): same count-to-go. */
-				((struct ctx *)c)->work += nxt.n;
+				bud->work += nxt.n;
 				if (!c->plain && !(same && s->togo != UINT32_MAX) &&
 				    !dominated(c, &nxt, &ch, xn)) {
 					uint32_t budget = (uint32_t)(cap - ch.count) + 1, more;
@@ -1115,16 +1141,17 @@ static int lex_dp(const struct ctx *c, const struct stretch *st, size_t n,
 						continue;
 					ch.togo = more;
 				}
-				((struct ctx *)c)->work += 2 * nxt.n;
+				bud->work += 2 * nxt.n;
 				if (pinsert(c, &nxt, &ch, xn))
 					goto out;
 				if (!c->plain &&
-				    (nxt.n >= EXACT_FRONT || c->work > EXACT_WORK ||
-				     (c->approx && nxt.n > 2 * beam_width(c)))) {
-					((struct ctx *)c)->approx = true;
+				    (nxt.n >= EXACT_FRONT || bud->work > EXACT_WORK ||
+				     (bud->approx && nxt.n > 2 * beam_width(bud)))) {
+					bud->approx = true;
 					/* EXACT_FRONT > 2 * BEAM: a full front is trimmed too */
-					if (nxt.n > 2 * beam_width(c))
-						beam_trim(c, &nxt, xn);
+					if (nxt.n > 2 * beam_width(bud) &&
+					    beam_trim(c, bud, &nxt, xn, &keys, &kcap))
+						goto out;
 				}
 			}
 		}
@@ -1178,6 +1205,7 @@ static int lex_dp(const struct ctx *c, const struct stretch *st, size_t n,
 	*bytes += best_bytes;
 	err = 0;
 out:
+	free(keys);
 	free(cur.s);
 	free(nxt.s);
 	free(tg.tab);
@@ -1369,7 +1397,7 @@ static uint64_t eff_count(const struct side *s)
 	return !s->allow && s->count == 0 ? 1 : s->count;
 }
 
-static int lex_side(const struct ctx *c, struct side *s)
+static int lex_side(const struct ctx *c, struct budget *bud, struct side *s)
 {
 	uint64_t bytes = 0;
 	int err;
@@ -1390,7 +1418,8 @@ static int lex_side(const struct ctx *c, struct side *s)
 		const struct stretch *st = &s->st[s->comp[k]];
 		size_t n = s->comp[k + 1] - s->comp[k];
 
-		err = lex_dp(c, st, n, s->ccount[k], &s->lpieces, &s->bytes);
+		err = lex_dp(c, bud, st, n, s->ccount[k], &s->lpieces,
+			     &s->bytes);
 		if (err)
 			return err;
 	}
@@ -1402,7 +1431,7 @@ static int lex_side(const struct ctx *c, struct side *s)
 		return err;
 	for (size_t i = 0; i < s->lpieces.n; i++)
 		bytes += piece_bytes(c, s->lpieces.p[i].end - s->lpieces.p[i].start);
-	if (c->approx && bytes < s->bytes)
+	if (bud->approx && bytes < s->bytes)
 		s->bytes = bytes; /* a beam result: trimming may still save */
 	if (bytes != s->bytes || s->lpieces.n != s->count)
 		return -EPROTO;
@@ -1714,6 +1743,7 @@ int mt_pack(const struct mt_pack_policy *policy,
 	    struct mt_pack_report *report)
 {
 	struct ctx c = { .pol = policy };
+	struct budget bud = { 0 };
 	struct side sd[2] = { 0 };
 	struct side *first, *second, *win = NULL;
 	uint64_t best;
@@ -1801,7 +1831,7 @@ int mt_pack(const struct mt_pack_policy *policy,
 
 		if (!s->possible || s->over || eff_count(s) != best)
 			continue;
-		err = lex_side(&c, s);
+		err = lex_side(&c, &bud, s);
 		if (err)
 			goto out;
 		if (!win || s->bytes < win->bytes)
@@ -1818,7 +1848,7 @@ int mt_pack(const struct mt_pack_policy *policy,
 	}
 	err = report_packed(win, report, best);
 	if (report)
-		report->bytes_proven = !c.approx;
+		report->bytes_proven = !bud.approx;
 	if (err && out) {
 		msrtrap_filter_free(*out);
 		*out = NULL;
