@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include <msrtrap/filter.h>
-#include <msrtrap/policy.h>
+#include <msrtrap/compile.h>
 
 #include "testutil.h"
 
@@ -122,6 +122,7 @@ static struct msrtrap_policy *small_policy(void)
 static void compile(const struct msrtrap_policy *p, struct result *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->report.sz = sizeof(r->report);
 	r->err = msrtrap_policy_to_filter(p, &r->filter, &r->report);
 }
 

@@ -19,6 +19,8 @@
 #include <msrtrap/filter.h>
 
 #include "pack.h"
+#include "util/bsearch.h"
+#include "util/sort.h"
 #include "util/vec.h"
 
 /* Ranges can hold MSRs [0, UNIV_END): base+nmsrs must not wrap (§2.1). */
@@ -30,10 +32,11 @@
 enum { FAM_R, FAM_W, FAM_T, NFAM };
 enum { TY_NONE, TY_A, TY_B, TY_C };
 
-static const uint32_t fam_flags[NFAM] = {
-	MSRTRAP_KVM_MSR_FILTER_READ,
-	MSRTRAP_KVM_MSR_FILTER_WRITE,
-	MSRTRAP_KVM_MSR_FILTER_READ | MSRTRAP_KVM_MSR_FILTER_WRITE,
+/* A family's accesses; they are also its filter flags (lib/filter/filter.c). */
+static const enum msrtrap_access fam_access[NFAM] = {
+	MSRTRAP_READ,
+	MSRTRAP_WRITE,
+	MSRTRAP_RW,
 };
 
 /* Is a point of this type served by the families in `lab`? (§2.3) */
@@ -73,28 +76,10 @@ struct pvec {
 	size_t n, cap;
 };
 
-static int grow(void *pp, size_t *cap, size_t need, size_t size)
-{
-	void **p = pp;
-	size_t nc = *cap ? *cap : 16;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (nc < need)
-		nc *= 2;
-	q = realloc(*p, nc * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = nc;
-	return 0;
-}
-
 static int pvec_push(struct pvec *v, uint64_t start, uint64_t end,
 		     unsigned int fam)
 {
-	if (grow(&v->p, &v->cap, v->n + 1, sizeof(*v->p)))
+	if (mt_vec_reserve(&v->p, &v->cap, v->n + 1))
 		return -ENOMEM;
 	v->p[v->n++] = (struct piece){ start, end, fam };
 	return 0;
@@ -149,24 +134,9 @@ static void side_fini(struct side *s)
 	free(s->lpieces.p);
 }
 
-/* qsort() wants a non-NULL array even for 0 elements. */
-static void sort(void *v, size_t n, size_t size,
-		 int (*cmp)(const void *, const void *))
-{
-	if (n > 1)
-		qsort(v, n, size, cmp);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* ---- input: elementary segments and typed stretches (§2.2) ---- */
 
-static int check_list(const struct mt_pack_interval *v, size_t n)
+static int check_list(const struct msrtrap_interval *v, size_t n)
 {
 	if (n && !v)
 		return -EINVAL;
@@ -203,7 +173,7 @@ static int build_segments(struct ctx *c)
 		pts[k++] = pol->write[i].first;
 		pts[k++] = (uint64_t)pol->write[i].last + 1;
 	}
-	sort(pts, k, sizeof(*pts), cmp_u64);
+	mt_sort(pts, k, sizeof(*pts), mt_cmp_u64);
 	for (size_t i = 0; i < k; i++)
 		if (!m || pts[i] != pts[m - 1])
 			pts[m++] = pts[i];
@@ -270,7 +240,7 @@ static int build_side(const struct ctx *c, struct side *s, bool allow)
 			s->st[s->nst - 1].end = end;
 			continue;
 		}
-		if (grow(&s->st, &cap, s->nst + 1, sizeof(*s->st)))
+		if (mt_vec_reserve(&s->st, &cap, s->nst + 1))
 			return -ENOMEM;
 		s->st[s->nst++] = (struct stretch){ e->start, end, type };
 	}
@@ -287,13 +257,13 @@ static int build_components(const struct ctx *c, struct side *s)
 	size_t cap = 0;
 
 	s->ncomp = 0;
-	if (grow(&s->comp, &cap, 1, sizeof(*s->comp)))
+	if (mt_vec_reserve(&s->comp, &cap, 1))
 		return -ENOMEM;
 	s->comp[0] = 0;
 	for (size_t i = 0; i < s->nst; i++) {
 		if (i + 1 < s->nst && s->st[i + 1].start - s->st[i].end <= c->nmax)
 			continue;
-		if (grow(&s->comp, &cap, s->ncomp + 2, sizeof(*s->comp)))
+		if (mt_vec_reserve(&s->comp, &cap, s->ncomp + 2))
 			return -ENOMEM;
 		s->comp[++s->ncomp] = i + 1;
 	}
@@ -371,20 +341,21 @@ static int scan_init(struct scan *sc, const struct stretch *st, size_t n)
 	return 0;
 }
 
+static bool stretch_ends_by(const void *elem, const void *key)
+{
+	return ((const struct stretch *)elem)->end <= *(const uint64_t *)key;
+}
+
+/* First stretch of st[0..n) whose end is past y (sorted, disjoint). */
+static size_t stretch_after(const struct stretch *st, size_t n, uint64_t y)
+{
+	return mt_lower_bound(st, n, sizeof(*st), &y, stretch_ends_by);
+}
+
 /* First stretch index >= i whose end is past y. */
 static size_t scan_seek(const struct scan *sc, size_t i, uint64_t y)
 {
-	size_t hi = sc->n;
-
-	while (i < hi) {
-		size_t mid = i + (hi - i) / 2;
-
-		if (sc->st[mid].end > y)
-			hi = mid;
-		else
-			i = mid + 1;
-	}
-	return i;
+	return i + stretch_after(sc->st + i, sc->n - i, y);
 }
 
 struct cdp {
@@ -486,7 +457,7 @@ static void heap_down(struct cstate *h, size_t n, size_t i)
 
 static int heap_push(struct cdp *d, const struct cstate *s)
 {
-	if (grow(&d->heap, &d->cheap, d->nheap + 1, sizeof(*d->heap)))
+	if (mt_vec_reserve(&d->heap, &d->cheap, d->nheap + 1))
 		return -ENOMEM;
 	d->heap[d->nheap] = *s;
 	heap_up(d->heap, d->nheap++);
@@ -553,7 +524,7 @@ static int count_dp(const struct ctx *c, const struct stretch *st, size_t n,
 		size_t ng = 0, keep = 0;
 
 		while (d.nheap && d.heap[0].pos == pos) {
-			if (grow(&d.grp, &d.cgrp, ng + 1, sizeof(*d.grp))) {
+			if (mt_vec_reserve(&d.grp, &d.cgrp, ng + 1)) {
 				err = -ENOMEM;
 				break;
 			}
@@ -596,8 +567,7 @@ static int count_dp(const struct ctx *c, const struct stretch *st, size_t n,
 					ch.count++;
 					/* trails are 32-bit indices */
 					if (d.nnodes >= NIL ||
-					    grow(&d.nodes, &d.cnodes, d.nnodes + 1,
-						 sizeof(*d.nodes))) {
+					    mt_vec_reserve(&d.nodes, &d.cnodes, d.nnodes + 1)) {
 						err = -ENOMEM;
 						break;
 					}
@@ -713,7 +683,7 @@ static int pinsert(const struct ctx *c, struct pfront *fr,
 		if (!pdom(c, s, &fr->s[i], xn))
 			fr->s[j++] = fr->s[i];
 	fr->n = j;
-	if (grow(&fr->s, &fr->cap, fr->n + 1, sizeof(*fr->s)))
+	if (mt_vec_reserve(&fr->s, &fr->cap, fr->n + 1))
 		return -ENOMEM;
 	fr->s[fr->n++] = *s;
 	return 0;
@@ -895,7 +865,7 @@ static int grid(const struct ctx *c, const struct stretch *st, size_t n,
 
 			if (x < lo || x > hi)
 				continue;
-			if (grow(&pos, &cap, npos + 1, sizeof(*pos)))
+			if (mt_vec_reserve(&pos, &cap, npos + 1))
 				goto out;
 			pos[npos++] = x;
 		}
@@ -1161,7 +1131,7 @@ static int lex_dp(const struct ctx *c, struct budget *bud,
 
 			for (unsigned int q = 0; q < s->npend; q++) {
 				if (nnodes >= NIL ||
-				    grow(&nodes, &cnodes, nnodes + 1, sizeof(*nodes)))
+				    mt_vec_reserve(&nodes, &cnodes, nnodes + 1))
 					goto out;
 				nodes[nnodes] = (struct pnode){ s->pend[q].start,
 								s->pend[q].end,
@@ -1226,41 +1196,22 @@ static int cmp_piece(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+static bool piece_ends_by(const void *elem, const void *key)
+{
+	return ((const struct piece *)elem)->end <= *(const uint64_t *)key;
+}
+
 /* First piece of family block [lo, hi) with end > y (pieces disjoint). */
 static size_t first_ending_after(const struct piece *p, size_t lo, size_t hi,
 				 uint64_t y)
 {
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p[mid].end > y)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-/* First stretch of st[0..n) with end > y (stretches sorted, disjoint). */
-static size_t first_stretch_ending_after(const struct stretch *st, size_t n,
-					 uint64_t y)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (st[mid].end > y)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	return lo + mt_lower_bound(p + lo, hi - lo, sizeof(*p), &y,
+				   piece_ends_by);
 }
 
 static unsigned int type_at(const struct stretch *st, size_t n, uint64_t y)
 {
-	size_t i = first_stretch_ending_after(st, n, y);
+	size_t i = stretch_after(st, n, y);
 
 	return i < n && st[i].start <= y ? st[i].type : TY_NONE;
 }
@@ -1276,7 +1227,7 @@ static int trim(const struct stretch *st, size_t n, struct pvec *v)
 	uint64_t *br = NULL;
 	int err = 0;
 
-	sort(v->p, v->n, sizeof(*v->p), cmp_piece);
+	mt_sort(v->p, v->n, sizeof(*v->p), cmp_piece);
 	for (unsigned int f = 0; f < NFAM; f++) {
 		fb[f + 1] = fb[f];
 		while (fb[f + 1] < v->n && v->p[fb[f + 1]].fam == f)
@@ -1288,14 +1239,14 @@ static int trim(const struct stretch *st, size_t n, struct pvec *v)
 
 		nb = 0;
 		/* breakpoints: stretch and other-family piece ends inside */
-		err = grow(&br, &cb, 2, sizeof(*br));
+		err = mt_vec_reserve(&br, &cb, 2);
 		if (err)
 			break;
 		br[nb++] = s;
 		br[nb++] = e;
-		for (size_t q = first_stretch_ending_after(st, n, s);
+		for (size_t q = stretch_after(st, n, s);
 		     q < n && st[q].start < e && !err; q++) {
-			err = grow(&br, &cb, nb + 2, sizeof(*br));
+			err = mt_vec_reserve(&br, &cb, nb + 2);
 			if (err)
 				break;
 			if (st[q].start > s)
@@ -1308,7 +1259,7 @@ static int trim(const struct stretch *st, size_t n, struct pvec *v)
 				continue;
 			for (size_t q = first_ending_after(v->p, fb[f], fb[f + 1], s);
 			     q < fb[f + 1] && v->p[q].start < e; q++) {
-				err = grow(&br, &cb, nb + 2, sizeof(*br));
+				err = mt_vec_reserve(&br, &cb, nb + 2);
 				if (err)
 					break;
 				if (v->p[q].start > s)
@@ -1319,7 +1270,7 @@ static int trim(const struct stretch *st, size_t n, struct pvec *v)
 		}
 		if (err)
 			break;
-		sort(br, nb, sizeof(*br), cmp_u64);
+		mt_sort(br, nb, sizeof(*br), mt_cmp_u64);
 		/* right to left: the last sub-interval needing this piece */
 		for (size_t q = nb - 1; q > 0; q--) {
 			uint64_t a = br[q - 1], b = br[q];
@@ -1438,19 +1389,16 @@ static int lex_side(const struct ctx *c, struct budget *bud, struct side *s)
 	return 0;
 }
 
+static bool seg_starts_by(const void *elem, const void *key)
+{
+	return ((const struct eseg *)elem)->start <= *(const uint64_t *)key;
+}
+
+/* The segment holding m (the first one starts at 0). */
 static size_t seg_find(const struct ctx *c, uint64_t m)
 {
-	size_t lo = 0, hi = c->nseg;
-
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->seg[mid].start <= m)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
+	return mt_lower_bound(c->seg, c->nseg, sizeof(*c->seg), &m,
+			      seg_starts_by) - 1;
 }
 
 static bool covered(const struct piece *p, size_t lo, size_t hi, uint64_t m)
@@ -1470,7 +1418,7 @@ static int make_filter(const struct ctx *c, struct side *s,
 	bool pol_allow = c->pol->default_allow;
 	int err;
 
-	sort(p, n, sizeof(*p), cmp_piece);
+	mt_sort(p, n, sizeof(*p), cmp_piece);
 	for (unsigned int q = 0; q < NFAM; q++) {
 		fb[q + 1] = fb[q];
 		while (fb[q + 1] < n && p[fb[q + 1]].fam == q)
@@ -1515,7 +1463,7 @@ static int make_filter(const struct ctx *c, struct side *s,
 			if (bit)
 				bm[(m - p[i].start) / 8] |= (uint8_t)(1u << ((m - p[i].start) % 8));
 		}
-		err = msrtrap_filter_add_range(f, fam_flags[p[i].fam],
+		err = msrtrap_filter_add_range(f, fam_access[p[i].fam],
 					       (uint32_t)p[i].start, nm, bm, len);
 		free(bm);
 	}
@@ -1545,11 +1493,11 @@ static int cmp_entry(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static int fill_report(struct mt_pack_report *rep, const struct side *s,
+static int fill_report(struct msrtrap_pack_report *rep, const struct side *s,
 		       struct entry *e, size_t n, uint64_t count,
 		       uint64_t bytes)
 {
-	sort(e, n, sizeof(*e), cmp_entry);
+	mt_sort(e, n, sizeof(*e), cmp_entry);
 	if (!rep)
 		return 0;
 	rep->default_allow = s->allow;
@@ -1559,8 +1507,8 @@ static int fill_report(struct mt_pack_report *rep, const struct side *s,
 	if (!rep->spans)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		rep->spans[i] = (struct mt_pack_span){
-			fam_flags[e[i].fam], (uint32_t)e[i].start,
+		rep->spans[i] = (struct msrtrap_pack_span){
+			fam_access[e[i].fam], (uint32_t)e[i].start,
 			(uint32_t)(e[i].end - 1), e[i].n };
 	rep->nspans = n;
 	return 0;
@@ -1576,7 +1524,7 @@ static void disjoin(struct pvec *v)
 {
 	size_t k = 0;
 
-	sort(v->p, v->n, sizeof(*v->p), cmp_piece);
+	mt_sort(v->p, v->n, sizeof(*v->p), cmp_piece);
 	for (size_t i = 0; i < v->n; i++) {
 		struct piece *q = &v->p[i];
 
@@ -1594,116 +1542,143 @@ static void disjoin(struct pvec *v)
 }
 
 /*
- * The -E2BIG report from the count DP's solution of the shortened
- * instance (§4.3, §6.3): make the own family the only one at each cut,
- * trim, then map back, each cut becoming one entry of k full ranges.
+ * A cut of §4.3: a stretch that the count DP's instance has `nfull` full
+ * ranges shorter, in the instance's coordinates.
  */
-static int report_counted(const struct ctx *c, struct side *s,
-			  struct mt_pack_report *rep)
-{
-	struct pvec *v = &s->cpieces;
-	uint64_t *cy = NULL, *ck = NULL, *before = NULL, sum = 0, total = 0;
-	uint64_t bytes = 0;
-	unsigned int *cf = NULL;
-	bool *done = NULL;
-	struct entry *e = NULL;
-	size_t nc = 0, ne = 0, ce = 0;
-	int err = -ENOMEM;
+struct cut {
+	uint64_t at;	  /* nmax + nmax/2 into the shortened stretch */
+	uint64_t nfull;	  /* full ranges cut out */
+	uint64_t shift;	  /* MSRs cut out of the stretches before it */
+	unsigned int fam; /* the family of the stretch's own type */
+	bool placed;	  /* a report entry already stands for it */
+};
 
-	cy = malloc((s->nst + 1) * sizeof(*cy));
-	ck = malloc((s->nst + 1) * sizeof(*ck));
-	before = malloc((s->nst + 1) * sizeof(*before));
-	cf = malloc((s->nst + 1) * sizeof(*cf));
-	done = calloc(s->nst + 1, sizeof(*done));
-	if (!cy || !ck || !before || !cf || !done)
-		goto out;
+static bool cut_before(const void *elem, const void *key)
+{
+	return ((const struct cut *)elem)->at < *(const uint64_t *)key;
+}
+
+static bool cut_by(const void *elem, const void *key)
+{
+	return ((const struct cut *)elem)->at <= *(const uint64_t *)key;
+}
+
+static int collect_cuts(const struct ctx *c, const struct side *s,
+			struct cut **out, size_t *ncuts)
+{
+	struct cut *cuts = malloc((s->nst + 1) * sizeof(*cuts));
+	uint64_t shift = 0;
+	size_t n = 0;
+
+	if (!cuts)
+		return -ENOMEM;
 	for (size_t i = 0; i < s->nst; i++) {
 		if (!s->cutk[i])
 			continue;
 		/* nmax + nmax/2 into a stretch of >= 3*nmax: every piece
 		 * holding the cut lies inside the stretch */
-		cy[nc] = s->cst[i].start + c->nmax + c->nmax / 2;
-		ck[nc] = s->cutk[i];
-		cf[nc] = own_fam(s->cst[i].type);
-		before[nc] = sum;
-		sum += s->cutk[i] * c->nmax;
-		nc++;
+		cuts[n++] = (struct cut){
+			.at = s->cst[i].start + c->nmax + c->nmax / 2,
+			.nfull = s->cutk[i],
+			.shift = shift,
+			.fam = own_fam(s->cst[i].type),
+		};
+		shift += s->cutk[i] * c->nmax;
 	}
+	*out = cuts;
+	*ncuts = n;
+	return 0;
+}
+
+/* The pieces' entries in real coordinates, with the cuts they hold. */
+static int map_back(const struct ctx *c, const struct pvec *v,
+		    struct cut *cuts, size_t ncuts, struct entry **ents,
+		    size_t *nents, uint64_t *count, uint64_t *bytes)
+{
+	size_t cap = 0, n = 0;
+
+	for (size_t i = 0; i < v->n; i++) {
+		const struct piece *q = &v->p[i];
+		uint64_t len = q->end - q->start, at;
+		/* the cuts at or before the start shift it */
+		size_t k = mt_lower_bound(cuts, ncuts, sizeof(*cuts), &q->start,
+					  cut_by);
+
+		at = q->start + (k ? cuts[k - 1].shift +
+				     cuts[k - 1].nfull * c->nmax : 0);
+		if (mt_vec_reserve(ents, &cap, n + 2))
+			return -ENOMEM;
+		(*ents)[n++] = (struct entry){ at, at + len, 1, q->fam };
+		*bytes += piece_bytes(c, len);
+		++*count;
+		if (k < ncuts && cuts[k].at < q->end) {
+			/* the piece holds the cut: its full ranges follow */
+			(*ents)[n++] = (struct entry){
+				at + len, at + len + cuts[k].nfull * c->nmax,
+				cuts[k].nfull, cuts[k].fam };
+			cuts[k].placed = true;
+		}
+	}
+	if (mt_vec_reserve(ents, &cap, n + ncuts))
+		return -ENOMEM;
+	for (size_t k = 0; k < ncuts; k++) {
+		const struct cut *cut = &cuts[k];
+
+		if (!cut->placed) {
+			uint64_t at = cut->at + cut->shift;
+
+			(*ents)[n++] = (struct entry){
+				at, at + cut->nfull * c->nmax, cut->nfull, cut->fam };
+		}
+		*bytes += cut->nfull * piece_bytes(c, c->nmax);
+		*count += cut->nfull;
+	}
+	*nents = n;
+	return 0;
+}
+
+/*
+ * The -E2BIG report from the count DP's solution of the shortened
+ * instance (§4.3, §6.3): make the own family the only one at each cut,
+ * trim, then map back, each cut becoming one entry of its full ranges.
+ */
+static int report_counted(const struct ctx *c, struct side *s,
+			  struct msrtrap_pack_report *rep)
+{
+	struct pvec *v = &s->cpieces;
+	struct entry *ents = NULL;
+	struct cut *cuts = NULL;
+	size_t ncuts = 0, nents = 0;
+	uint64_t count = 0, bytes = 0;
+	int err;
+
+	err = collect_cuts(c, s, &cuts, &ncuts);
+	if (err)
+		return err;
 	/* only the own family holds a cut (§4.3: same count) */
 	for (size_t i = 0; i < v->n; i++) {
 		struct piece *q = &v->p[i];
-		size_t lo = 0, hi = nc;
+		size_t k = mt_lower_bound(cuts, ncuts, sizeof(*cuts), &q->start,
+					  cut_before);
 
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (cy[mid] >= q->start)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		if (lo < nc && cy[lo] < q->end)
-			q->fam = cf[lo];
+		if (k < ncuts && cuts[k].at < q->end)
+			q->fam = cuts[k].fam;
 	}
 	disjoin(v);
 	err = trim(s->cst, s->nst, v);
-	if (err)
-		goto out;
-	err = -ENOMEM;
-	for (size_t i = 0; i < v->n; i++) {
-		const struct piece *q = &v->p[i];
-		uint64_t len = q->end - q->start, o;
-		size_t lo = 0, hi = nc;
-
-		/* cuts at or before the start shift it */
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (cy[mid] > q->start)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		o = q->start + (lo ? before[lo - 1] + ck[lo - 1] * c->nmax : 0);
-		if (grow(&e, &ce, ne + 2, sizeof(*e)))
-			goto out;
-		e[ne++] = (struct entry){ o, o + len, 1, q->fam };
-		bytes += piece_bytes(c, len);
-		total++;
-		if (lo < nc && cy[lo] < q->end) {
-			/* the piece holds the cut: the k ranges follow it */
-			e[ne++] = (struct entry){ o + len, o + len + ck[lo] * c->nmax,
-						  ck[lo], cf[lo] };
-			done[lo] = true;
-		}
-	}
-	for (size_t j = 0; j < nc; j++) {
-		if (!done[j]) {
-			uint64_t o = cy[j] + before[j];
-
-			if (grow(&e, &ce, ne + 1, sizeof(*e)))
-				goto out;
-			e[ne++] = (struct entry){ o, o + ck[j] * c->nmax, ck[j], cf[j] };
-		}
-		bytes += ck[j] * piece_bytes(c, c->nmax);
-		total += ck[j];
-	}
+	if (!err)
+		err = map_back(c, v, cuts, ncuts, &ents, &nents, &count, &bytes);
 	/* the mapping keeps the count; anything else is a bug */
-	err = -EPROTO;
-	if (total != s->count)
-		goto out;
-	err = fill_report(rep, s, e, ne, total, bytes);
-out:
-	free(cy);
-	free(ck);
-	free(before);
-	free(cf);
-	free(done);
-	free(e);
+	if (!err && count != s->count)
+		err = -EPROTO;
+	if (!err)
+		err = fill_report(rep, s, ents, nents, count, bytes);
+	free(cuts);
+	free(ents);
 	return err;
 }
 
-static int report_packed(const struct side *s, struct mt_pack_report *rep,
+static int report_packed(const struct side *s, struct msrtrap_pack_report *rep,
 			 uint64_t count)
 {
 	const struct pvec *v = &s->lpieces;
@@ -1719,14 +1694,6 @@ static int report_packed(const struct side *s, struct mt_pack_report *rep,
 	return err;
 }
 
-void mt_pack_report_fini(struct mt_pack_report *report)
-{
-	if (!report)
-		return;
-	free(report->spans);
-	memset(report, 0, sizeof(*report));
-}
-
 static uint64_t gcd(uint64_t a, uint64_t b)
 {
 	while (b) {
@@ -1740,7 +1707,7 @@ static uint64_t gcd(uint64_t a, uint64_t b)
 
 int mt_pack(const struct mt_pack_policy *policy,
 	    const struct mt_pack_params *params, struct msrtrap_filter **out,
-	    struct mt_pack_report *report)
+	    struct msrtrap_pack_report *report)
 {
 	struct ctx c = { .pol = policy };
 	struct budget bud = { 0 };
@@ -1750,7 +1717,7 @@ int mt_pack(const struct mt_pack_policy *policy,
 	int err;
 
 	if (report)
-		memset(report, 0, sizeof(*report));
+		*report = (struct msrtrap_pack_report){ .sz = sizeof(*report) };
 	if (!policy || !params || params->max_nmsrs == 0 ||
 	    params->max_nmsrs > MSRTRAP_KVM_MSR_FILTER_MAX_NMSRS ||
 	    params->max_ranges == 0 ||
