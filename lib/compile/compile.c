@@ -274,6 +274,21 @@ int msrtrap_policy_to_map(const struct msrtrap_policy *p,
 	return 0;
 }
 
+/*
+ * Unless err, the policy with default `dflt` whose read and write
+ * exceptions are iv[0] and iv[1]; the lists are freed either way.
+ */
+static int policy_from_lists(int err, bool dflt, struct ivec iv[2],
+			     struct msrtrap_policy **out)
+{
+	if (!err)
+		err = msrtrap_policy_from_intervals(dflt, iv[0].v, iv[0].n,
+						    iv[1].v, iv[1].n, out);
+	free(iv[0].v);
+	free(iv[1].v);
+	return err;
+}
+
 int msrtrap_policy_from_map(const struct msrtrap_map *map,
 			    struct msrtrap_policy **out)
 {
@@ -296,12 +311,7 @@ int msrtrap_policy_from_map(const struct msrtrap_map *map,
 			ivec_add(&pass[ai], first, last);
 		err = more < 0 ? more : pass[ai].err;
 	}
-	if (!err)
-		err = msrtrap_policy_from_intervals(false, pass[0].v, pass[0].n,
-						    pass[1].v, pass[1].n, out);
-	free(pass[0].v);
-	free(pass[1].v);
-	return err;
+	return policy_from_lists(err, false, pass, out);
 }
 
 /* ---- decompiling a KVM filter ------------------------------------------ */
@@ -417,12 +427,7 @@ int msrtrap_policy_from_filter(const struct msrtrap_filter *f,
 	err = filter_exceptions(fr, nfr, MSRTRAP_READ, dflt, &exc[0]);
 	if (!err)
 		err = filter_exceptions(fr, nfr, MSRTRAP_WRITE, dflt, &exc[1]);
-	if (!err)
-		err = msrtrap_policy_from_intervals(dflt, exc[0].v, exc[0].n,
-						    exc[1].v, exc[1].n, out);
-	free(exc[0].v);
-	free(exc[1].v);
-	return err;
+	return policy_from_lists(err, dflt, exc, out);
 }
 
 /* ---- diff -------------------------------------------------------------- */
