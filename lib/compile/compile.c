@@ -157,7 +157,8 @@ static uint64_t naive_count(const struct msrtrap_policy *p, bool dflt)
 			struct msrtrap_interval iv = { (uint32_t)pos, (uint32_t)end };
 
 			total += end - pos + 1 -
-				 count_inside(&iv, 1, MSRTRAP_X2APIC_FIRST, MSRTRAP_X2APIC_LAST);
+				 count_inside(&iv, 1, MSRTRAP_X2APIC_FIRST,
+					      MSRTRAP_X2APIC_LAST);
 		}
 		pos = end + 1;
 	}

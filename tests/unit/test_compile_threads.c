@@ -97,6 +97,19 @@ static struct msrtrap_policy *beam_policy(unsigned int holes)
 	return p;
 }
 
+/* test_pack.c's regression case (allow; deny rw 0xa95-0x6f79; allow w 0x2141) */
+static struct msrtrap_policy *regression_policy(void)
+{
+	static const struct msrtrap_interval rd[] = { { 0xa95, 0x6f79 } };
+	static const struct msrtrap_interval wr[] = { { 0xa95, 0x2140 },
+						      { 0x2142, 0x6f79 } };
+	struct msrtrap_policy *p = NULL;
+
+	assert_int_equal(msrtrap_policy_from_intervals(true, rd, 1, wr, 2, &p),
+			 0);
+	return p;
+}
+
 /* A few random exceptions anywhere in the low MSRs: the exact path. */
 static struct msrtrap_policy *small_policy(void)
 {
@@ -143,7 +156,8 @@ static bool same_filter(const struct msrtrap_filter *a,
 	for (unsigned int i = 0; i < msrtrap_filter_nranges(a); i++) {
 		struct msrtrap_filter_range x, y;
 
-		if (msrtrap_filter_range(a, i, &x) || msrtrap_filter_range(b, i, &y))
+		if (msrtrap_filter_range(a, i, &x) ||
+		    msrtrap_filter_range(b, i, &y))
 			return false;
 		if (x.flags != y.flags || x.base != y.base ||
 		    x.nmsrs != y.nmsrs || x.bitmap_len != y.bitmap_len ||
@@ -205,13 +219,7 @@ static void test_concurrent_compiles(void **state)
 	assert_non_null(want);
 	for (size_t i = 0; i < npols; i++) {
 		if (i == 0) {
-			/* the shape of test_pack.c's regression case */
-			static const struct msrtrap_interval rd[] = { { 0xa95, 0x6f79 } };
-			static const struct msrtrap_interval wr[] = {
-				{ 0xa95, 0x2140 }, { 0x2142, 0x6f79 } };
-
-			assert_int_equal(msrtrap_policy_from_intervals(true, rd, 1,
-								       wr, 2, &pols[i]), 0);
+			pols[i] = regression_policy();
 		} else if (i % 4 == 3) {
 			pols[i] = small_policy();
 		} else {

@@ -557,8 +557,11 @@ static int step(struct lex *lx, unsigned int type, uint64_t x, uint64_t xn)
 			};
 			unsigned int opened;
 			bool same;
-			struct pstate ch = child(lx->c, s, choice, x, &opened, &same);
-			int err = admit(lx, s, &ch, opened, same, type, x, xn);
+			struct pstate ch;
+			int err;
+
+			ch = child(lx->c, s, choice, x, &opened, &same);
+			err = admit(lx, s, &ch, opened, same, type, x, xn);
 
 			if (err)
 				return err;
@@ -642,19 +645,21 @@ static int lex_dp(const struct ctx *c, struct budget *bud,
 	err = pinsert(c, &lx.cur, &init, pos[0]) ? -ENOMEM : 0;
 	for (size_t i = 0; !err && i + 1 < npos; i++) {
 		struct pfront tmp;
+		unsigned int type;
 
 		while (j < n && st[j].end <= pos[i])
 			j++;
-		err = step(&lx, j < n && st[j].start <= pos[i] ? st[j].type : TY_NONE,
-			   pos[i], pos[i + 1]);
+		type = j < n && st[j].start <= pos[i] ? st[j].type : TY_NONE;
+		err = step(&lx, type, pos[i], pos[i + 1]);
 		tmp = lx.cur;
 		lx.cur = lx.nxt;
 		lx.nxt = tmp;
 	}
 	if (!err) {
 		best = best_final(&lx, hi, &best_bytes);
-		/* the count DP proved `cap` is the minimum: anything else is a bug */
-		err = !best || best->count != cap ? -EPROTO : emit(&lx, best, hi, out);
+		/* the count DP proved `cap` is the minimum: else a bug */
+		err = !best || best->count != cap ? -EPROTO :
+			emit(&lx, best, hi, out);
 	}
 	if (!err)
 		*bytes += best_bytes;

@@ -252,11 +252,11 @@ static int expand(struct cdp *d, const struct cstate *s, uint64_t pos)
 /* The best solution's pieces, nmax long, clipped at the last demand. */
 static int trail_pieces(const struct cdp *d, struct pvec *out)
 {
-	uint64_t end = d->st[d->n - 1].end;
+	uint64_t end = d->st[d->n - 1].end, nmax = d->c->nmax;
 
 	for (uint32_t t = d->best_trail; t != NIL; t = d->nodes[t].prev) {
 		uint64_t s = d->nodes[t].start;
-		int err = pvec_push(out, s, s + d->c->nmax < end ? s + d->c->nmax : end,
+		int err = pvec_push(out, s, s + nmax < end ? s + nmax : end,
 				    d->nodes[t].fam);
 
 		if (err)

@@ -244,7 +244,8 @@ int mt_pack(const struct mt_pack_policy *policy,
 		return err;
 	/* sd[0]: the policy's default as the filter default; sd[1]: the other */
 	for (int i = 0; i < 2 && !err; i++)
-		err = mt_pack_build_side(&c, &sd[i], policy->default_allow ^ (i == 1));
+		err = mt_pack_build_side(&c, &sd[i],
+					 policy->default_allow ^ (i == 1));
 	if (!err && !sd[0].possible && !sd[1].possible)
 		err = -ERANGE;
 	if (!err)
