@@ -423,7 +423,7 @@ static void compile_workload(unsigned int rules, int reps, struct compile_result
 					base + span);
 	}
 	for (int r = 0; r < reps; r++) {
-		struct msrtrap_pack_report rep = { 0 };
+		MSRTRAP_OPTS(msrtrap_pack_report, rep);
 		struct msrtrap_policy *p = NULL;
 		struct msrtrap_diags *d = NULL;
 		struct msrtrap_filter *f = NULL;

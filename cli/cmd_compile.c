@@ -372,7 +372,7 @@ static int compile(const char *path, enum input_kind want, enum target to,
 		   const char *out_path, const char *name)
 {
 	const char *label = input_label(path);
-	struct msrtrap_pack_report rep = { 0 };
+	MSRTRAP_OPTS(msrtrap_pack_report, rep);
 	struct msrtrap_filter *f = NULL;
 	struct msrtrap_map *map = NULL;
 	struct output o = { 0 };

@@ -78,13 +78,12 @@ static void sample_rules(const struct msrtrap_policy *p, struct fuzz_samples *s)
 static void check_filter(const struct msrtrap_policy *p,
 			 const struct fuzz_samples *s)
 {
-	struct msrtrap_pack_report report;
+	MSRTRAP_OPTS(msrtrap_pack_report, report);
 	struct msrtrap_filter *f = NULL;
 	struct msrtrap_cfilter *cf = NULL;
 	struct msrtrap_error diag;
 	int rc;
 
-	memset(&report, 0, sizeof(report));
 	rc = msrtrap_policy_to_filter(p, &f, &report);
 	msrtrap_pack_report_fini(&report);
 	if (rc == -E2BIG || rc == -ERANGE) {

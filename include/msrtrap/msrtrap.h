@@ -4,6 +4,7 @@
 #define MSRTRAP_MSRTRAP_H
 
 #include <msrtrap/common.h>
+#include <msrtrap/compile.h>
 #include <msrtrap/diags.h>
 #include <msrtrap/engine.h>
 #include <msrtrap/filter.h>

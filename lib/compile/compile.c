@@ -18,15 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <msrtrap/compile.h>
 #include <msrtrap/filter.h>
 #include <msrtrap/map.h>
-#include <msrtrap/policy.h>
 
 #include "compile/pack/pack.h"
 #include "policy/policy_internal.h"
-
-#define X2APIC_FIRST 0x800u
-#define X2APIC_LAST 0x8ffu
+#include "util/opts.h"
+#include "util/sort.h"
+#include "util/vec.h"
 
 /* ---- interval lists ---------------------------------------------------- */
 
@@ -46,16 +46,9 @@ static void ivec_add(struct ivec *iv, uint32_t first, uint32_t last)
 			iv->v[iv->n - 1].last = last;
 		return;
 	}
-	if (iv->n == iv->cap) {
-		size_t cap = iv->cap ? 2 * iv->cap : 16;
-		void *v = realloc(iv->v, cap * sizeof(*iv->v));
-
-		if (!v) {
-			iv->err = -ENOMEM;
-			return;
-		}
-		iv->v = v;
-		iv->cap = cap;
+	if (mt_vec_reserve(&iv->v, &iv->cap, iv->n + 1)) {
+		iv->err = -ENOMEM;
+		return;
 	}
 	iv->v[iv->n++] = (struct msrtrap_interval){ first, last };
 }
@@ -98,12 +91,35 @@ static int allowed_list(const struct msrtrap_policy *p, int ai,
 
 /* ---- KVM filter ---------------------------------------------------------- */
 
+/*
+ * Zero a caller's report, as far as its sz goes, keeping sz: -EINVAL when
+ * sz cannot even hold itself (<msrtrap/compile.h>).
+ */
+static int report_clear(struct msrtrap_pack_report *report)
+{
+	size_t sz = report->sz;
+
+	if (sz < sizeof(report->sz))
+		return -EINVAL;
+	if (sz > sizeof(*report))
+		sz = sizeof(*report);
+	memset((char *)report + sizeof(report->sz), 0, sz - sizeof(report->sz));
+	return 0;
+}
+
+/* Does a caller's report reach as far as its spans pointer? */
+static bool report_has_spans(const struct msrtrap_pack_report *report)
+{
+	return report->sz >= mt_offsetofend(struct msrtrap_pack_report, spans);
+}
+
 void msrtrap_pack_report_fini(struct msrtrap_pack_report *report)
 {
-	if (!report)
+	if (!report || report->sz < sizeof(report->sz))
 		return;
-	free(report->spans);
-	memset(report, 0, sizeof(*report));
+	if (report_has_spans(report))
+		free(report->spans);
+	report_clear(report);
 }
 
 /* MSRs of a sorted disjoint list inside [lo, hi]. */
@@ -141,17 +157,45 @@ static uint64_t naive_count(const struct msrtrap_policy *p, bool dflt)
 			struct msrtrap_interval iv = { (uint32_t)pos, (uint32_t)end };
 
 			total += end - pos + 1 -
-				 count_inside(&iv, 1, X2APIC_FIRST, X2APIC_LAST);
+				 count_inside(&iv, 1, MSRTRAP_X2APIC_FIRST,
+					      MSRTRAP_X2APIC_LAST);
 		}
 		pos = end + 1;
 	}
 	return total;
 }
 
-static unsigned int flags_access(uint32_t flags)
+static enum msrtrap_access flags_access(uint32_t flags)
 {
 	/* the kernel's KVM_MSR_FILTER_READ/WRITE equal MSRTRAP_READ/WRITE */
 	return flags & (MSRTRAP_READ | MSRTRAP_WRITE);
+}
+
+/* The QEMU-style filter's size, for comparison (<msrtrap/compile.h>). */
+static void naive_fill(const struct msrtrap_policy *p,
+		       struct msrtrap_pack_report *rep)
+{
+	uint64_t na = naive_count(p, true), nd = naive_count(p, false);
+
+	/* a deny filter needs a range, even one that holds nothing */
+	if (!nd)
+		nd = 1;
+	rep->naive_ranges = na < nd ? na : nd;
+	rep->naive_bytes = 8 * rep->naive_ranges;
+}
+
+/*
+ * Hand a complete report of ours to the caller's, as far as its sz goes;
+ * the spans stay ours (and are freed) when it cannot hold the pointer.
+ */
+static void report_hand_over(struct msrtrap_pack_report *report,
+			     struct msrtrap_pack_report *ours)
+{
+	/* the caller's sz was checked by report_clear() */
+	if (report && !mt_out_copy(report, ours, sizeof(*ours)) &&
+	    report_has_spans(report))
+		ours->spans = NULL;
+	msrtrap_pack_report_fini(ours);
 }
 
 int msrtrap_policy_to_filter(const struct msrtrap_policy *p,
@@ -159,66 +203,30 @@ int msrtrap_policy_to_filter(const struct msrtrap_policy *p,
 			     struct msrtrap_pack_report *report)
 {
 	struct mt_pack_params params = MT_PACK_PARAMS_KVM;
-	struct mt_pack_report pr;
+	struct msrtrap_pack_report ours;
 	struct mt_pack_policy pp;
-	uint64_t na, nd;
 	int err;
 
-	if (report)
-		memset(report, 0, sizeof(*report));
 	if (out)
 		*out = NULL;
+	if (report && report_clear(report))
+		return -EINVAL;
 	if (!p)
 		return -EINVAL;
-	_Static_assert(sizeof(struct mt_pack_interval) ==
-			       sizeof(struct msrtrap_interval) &&
-		       offsetof(struct mt_pack_interval, last) ==
-			       offsetof(struct msrtrap_interval, last),
-		       "one interval layout");
 	pp = (struct mt_pack_policy){
 		.default_allow = p->default_allow,
-		.read = (const struct mt_pack_interval *)p->exc[0],
+		.read = p->exc[0],
 		.nread = p->nexc[0],
-		.write = (const struct mt_pack_interval *)p->exc[1],
+		.write = p->exc[1],
 		.nwrite = p->nexc[1],
 	};
-	err = mt_pack(&pp, &params, out, &pr);
-	if (err && err != -E2BIG) {
-		mt_pack_report_fini(&pr);
-		return err;
+	err = mt_pack(&pp, &params, out, &ours);
+	if (!err || err == -E2BIG) {
+		naive_fill(p, &ours);
+		report_hand_over(report, &ours);
+	} else {
+		msrtrap_pack_report_fini(&ours);
 	}
-	if (report) {
-		report->default_allow = pr.default_allow;
-		report->nranges = pr.nranges;
-		report->bytes = pr.bytes;
-		report->bytes_proven = pr.bytes_proven;
-		if (pr.nspans) {
-			report->spans = calloc(pr.nspans, sizeof(*report->spans));
-			if (!report->spans) {
-				mt_pack_report_fini(&pr);
-				if (out) {
-					msrtrap_filter_free(*out);
-					*out = NULL;
-				}
-				memset(report, 0, sizeof(*report));
-				return -ENOMEM;
-			}
-		}
-		report->nspans = pr.nspans;
-		for (size_t i = 0; i < pr.nspans; i++)
-			report->spans[i] = (struct msrtrap_pack_span){
-				.access = flags_access(pr.spans[i].flags),
-				.first = pr.spans[i].first,
-				.last = pr.spans[i].last,
-				.count = pr.spans[i].nranges,
-			};
-		na = naive_count(p, true);
-		/* a deny filter needs a range, even one that holds nothing */
-		nd = naive_count(p, false) ? naive_count(p, false) : 1;
-		report->naive_ranges = na < nd ? na : nd;
-		report->naive_bytes = 8 * report->naive_ranges;
-	}
-	mt_pack_report_fini(&pr);
 	return err;
 }
 
@@ -240,7 +248,7 @@ int msrtrap_policy_to_map(const struct msrtrap_policy *p,
 	if (err)
 		return err;
 	for (int ai = 0; ai < 2 && !err; ai++) {
-		unsigned int access = ai ? MSRTRAP_WRITE : MSRTRAP_READ;
+		enum msrtrap_access access = ai ? MSRTRAP_WRITE : MSRTRAP_READ;
 		struct ivec allow = { 0 };
 
 		err = allowed_list(p, ai, &allow);
@@ -267,6 +275,21 @@ int msrtrap_policy_to_map(const struct msrtrap_policy *p,
 	return 0;
 }
 
+/*
+ * Unless err, the policy with default `dflt` whose read and write
+ * exceptions are iv[0] and iv[1]; the lists are freed either way.
+ */
+static int policy_from_lists(int err, bool dflt, struct ivec iv[2],
+			     struct msrtrap_policy **out)
+{
+	if (!err)
+		err = msrtrap_policy_from_intervals(dflt, iv[0].v, iv[0].n,
+						    iv[1].v, iv[1].n, out);
+	free(iv[0].v);
+	free(iv[1].v);
+	return err;
+}
+
 int msrtrap_policy_from_map(const struct msrtrap_map *map,
 			    struct msrtrap_policy **out)
 {
@@ -279,7 +302,7 @@ int msrtrap_policy_from_map(const struct msrtrap_map *map,
 	if (!map)
 		return -EINVAL;
 	for (int ai = 0; ai < 2 && !err; ai++) {
-		unsigned int access = ai ? MSRTRAP_WRITE : MSRTRAP_READ;
+		enum msrtrap_access access = ai ? MSRTRAP_WRITE : MSRTRAP_READ;
 		uint64_t cursor = 0;
 		uint32_t first, last;
 		int more;
@@ -289,12 +312,7 @@ int msrtrap_policy_from_map(const struct msrtrap_map *map,
 			ivec_add(&pass[ai], first, last);
 		err = more < 0 ? more : pass[ai].err;
 	}
-	if (!err)
-		err = msrtrap_policy_from_intervals(false, pass[0].v, pass[0].n,
-						    pass[1].v, pass[1].n, out);
-	free(pass[0].v);
-	free(pass[1].v);
-	return err;
+	return policy_from_lists(err, false, pass, out);
 }
 
 /* ---- decompiling a KVM filter ------------------------------------------ */
@@ -302,16 +320,9 @@ int msrtrap_policy_from_map(const struct msrtrap_map *map,
 /* A non-empty range that can match (base + nmsrs does not wrap). */
 struct frange {
 	uint64_t start, end; /* [start, end) */
-	unsigned int access;
+	enum msrtrap_access access;
 	const uint8_t *bitmap;
 };
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
 
 /*
  * The exceptions (verdicts other than `dflt`) of one access. Between two
@@ -320,14 +331,14 @@ static int cmp_u64(const void *a, const void *b)
  * the default or the x2APIC exemption applies elsewhere.
  */
 static int filter_exceptions(const struct frange *fr, size_t nfr,
-			     unsigned int access, bool dflt, struct ivec *out)
+			     enum msrtrap_access access, bool dflt, struct ivec *out)
 {
 	uint64_t edges[2 * MSRTRAP_KVM_MSR_FILTER_MAX_RANGES + 4];
 	size_t ne = 0;
 
 	edges[ne++] = 0;
-	edges[ne++] = X2APIC_FIRST;
-	edges[ne++] = (uint64_t)X2APIC_LAST + 1;
+	edges[ne++] = MSRTRAP_X2APIC_FIRST;
+	edges[ne++] = (uint64_t)MSRTRAP_X2APIC_LAST + 1;
 	edges[ne++] = 1ull << 32;
 	for (size_t i = 0; i < nfr; i++) {
 		if (!(fr[i].access & access))
@@ -335,7 +346,7 @@ static int filter_exceptions(const struct frange *fr, size_t nfr,
 		edges[ne++] = fr[i].start;
 		edges[ne++] = fr[i].end;
 	}
-	qsort(edges, ne, sizeof(edges[0]), cmp_u64);
+	mt_sort(edges, ne, sizeof(edges[0]), mt_cmp_u64);
 
 	for (size_t k = 0; k + 1 < ne; k++) {
 		uint64_t lo = edges[k], hi = edges[k + 1]; /* [lo, hi) */
@@ -343,7 +354,7 @@ static int filter_exceptions(const struct frange *fr, size_t nfr,
 
 		if (lo == hi)
 			continue;
-		if (lo >= X2APIC_FIRST && hi <= (uint64_t)X2APIC_LAST + 1) {
+		if (lo >= MSRTRAP_X2APIC_FIRST && hi <= (uint64_t)MSRTRAP_X2APIC_LAST + 1) {
 			if (!dflt)
 				ivec_add(out, (uint32_t)lo, (uint32_t)(hi - 1));
 			continue;
@@ -417,18 +428,13 @@ int msrtrap_policy_from_filter(const struct msrtrap_filter *f,
 	err = filter_exceptions(fr, nfr, MSRTRAP_READ, dflt, &exc[0]);
 	if (!err)
 		err = filter_exceptions(fr, nfr, MSRTRAP_WRITE, dflt, &exc[1]);
-	if (!err)
-		err = msrtrap_policy_from_intervals(dflt, exc[0].v, exc[0].n,
-						    exc[1].v, exc[1].n, out);
-	free(exc[0].v);
-	free(exc[1].v);
-	return err;
+	return policy_from_lists(err, dflt, exc, out);
 }
 
 /* ---- diff -------------------------------------------------------------- */
 
 long msrtrap_policy_diff(const struct msrtrap_policy *a,
-			 const struct msrtrap_policy *b, unsigned int access,
+			 const struct msrtrap_policy *b, enum msrtrap_access access,
 			 struct msrtrap_interval *buf, size_t n)
 {
 	int ai = mt_access_index(access);

@@ -24,7 +24,7 @@
 
 #include <msrtrap/filter.h>
 #include <msrtrap/map.h>
-#include <msrtrap/policy.h>
+#include <msrtrap/compile.h>
 
 #include "testutil.h"
 
@@ -479,7 +479,7 @@ static void check_filter_round_trip(const struct msrtrap_policy *p,
 				    const struct msrtrap_pack_report *rep)
 {
 	static const uint64_t extra[] = { 0x7ff, 0x800, 0x8ff, 0x900 };
-	struct msrtrap_pack_report rep2;
+	MSRTRAP_OPTS(msrtrap_pack_report, rep2);
 	struct msrtrap_policy *back, *want;
 	struct msrtrap_filter *f2;
 
@@ -500,7 +500,7 @@ static void check_filter_round_trip(const struct msrtrap_policy *p,
 static void check_kvm(const struct msrtrap_policy *p, const char *text,
 		      struct kvm_stats *st)
 {
-	struct msrtrap_pack_report rep;
+	MSRTRAP_OPTS(msrtrap_pack_report, rep);
 	struct msrtrap_filter *f = (void *)1;
 	uint64_t sum = 0;
 	int err = msrtrap_policy_to_filter(p, &f, &rep);
@@ -737,7 +737,7 @@ static void test_kvm_fixed(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct msrtrap_policy *p = parse(cases[i].text);
-		struct msrtrap_pack_report rep;
+		MSRTRAP_OPTS(msrtrap_pack_report, rep);
 		struct msrtrap_filter *f = NULL;
 		int err = msrtrap_policy_to_filter(p, &f, &rep);
 
@@ -776,7 +776,7 @@ static void test_kvm_limit(void **state)
 
 	(void)state;
 	for (unsigned int n = 15; n <= 18; n++) {
-		struct msrtrap_pack_report rep;
+		MSRTRAP_OPTS(msrtrap_pack_report, rep);
 		struct msrtrap_filter *f = NULL;
 		struct msrtrap_policy *p;
 		int err;
@@ -818,7 +818,7 @@ static void test_kvm_limit(void **state)
 static void test_bad_arguments(void **state)
 {
 	struct msrtrap_policy *p = parse("default deny\nallow rw 0x10\n"), *q;
-	struct msrtrap_pack_report rep;
+	MSRTRAP_OPTS(msrtrap_pack_report, rep);
 	struct msrtrap_filter *f;
 	struct msrtrap_map *m;
 	struct msrtrap_interval iv;
@@ -1086,12 +1086,96 @@ static void test_random_from_filter(void **state)
 	printf("# %u random filters decompiled\n", n);
 }
 
+/*
+ * The report is a caller-allocated output struct (<msrtrap/compile.h>):
+ * a program built against an older, shorter struct gets exactly its
+ * prefix filled and the bytes past its sz untouched; one built against
+ * a longer struct keeps its extra bytes; an sz that cannot hold sz
+ * itself is refused.
+ */
+static void test_report_sizes(void **state)
+{
+	struct msrtrap_policy *p = parse("default deny\nallow rw 0x10-0x20\n"
+					 "allow r 0xc0000080\n");
+	const size_t full = sizeof(struct msrtrap_pack_report);
+	const size_t older = offsetof(struct msrtrap_pack_report, naive_ranges);
+	MSRTRAP_OPTS(msrtrap_pack_report, want);
+	union {
+		struct msrtrap_pack_report r;
+		unsigned char b[sizeof(struct msrtrap_pack_report) + 32];
+	} u;
+	struct msrtrap_filter *f = NULL;
+
+	(void)state;
+	assert_int_equal(msrtrap_policy_to_filter(p, NULL, &want), 0);
+	assert_true(want.nspans >= 1 && want.naive_ranges >= 1);
+
+	/* older: up to (without) naive_ranges */
+	memset(u.b, 0xa5, sizeof(u.b));
+	u.r.sz = older;
+	assert_int_equal(msrtrap_policy_to_filter(p, &f, &u.r), 0);
+	assert_int_equal(u.r.sz, older);
+	assert_int_equal(u.r.default_allow, want.default_allow);
+	assert_int_equal(u.r.nranges, want.nranges);
+	assert_int_equal(u.r.bytes, want.bytes);
+	assert_int_equal(u.r.nspans, want.nspans);
+	for (size_t i = 0; i < want.nspans; i++) {
+		assert_int_equal(u.r.spans[i].access, want.spans[i].access);
+		assert_int_equal(u.r.spans[i].first, want.spans[i].first);
+		assert_int_equal(u.r.spans[i].last, want.spans[i].last);
+		assert_int_equal(u.r.spans[i].count, want.spans[i].count);
+	}
+	for (size_t i = older; i < sizeof(u.b); i++)
+		assert_int_equal(u.b[i], 0xa5);
+	msrtrap_pack_report_fini(&u.r);
+	assert_int_equal(u.r.sz, older);
+	assert_null(u.r.spans);
+	for (size_t i = older; i < sizeof(u.b); i++)
+		assert_int_equal(u.b[i], 0xa5);
+	msrtrap_filter_free(f);
+
+	/* too short for the spans pointer: the library keeps (frees) them */
+	memset(u.b, 0xa5, sizeof(u.b));
+	u.r.sz = offsetof(struct msrtrap_pack_report, spans);
+	assert_int_equal(msrtrap_policy_to_filter(p, NULL, &u.r), 0);
+	assert_int_equal(u.r.nranges, want.nranges);
+	for (size_t i = offsetof(struct msrtrap_pack_report, spans);
+	     i < sizeof(u.b); i++)
+		assert_int_equal(u.b[i], 0xa5);
+	msrtrap_pack_report_fini(&u.r);
+
+	/* newer: 32 bytes more, left alone */
+	memset(u.b, 0xa5, sizeof(u.b));
+	u.r.sz = sizeof(u.b);
+	assert_int_equal(msrtrap_policy_to_filter(p, NULL, &u.r), 0);
+	assert_int_equal(u.r.sz, sizeof(u.b));
+	assert_int_equal(u.r.naive_ranges, want.naive_ranges);
+	assert_int_equal(u.r.naive_bytes, want.naive_bytes);
+	assert_int_equal(u.r.bytes_proven, want.bytes_proven);
+	for (size_t i = full; i < sizeof(u.b); i++)
+		assert_int_equal(u.b[i], 0xa5);
+	msrtrap_pack_report_fini(&u.r);
+
+	/* no room for sz itself */
+	memset(u.b, 0xa5, sizeof(u.b));
+	u.r.sz = sizeof(size_t) - 1;
+	assert_int_equal(msrtrap_policy_to_filter(p, &f, &u.r), -EINVAL);
+	assert_null(f);
+	for (size_t i = sizeof(size_t); i < sizeof(u.b); i++)
+		assert_int_equal(u.b[i], 0xa5);
+	msrtrap_pack_report_fini(&u.r);
+
+	msrtrap_pack_report_fini(&want);
+	msrtrap_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kvm_fixed),
 		cmocka_unit_test(test_kvm_limit),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_report_sizes),
 		cmocka_unit_test(test_from_filter_fixed),
 		cmocka_unit_test(test_maps_fixed),
 		cmocka_unit_test(test_random_kvm),

@@ -32,7 +32,7 @@
 
 struct tpol {
 	bool allow;
-	struct mt_pack_interval *v[2]; /* [0] read, [1] write */
+	struct msrtrap_interval *v[2]; /* [0] read, [1] write */
 	size_t n[2], cap[2];
 };
 
@@ -43,7 +43,7 @@ static void tpol_add(struct tpol *p, int a, uint32_t first, uint32_t last)
 		p->v[a] = realloc(p->v[a], p->cap[a] * sizeof(*p->v[a]));
 		assert_non_null(p->v[a]);
 	}
-	p->v[a][p->n[a]++] = (struct mt_pack_interval){ first, last };
+	p->v[a][p->n[a]++] = (struct msrtrap_interval){ first, last };
 }
 
 static void tpol_free(struct tpol *p)
@@ -60,7 +60,7 @@ static struct mt_pack_policy tpol_view(const struct tpol *p)
 
 static int cmp_iv(const void *a, const void *b)
 {
-	const struct mt_pack_interval *x = a, *y = b;
+	const struct msrtrap_interval *x = a, *y = b;
 
 	return x->first < y->first ? -1 : x->first > y->first;
 }
@@ -136,7 +136,7 @@ static unsigned int check_msr(const struct msrtrap_filter *f,
 
 /* The report matches the filter: same default, count, order, bytes. */
 static void check_report(const struct msrtrap_filter *f,
-			 const struct mt_pack_report *rep, uint32_t word)
+			 const struct msrtrap_pack_report *rep, uint32_t word)
 {
 	uint64_t bytes = 0;
 
@@ -148,10 +148,10 @@ static void check_report(const struct msrtrap_filter *f,
 		struct msrtrap_filter_range r;
 
 		assert_int_equal(msrtrap_filter_range(f, i, &r), 0);
-		assert_int_equal(r.flags, rep->spans[i].flags);
+		assert_int_equal(r.flags, rep->spans[i].access);
 		assert_int_equal(r.base, rep->spans[i].first);
 		assert_int_equal(r.nmsrs, rep->spans[i].last - rep->spans[i].first + 1);
-		assert_int_equal(rep->spans[i].nranges, 1);
+		assert_int_equal(rep->spans[i].count, 1);
 		assert_true(r.nmsrs >= 1);
 		bytes += span_bytes(r.nmsrs, word);
 	}
@@ -347,7 +347,7 @@ static void test_optimal_vs_brute_force(void **state)
 		struct tpol p = { 0 };
 		struct mt_pack_policy pol;
 		struct mt_pack_params par;
-		struct mt_pack_report rep;
+		struct msrtrap_pack_report rep;
 		struct msrtrap_filter *f = NULL;
 		uint32_t ff = 0, fc = 0, density = 1 + test_below(4);
 		uint64_t bf_bytes = 0;
@@ -405,7 +405,7 @@ static void test_optimal_vs_brute_force(void **state)
 				check_msr(f, &p, test_rand32(), ff, fc);
 		}
 		msrtrap_filter_free(f);
-		mt_pack_report_fini(&rep);
+		msrtrap_pack_report_fini(&rep);
 		tpol_free(&p);
 		free(b);
 	}
@@ -434,7 +434,7 @@ static void test_pruning_vs_plain_dp(void **state)
 		struct tpol p = { 0 };
 		struct mt_pack_policy pol;
 		struct mt_pack_params par = MT_PACK_PARAMS_KVM;
-		struct mt_pack_report a, b;
+		struct msrtrap_pack_report a, b;
 		uint32_t base = test_below(2) ? 0x7a0 : 0x1000, span = 60 + test_below(240);
 		unsigned int k = 1 + test_below(12);
 		uint64_t ma = 0, mb = 0;
@@ -472,8 +472,8 @@ static void test_pruning_vs_plain_dp(void **state)
 					 (unsigned long long)b.bytes, (unsigned long long)mb);
 			packed++;
 		}
-		mt_pack_report_fini(&a);
-		mt_pack_report_fini(&b);
+		msrtrap_pack_report_fini(&a);
+		msrtrap_pack_report_fini(&b);
 		tpol_free(&p);
 	}
 	printf("# pruned vs plain byte DP: %u instances, %u packed, all equal, %.2f s\n",
@@ -598,7 +598,7 @@ static uint64_t check_exact(const struct msrtrap_filter *f, const struct tpol *p
 }
 
 /* In the model of docs/packing.md §2.3: does the span list serve m? */
-static bool spans_serve(const struct mt_pack_report *rep, const struct tpol *p,
+static bool spans_serve(const struct msrtrap_pack_report *rep, const struct tpol *p,
 			uint32_t m)
 {
 	unsigned int lab = 0, type = 0;
@@ -609,7 +609,7 @@ static bool spans_serve(const struct mt_pack_report *rep, const struct tpol *p,
 	       (want(p, m, W) != rep->default_allow) << 1;
 	for (size_t i = 0; i < rep->nspans; i++)
 		if (m >= rep->spans[i].first && m <= rep->spans[i].last)
-			lab |= rep->spans[i].flags == RW ? 4 : rep->spans[i].flags;
+			lab |= rep->spans[i].access == RW ? 4 : rep->spans[i].access;
 	switch (type) {
 	case 1:
 		return (lab & 1) || (lab & 6) == 6;
@@ -633,7 +633,7 @@ static void test_exact_random(void **state)
 		struct tpol p = { 0 };
 		struct mt_pack_policy pol;
 		struct mt_pack_params par = MT_PACK_PARAMS_KVM;
-		struct mt_pack_report rep;
+		struct msrtrap_pack_report rep;
 		struct msrtrap_filter *f = NULL;
 		/* the widest ranges only in a tenth of the runs: their
 		 * exhaustive windows are 24k MSRs each */
@@ -656,7 +656,7 @@ static void test_exact_random(void **state)
 
 			assert_true(rep.nranges > 16);
 			for (size_t i = 0; i < rep.nspans; i++)
-				sum += rep.spans[i].nranges;
+				sum += rep.spans[i].count;
 			assert_int_equal(sum, rep.nranges);
 			for (int a = 0; a < 2; a++)
 				for (size_t i = 0; i < p.n[a]; i++) {
@@ -664,9 +664,9 @@ static void test_exact_random(void **state)
 					assert_true(spans_serve(&rep, &p, p.v[a][i].last));
 				}
 			for (size_t i = 0; i < rep.nspans; i++) {
-				assert_true(rep.spans[i].nranges >= 1);
+				assert_true(rep.spans[i].count >= 1);
 				assert_true((uint64_t)rep.spans[i].last - rep.spans[i].first <
-					    rep.spans[i].nranges * par.max_nmsrs);
+					    rep.spans[i].count * par.max_nmsrs);
 				assert_true(rep.spans[i].last < 0xffffffff);
 			}
 			big++;
@@ -678,7 +678,7 @@ static void test_exact_random(void **state)
 			ok++;
 		}
 		msrtrap_filter_free(f);
-		mt_pack_report_fini(&rep);
+		msrtrap_pack_report_fini(&rep);
 		tpol_free(&p);
 	}
 	printf("# exactness: %u policies: %u packed (%llu ranges), %u need > 16 ranges, %u unrepresentable;"
@@ -691,7 +691,7 @@ static void test_exact_random(void **state)
 /* ---- reports, corner cases ---- */
 
 static int pack(const struct tpol *p, uint32_t nmax, struct msrtrap_filter **f,
-		struct mt_pack_report *rep)
+		struct msrtrap_pack_report *rep)
 {
 	struct mt_pack_policy pol = tpol_view(p);
 	struct mt_pack_params par = MT_PACK_PARAMS_KVM;
@@ -704,7 +704,7 @@ static void test_too_many_ranges_report(void **state)
 {
 	for (int allow = 0; allow < 2; allow++) {
 		struct tpol p = { .allow = allow };
-		struct mt_pack_report rep;
+		struct msrtrap_pack_report rep;
 		struct msrtrap_filter *f = (void *)0x1;
 
 		/* 17 isolated MSRs 0x10000 apart: 17 ranges, one each */
@@ -718,7 +718,7 @@ static void test_too_many_ranges_report(void **state)
 		assert_int_equal(rep.nspans, 17);
 		assert_int_equal(rep.default_allow, allow);
 		for (uint32_t i = 0; i < 17; i++) {
-			assert_int_equal(rep.spans[i].flags, RW);
+			assert_int_equal(rep.spans[i].access, RW);
 			assert_int_equal(rep.spans[i].first, 0x10000 * i + 5);
 			assert_int_equal(rep.spans[i].last, 0x10000 * i + 5);
 		}
@@ -726,7 +726,7 @@ static void test_too_many_ranges_report(void **state)
 			printf("# 17 isolated MSRs: -E2BIG, report: %llu ranges needed, first span [0x%x,0x%x], last [0x%x,0x%x]\n",
 			       (unsigned long long)rep.nranges, rep.spans[0].first,
 			       rep.spans[0].last, rep.spans[16].first, rep.spans[16].last);
-		mt_pack_report_fini(&rep);
+		msrtrap_pack_report_fini(&rep);
 
 		/* 16 fit */
 		p.n[0] = p.n[1] = 16;
@@ -736,21 +736,21 @@ static void test_too_many_ranges_report(void **state)
 		check_report(f, &rep, 64);
 		check_exact(f, &p, 0x10);
 		msrtrap_filter_free(f);
-		mt_pack_report_fini(&rep);
+		msrtrap_pack_report_fini(&rep);
 		tpol_free(&p);
 	}
 	{
 		/* a long run: 0x3000 * 20 MSRs need 20 ranges; with a
 		 * different write verdict in the middle, 21 */
 		struct tpol p = { .allow = true };
-		struct mt_pack_report rep;
+		struct msrtrap_pack_report rep;
 
 		tpol_add(&p, 0, 0x100000, 0x100000 + 20 * 0x3000 - 1);
 		tpol_add(&p, 1, 0x100000, 0x100000 + 20 * 0x3000 - 1);
 		assert_int_equal(pack(&p, 0x3000, NULL, &rep), -E2BIG);
 		assert_int_equal(rep.nranges, 20);
 		assert_true(rep.nspans < 20); /* full ranges grouped */
-		mt_pack_report_fini(&rep);
+		msrtrap_pack_report_fini(&rep);
 		p.n[1] = 0;
 		tpol_add(&p, 1, 0x100000, 0x100000 + 9 * 0x3000 + 0x1234 - 1);
 		tpol_add(&p, 1, 0x100000 + 9 * 0x3000 + 0x1235,
@@ -761,7 +761,7 @@ static void test_too_many_ranges_report(void **state)
 			uint64_t sum = 0;
 
 			for (size_t i = 0; i < rep.nspans; i++)
-				sum += rep.spans[i].nranges;
+				sum += rep.spans[i].count;
 			assert_int_equal(sum, 21);
 		}
 		for (uint32_t m = 0x100000 + 9 * 0x3000 + 0x1200;
@@ -770,7 +770,7 @@ static void test_too_many_ranges_report(void **state)
 		for (int i = 0; i < 1000; i++)
 			assert_true(spans_serve(&rep, &p, 0x100000 +
 						test_below(20 * 0x3000)));
-		mt_pack_report_fini(&rep);
+		msrtrap_pack_report_fini(&rep);
 		tpol_free(&p);
 	}
 }
@@ -778,7 +778,7 @@ static void test_too_many_ranges_report(void **state)
 static void test_unreachable_msr(void **state)
 {
 	struct tpol p = { .allow = true };
-	struct mt_pack_report rep;
+	struct msrtrap_pack_report rep;
 	struct msrtrap_filter *f = NULL;
 
 	/* 0xffffffff denied for read only: no default fits it */
@@ -796,7 +796,7 @@ static void test_unreachable_msr(void **state)
 	assert_int_equal(pack(&p, 0x3000, &f, &rep), -E2BIG);
 	assert_false(rep.default_allow);
 	assert_true(rep.nranges > 16);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 	tpol_free(&p);
 
 	/* deny default except [0, 0xfffffff0]: allow default, one range
@@ -814,14 +814,14 @@ static void test_unreachable_msr(void **state)
 	check_report(f, &rep, 64);
 	check_exact(f, &p, 0x3000);
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 	tpol_free(&p);
 }
 
 static void test_deny_all_and_allow_all(void **state)
 {
 	struct tpol p = { .allow = false };
-	struct mt_pack_report rep;
+	struct msrtrap_pack_report rep;
 	struct msrtrap_filter *f = NULL;
 
 	/* KVM rejects a deny filter without ranges: one harmless range */
@@ -832,7 +832,7 @@ static void test_deny_all_and_allow_all(void **state)
 	check_report(f, &rep, 64);
 	check_exact(f, &p, 16);
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 
 	p.allow = true;
 	assert_int_equal(pack(&p, 0x3000, &f, &rep), 0);
@@ -840,7 +840,7 @@ static void test_deny_all_and_allow_all(void **state)
 	assert_int_equal(rep.nranges, 0);
 	check_report(f, &rep, 64);
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 
 	/* allow-list whose only exceptions are x2APIC MSRs: nothing to do */
 	p.allow = false;
@@ -850,14 +850,14 @@ static void test_deny_all_and_allow_all(void **state)
 	assert_int_equal(rep.nranges, 1);
 	check_exact(f, &p, 16);
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 	tpol_free(&p);
 }
 
 static void test_x2apic_dont_care(void **state)
 {
 	struct tpol p = { .allow = true };
-	struct mt_pack_report rep;
+	struct msrtrap_pack_report rep;
 	struct msrtrap_filter *f = NULL;
 
 	/* 0x7ff and 0x900 denied: one range across the x2APIC window
@@ -873,14 +873,14 @@ static void test_x2apic_dont_care(void **state)
 	assert_int_equal(rep.spans[0].last, 0x900);
 	check_exact(f, &p, 0x3000);
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 
 	assert_int_equal(pack(&p, 0x101, &f, &rep), 0);
 	assert_int_equal(rep.nranges, 2);
 	assert_int_equal(rep.bytes, 16);
 	check_exact(f, &p, 0x101);
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 
 	/* read denied 0x7f0-0x8ff, write denied 0x800-0x80f: inside
 	 * x2APIC nothing counts, so one READ range [0x7f0, 0x7ff] */
@@ -890,12 +890,12 @@ static void test_x2apic_dont_care(void **state)
 	tpol_add(&p, 1, 0x800, 0x80f);
 	assert_int_equal(pack(&p, 0x3000, &f, &rep), 0);
 	assert_int_equal(rep.nranges, 1);
-	assert_int_equal(rep.spans[0].flags, R);
+	assert_int_equal(rep.spans[0].access, R);
 	assert_int_equal(rep.spans[0].first, 0x7f0);
 	assert_int_equal(rep.spans[0].last, 0x7ff);
 	check_exact(f, &p, 0x3000);
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 	tpol_free(&p);
 }
 
@@ -909,7 +909,7 @@ static void test_x2apic_dont_care(void **state)
 static void test_shadowing(void **state)
 {
 	struct tpol p = { .allow = true };
-	struct mt_pack_report rep;
+	struct msrtrap_pack_report rep;
 	struct msrtrap_filter *f = NULL;
 
 	tpol_add(&p, 0, 0x105, 0x10e);
@@ -917,15 +917,15 @@ static void test_shadowing(void **state)
 	tpol_add(&p, 1, 0x10a, 0x10e);
 	assert_int_equal(pack(&p, 10, &f, &rep), 0);
 	assert_int_equal(rep.nranges, 2);
-	assert_int_equal(rep.spans[0].flags, W);
-	assert_int_equal(rep.spans[1].flags, RW);
+	assert_int_equal(rep.spans[0].access, W);
+	assert_int_equal(rep.spans[1].access, RW);
 	check_report(f, &rep, 64);
 	check_exact(f, &p, 10);
 	printf("# shadowing: W [0x%x,0x%x] then RW [0x%x,0x%x]\n",
 	       rep.spans[0].first, rep.spans[0].last, rep.spans[1].first,
 	       rep.spans[1].last);
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 	tpol_free(&p);
 }
 
@@ -940,7 +940,7 @@ static void test_shadowing(void **state)
 static void test_regression_unaligned_disagreement(void **state)
 {
 	struct tpol p = { .allow = true };
-	struct mt_pack_report rep;
+	struct msrtrap_pack_report rep;
 	struct msrtrap_filter *f = NULL;
 
 	tpol_add(&p, 0, 0xa95, 0x6f79);
@@ -954,7 +954,7 @@ static void test_regression_unaligned_disagreement(void **state)
 	       (unsigned long long)rep.nranges, (unsigned long long)rep.bytes,
 	       rep.bytes_proven ? "proven minimal" : "from the bounded beam");
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 	tpol_free(&p);
 }
 
@@ -973,7 +973,7 @@ static void test_regression_unaligned_disagreement(void **state)
 static void test_regression_long_block_work_bound(void **state)
 {
 	struct tpol p = { .allow = false };
-	struct mt_pack_report rep;
+	struct msrtrap_pack_report rep;
 	struct msrtrap_filter *f = NULL;
 
 	tpol_add(&p, 0, 0x10, 0x10);
@@ -990,14 +990,14 @@ static void test_regression_long_block_work_bound(void **state)
 	       (unsigned long long)rep.nranges, (unsigned long long)rep.bytes,
 	       rep.bytes_proven ? "proven minimal" : "from the bounded beam");
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 	tpol_free(&p);
 }
 
 static void test_default_choice(void **state)
 {
 	struct tpol p = { .allow = false };
-	struct mt_pack_report rep;
+	struct msrtrap_pack_report rep;
 	struct msrtrap_filter *f = NULL;
 
 	/* a deny policy allowing all but 0x10 and 0xc0000080: the filter
@@ -1015,18 +1015,18 @@ static void test_default_choice(void **state)
 	check_report(f, &rep, 64);
 	check_exact(f, &p, 0x3000);
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 	tpol_free(&p);
 }
 
 static void test_bad_input(void **state)
 {
-	struct mt_pack_interval bad[] = { { 5, 9 }, { 9, 12 } };
-	struct mt_pack_interval rev[] = { { 9, 5 } };
-	struct mt_pack_interval adj[] = { { 5, 9 }, { 10, 12 } };
+	struct msrtrap_interval bad[] = { { 5, 9 }, { 9, 12 } };
+	struct msrtrap_interval rev[] = { { 9, 5 } };
+	struct msrtrap_interval adj[] = { { 5, 9 }, { 10, 12 } };
 	struct mt_pack_policy pol = { true, bad, 2, NULL, 0 };
 	struct mt_pack_params par = MT_PACK_PARAMS_KVM;
-	struct mt_pack_report rep;
+	struct msrtrap_pack_report rep;
 	struct msrtrap_filter *f = NULL;
 
 	assert_int_equal(mt_pack(&pol, &par, &f, &rep), -EINVAL);
@@ -1074,7 +1074,7 @@ static double now(void)
 static void dense_case(const struct tpol *p, const char *what,
 		       uint64_t nranges)
 {
-	struct mt_pack_report rep;
+	struct msrtrap_pack_report rep;
 	struct msrtrap_filter *f = NULL;
 	double t = now();
 	int ret = pack(p, 0x3000, &f, &rep);
@@ -1089,13 +1089,13 @@ static void dense_case(const struct tpol *p, const char *what,
 	check_exact(f, p, 16);
 	assert_true(t < SPEED_LIMIT);
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 }
 
 static void test_speed(void **state)
 {
 	struct tpol p = { 0 };
-	struct mt_pack_report rep;
+	struct msrtrap_pack_report rep;
 	double t;
 	int ret;
 
@@ -1118,7 +1118,7 @@ static void test_speed(void **state)
 	printf("# 100k spread intervals: -E2BIG, %llu ranges needed, %.3f s\n",
 	       (unsigned long long)rep.nranges, t);
 	assert_true(t < SPEED_LIMIT);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 	tpol_free(&p);
 
 	/* long random intervals: half the space to cover */
@@ -1136,7 +1136,7 @@ static void test_speed(void **state)
 	printf("# 100k long intervals: -E2BIG, %llu ranges needed, %.3f s\n",
 	       (unsigned long long)rep.nranges, t);
 	assert_true(t < SPEED_LIMIT);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 	tpol_free(&p);
 
 	/* dense exceptions that still fit 16 ranges: the byte DP's heavy
@@ -1172,14 +1172,14 @@ static void test_example_vs_hand_packing(void **state)
 	/* a sandboxing VMM's policy: default allow; READ|WRITE denied on
 	 * VMX capabilities and SVM control MSRs, WRITE denied on the MSRs
 	 * that control the guest's own privileged state */
-	static const struct mt_pack_interval rw[] = {
+	static const struct msrtrap_interval rw[] = {
 		{ 0x3a, 0x3a },		    /* FEATURE_CONTROL */
 		{ 0x79, 0x79 },		    /* BIOS_UPDT_TRIG */
 		{ 0x480, 0x491 },	    /* VMX capabilities */
 		{ 0x4b564d00, 0x4b564d07 }, /* KVM PV (kvmclock, ...) */
 		{ 0xc0010114, 0xc0010118 }, /* VM_CR .. VM_HSAVE_PA */
 	};
-	static const struct mt_pack_interval wo[] = {
+	static const struct msrtrap_interval wo[] = {
 		{ 0x10, 0x10 },		    /* TSC */
 		{ 0x1b, 0x1b },		    /* APIC_BASE */
 		{ 0x8b, 0x8b },		    /* BIOS_SIGN_ID */
@@ -1195,7 +1195,7 @@ static void test_example_vs_hand_packing(void **state)
 		{ 0xc0000100, 0xc0000103 }, /* FS/GS/KERNEL_GS base, TSC_AUX */
 	};
 	struct tpol p = { .allow = true };
-	struct mt_pack_report rep;
+	struct msrtrap_pack_report rep;
 	struct msrtrap_filter *f = NULL;
 	uint64_t msrs = 0, dropped = 0, runs = 0;
 
@@ -1232,12 +1232,12 @@ static void test_example_vs_hand_packing(void **state)
 	       rep.default_allow ? "allow" : "deny");
 	for (size_t i = 0; i < rep.nspans; i++)
 		printf("#   %-2s [0x%08x, 0x%08x] %5u MSRs\n",
-		       rep.spans[i].flags == RW ? "RW" : rep.spans[i].flags == R ? "R" : "W",
+		       rep.spans[i].access == RW ? "RW" : rep.spans[i].access == R ? "R" : "W",
 		       rep.spans[i].first, rep.spans[i].last,
 		       rep.spans[i].last - rep.spans[i].first + 1);
 	assert_true(rep.nranges <= 8);
 	msrtrap_filter_free(f);
-	mt_pack_report_fini(&rep);
+	msrtrap_pack_report_fini(&rep);
 	tpol_free(&p);
 }
 

@@ -21,13 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <msrtrap/compile.h>
 #include <msrtrap/filter.h>
-
-/* Inclusive MSR interval. */
-struct mt_pack_interval {
-	uint32_t first;
-	uint32_t last;
-};
 
 /*
  * The wanted verdicts: every MSR and access gets `default_allow`, except
@@ -37,9 +32,9 @@ struct mt_pack_interval {
  */
 struct mt_pack_policy {
 	bool default_allow;
-	const struct mt_pack_interval *read;
+	const struct msrtrap_interval *read;
 	size_t nread;
-	const struct mt_pack_interval *write;
+	const struct msrtrap_interval *write;
 	size_t nwrite;
 };
 
@@ -81,42 +76,28 @@ struct mt_pack_params {
 	})
 
 /*
- * A range of the packed filter: access flags and inclusive MSR span. In
- * a -E2BIG report an entry may stand for a run of `nranges` adjacent
- * ranges of max_nmsrs MSRs each (a long stretch of MSRs that want the
- * same treatment), so that the report stays small when millions of
- * ranges would be needed; otherwise nranges is 1.
- */
-struct mt_pack_span {
-	uint32_t flags; /* MSRTRAP_KVM_MSR_FILTER_READ and/or _WRITE */
-	uint32_t first;
-	uint32_t last;
-	uint64_t nranges;
-};
-
-/*
- * What the packer found. Filled on success and on -E2BIG:
+ * What the packer found goes into a struct msrtrap_pack_report
+ * (<msrtrap/compile.h>) of the library's own size; the packer fills it on
+ * success and on -E2BIG, all but the naive_* fields, which are the
+ * compiler's:
  *  - default_allow: the filter default chosen (whichever needs fewer
  *    ranges, then fewer bytes; the policy default on a tie);
  *  - nranges: the minimum number of ranges (on -E2BIG: > max_ranges);
  *  - bytes: bitmap bytes, sum of 8*ceil(nmsrs/word_msrs). On success the
  *    minimum among minimum-count filters; on -E2BIG those of the
  *    (count-optimal, trimmed but not byte-optimized) spans below;
+ *  - bytes_proven: false when the byte phase fell back to its bounded
+ *    beam: the count is still the minimum, the bytes are not proven
+ *    minimal;
  *  - spans: the ranges of an optimal solution in filter order
  *    (single-access ranges first), for the CLI to explain which MSR
- *    clusters force them; on success nspans == nranges, on -E2BIG the
- *    spans' nranges add up to nranges. Free with mt_pack_report_fini().
+ *    clusters force them; on success nspans == nranges and every count is
+ *    1; on -E2BIG an entry may stand for a run of `count` adjacent ranges
+ *    of max_nmsrs MSRs each (a long stretch of MSRs that want the same
+ *    treatment), so that the report stays small when millions of ranges
+ *    would be needed, and the counts add up to nranges.
+ *    Free with msrtrap_pack_report_fini().
  */
-struct mt_pack_report {
-	bool default_allow;
-	/* false when the byte phase fell back to its bounded beam: the
-	 * count is still the minimum, the bytes are not proven minimal */
-	bool bytes_proven;
-	uint64_t nranges;
-	uint64_t bytes;
-	size_t nspans;
-	struct mt_pack_span *spans;
-};
 
 /*
  * Pack. On success returns 0 and, when `out` is not NULL, a new filter
@@ -128,12 +109,11 @@ struct mt_pack_report {
  *           range can hold, base+nmsrs would wrap) gets a different verdict
  *           for READ than for WRITE, so neither default fits it;
  *  -ENOMEM.
- * `report` may be NULL; it is reset on every call.
+ * `report` may be NULL; it is reset (its sz set to the library's) on
+ * every call.
  */
 int mt_pack(const struct mt_pack_policy *policy,
 	    const struct mt_pack_params *params, struct msrtrap_filter **out,
-	    struct mt_pack_report *report);
-
-void mt_pack_report_fini(struct mt_pack_report *report);
+	    struct msrtrap_pack_report *report);
 
 #endif
