@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * msrtrap sim without the command line: run a script held in memory
- * (cmd_sim.c). The CLI reads filter files with read_file() and allows
- * 4096 vCPUs; the fuzz harness (fuzz/fuzz_sim.c) serves filter files
- * from memory, forbids `save` and bounds the vCPU count, so a script can
- * neither touch the file system nor take long.
+ * msrtrap sim (docs/sim.md) in pieces: script.c turns script text into
+ * an op list, run.c runs the ops on one VM per strategy. The CLI
+ * (cmd_sim.c) reads filter files with read_file() and allows 4096 vCPUs;
+ * the fuzz harness (fuzz/fuzz_sim.c) serves filter files from memory,
+ * forbids `save` and bounds the vCPU count, so a script can neither touch
+ * the file system nor take long.
  */
 #ifndef MSRTRAP_CLI_SIM_H
 #define MSRTRAP_CLI_SIM_H
@@ -12,6 +13,73 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <msrtrap/msrtrap.h>
+
+#define STRATEGY_ALL (-1)
+#define STRATEGY_UNSET (-2) /* no --strategy */
+#define VCPU_ALL (-1)
+
+
+enum op_kind {
+	OP_VENDOR,
+	OP_VCPUS,
+	OP_PASSTHROUGH,
+	OP_STRATEGY,
+	OP_INTERCEPT,
+	OP_FILTER,
+	OP_SYNC,
+	OP_EXPECT,
+	OP_PRINT,
+	OP_SAVE,
+	OP_STATS,
+};
+
+#define SETUP_OPS 4 /* OP_VENDOR .. OP_STRATEGY come first */
+
+struct op {
+	enum op_kind kind;
+	unsigned int line;
+	int vcpu;		/* VCPU_ALL for all */
+	uint32_t first, last;	/* intercept, expect */
+	unsigned int access;	/* intercept, expect */
+	bool on;		/* intercept: on; expect: want intercept */
+	struct msrtrap_filter *filter; /* filter; NULL for none */
+	char *path;		/* filter (for messages), save */
+};
+
+struct script {
+	const char *path;
+	const struct sim_env *env; /* file access and limits; never NULL */
+	char *dir;		/* "" or the script's directory with a '/' */
+	unsigned int errors;
+	/* set-up */
+	enum msrtrap_format fmt;
+	unsigned int vcpus;
+	enum msrtrap_passthrough passthrough;
+	int strategy;		/* STRATEGY_ALL or an enum msrtrap_strategy */
+	unsigned int setup_line[SETUP_OPS];
+	unsigned int first_op_line;
+	/* the operations, in order */
+	struct op *ops;
+	size_t nops, cap;
+};
+
+/*
+ * Parse the whole script: len bytes of text, NUL-terminated one past len
+ * and modified in place; `strategy` (STRATEGY_UNSET: none) wins over the
+ * script's. EXIT_OK, or EXIT_BAD_INPUT after the errors.
+ */
+int script_parse(struct script *s, const char *path, char *text, size_t len,
+		 int strategy, const struct sim_env *env);
+void script_free(struct script *s);
+
+/* Copy a word in lower case (at most size - 1 characters). */
+void sim_lower(const char *in, char *out, size_t size);
+
+/* Run a script held in memory (text[len] must be NUL; text is modified). */
+int sim_text(const char *path, char *text, size_t len, int strategy,
+	     bool json, struct sim_env *env);
 
 struct sim_env {
 	/*
