@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * msrtrap sim (docs/sim.md) in pieces: script.c turns script text into
- * an op list, run.c runs the ops on one VM per strategy. The CLI
+ * an op list, run.c runs the ops on one VM per strategy and reports
+ * through an event callback, report.c prints the events as text or
+ * JSON. The CLI
  * (cmd_sim.c) reads filter files with read_file() and allows 4096 vCPUs;
  * the fuzz harness (fuzz/fuzz_sim.c) serves filter files from memory,
  * forbids `save` and bounds the vCPU count, so a script can neither touch
@@ -77,7 +79,87 @@ void script_free(struct script *s);
 /* Copy a word in lower case (at most size - 1 characters). */
 void sim_lower(const char *in, char *out, size_t size);
 
-/* Run a script held in memory (text[len] must be NUL; text is modified). */
+/* ---- running (run.c) ---- */
+
+enum sim_event_kind {
+	SIM_EV_SYNC,		/* refreshed */
+	SIM_EV_EXPECT,		/* failures[nfailures] (none: it held) */
+	SIM_EV_PRINT,		/* map */
+	SIM_EV_SAVE,
+	SIM_EV_STATS,		/* stats, totals */
+	SIM_EV_DISAGREE,	/* vcpu, k, msr, access, byte */
+	SIM_EV_ERROR,		/* message: an engine call failed */
+	SIM_EV_FAIL,		/* message: the VMs could not be set up (no op) */
+};
+
+/* An expect that does not hold for strategy k on vCPU vcpu, first at msr. */
+struct sim_failure {
+	unsigned int vcpu, k;
+	uint32_t msr;
+	unsigned int access;	/* MSRTRAP_READ or MSRTRAP_WRITE */
+};
+
+struct sim_vcpu_stats {
+	struct msrtrap_engine_vcpu_stats st;
+	uint32_t digest;	/* FNV-1a of the bitmap(s) */
+};
+
+struct sim_event {
+	enum sim_event_kind kind;
+	const struct op *op;
+	unsigned int refreshed;
+	const struct sim_failure *failures;
+	size_t nfailures;
+	const struct msrtrap_map *map;
+	const struct sim_vcpu_stats *stats;	/* [k * vcpus + v] */
+	const struct sim_vcpu_stats *totals;	/* [k] */
+	/* disagree: strategies 0 and k on vcpu, first at (msr, access), or
+	 * access 0 and byte, outside every MSR */
+	unsigned int vcpu, k;
+	uint32_t msr;
+	unsigned int access;
+	size_t byte;
+	const char *message;
+};
+
+struct sim;
+typedef void sim_event_fn(void *ctx, const struct sim *m,
+			  const struct sim_event *ev);
+
+struct sim {
+	const struct script *s;
+	unsigned int nstrat;
+	enum msrtrap_strategy strat[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_engine *vm[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_engine_vcpu **vcpu[MSRTRAP_STRATEGY_COUNT];
+	size_t size;		/* bitmap bytes */
+	unsigned int syncs, expects, expects_failed;
+	bool disagreed, failed;
+	/* everything the run has to say goes through here; never NULL */
+	sim_event_fn *on_event;
+	void *ctx;
+};
+
+/*
+ * One VM per strategy of m->s (all, or the one chosen), with its vCPUs.
+ * EXIT_OK, or EXIT_BAD_INPUT after a SIM_EV_FAIL event. sim_free() frees
+ * what was made either way.
+ */
+int sim_setup(struct sim *m);
+
+/*
+ * Apply every op to every VM, up to the first engine error or
+ * disagreement. EXIT_OK when every expect held, else EXIT_BAD_INPUT.
+ */
+int sim_run(struct sim *m);
+void sim_free(struct sim *m);
+
+/* ---- output (report.c) ---- */
+
+/*
+ * Parse, run and report a script held in memory (report.c; text[len]
+ * must be NUL; text is modified).
+ */
 int sim_text(const char *path, char *text, size_t len, int strategy,
 	     bool json, struct sim_env *env);
 
