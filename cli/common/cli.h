@@ -24,7 +24,7 @@ struct command {
 };
 
 extern const struct command commands[];
-extern const char *progname;
+extern const char *progname; /* "msrtrap" in messages (util.c) */
 
 /* "msrtrap: <what>: <message>" on stderr, one line. Returns EXIT_BAD_INPUT. */
 int fail(const char *what, const char *fmt, ...)

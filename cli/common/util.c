@@ -15,6 +15,12 @@
 
 #include "cli.h"
 
+/*
+ * Defined here, not in main.c, so that whatever links libmsrtrap-cli (the
+ * fuzz harnesses) gets the messages of the real command.
+ */
+const char *progname = "msrtrap";
+
 int fail(const char *what, const char *fmt, ...)
 {
 	va_list ap;
