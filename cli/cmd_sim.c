@@ -68,7 +68,6 @@ int cmd_sim(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int strategy = STRATEGY_UNSET;
-	char word[64];
 	bool json = false;
 	int c;
 
@@ -76,11 +75,7 @@ int cmd_sim(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:s:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			sim_lower(optarg, word, sizeof(word));
-			strategy = strcmp(word, "all") ?
-					   msrtrap_strategy_parse(word) :
-					   STRATEGY_ALL;
-			if (strategy < 0 && strcmp(word, "all"))
+			if (!sim_strategy_parse(optarg, &strategy))
 				return fail("--strategy",
 					    "unknown strategy '%s' (expected reapply-all, skip-intercepted, recompute, delta or all)",
 					    optarg);

@@ -17,6 +17,7 @@
 #include "common/input.h"
 #include "common/cli.h"
 #include "sim/sim.h"
+#include "util/strdist.h"
 
 #define MAX_TOKENS 16
 
@@ -102,34 +103,6 @@ static unsigned int tokenize(char *line, struct tok *t, unsigned int *end)
 	}
 }
 
-/* Levenshtein distance of two short strings, case-insensitive. */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[33];
-
-	if (la > 32 || lb > 32)
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], cost = (a[i - 1] | 0x20) != (b[j - 1] | 0x20);
-			size_t best = diag + cost;
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
 static const struct keyword *find_keyword(const char *word)
 {
 	for (size_t i = 0; i < NKEYWORDS; i++)
@@ -140,18 +113,11 @@ static const struct keyword *find_keyword(const char *word)
 
 static const char *suggest_keyword(const char *word)
 {
-	const char *best = NULL;
-	size_t best_d = 3;
+	const char *names[NKEYWORDS];
 
-	for (size_t i = 0; i < NKEYWORDS; i++) {
-		size_t d = distance(word, keywords[i].name);
-
-		if (d < best_d) {
-			best_d = d;
-			best = keywords[i].name;
-		}
-	}
-	return best;
+	for (size_t i = 0; i < NKEYWORDS; i++)
+		names[i] = keywords[i].name;
+	return mt_suggest(word, strlen(word), names, NKEYWORDS);
 }
 
 static void syntax(const struct keyword *kw, char *buf, size_t size)
@@ -262,13 +228,26 @@ static bool parse_choice(struct script *s, unsigned int line,
 	return true;
 }
 
-void sim_lower(const char *in, char *out, size_t size)
+static void lower(const char *in, char *out, size_t size)
 {
 	size_t i;
 
 	for (i = 0; in[i] && i + 1 < size; i++)
 		out[i] = (char)(in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i]);
 	out[i] = 0;
+}
+
+bool sim_strategy_parse(const char *arg, int *strategy)
+{
+	char word[64];
+	int v;
+
+	lower(arg, word, sizeof(word));
+	v = strcmp(word, "all") ? msrtrap_strategy_parse(word) : STRATEGY_ALL;
+	if (v < 0 && strcmp(word, "all"))
+		return false;
+	*strategy = v;
+	return true;
 }
 
 static const char *format_title(enum msrtrap_format fmt)
@@ -377,7 +356,7 @@ static bool parse_setup(struct script *s, unsigned int line,
 		return false;
 	}
 	s->setup_line[kw->kind] = line;
-	sim_lower(t[1].s, word, sizeof(word));
+	lower(t[1].s, word, sizeof(word));
 	switch (kw->kind) {
 	case OP_VENDOR:
 		if (!strcmp(word, "vmx")) {
@@ -410,15 +389,12 @@ static bool parse_setup(struct script *s, unsigned int line,
 		s->passthrough = (enum msrtrap_passthrough)v;
 		return true;
 	default:
-		v = strcmp(word, "all") ? msrtrap_strategy_parse(word) :
-					  STRATEGY_ALL;
-		if (v < 0 && strcmp(word, "all")) {
+		if (!sim_strategy_parse(t[1].s, &s->strategy)) {
 			script_error(s, line, t[1].col,
 				     "unknown strategy '%s': expected reapply-all, skip-intercepted, recompute, delta or all",
 				     t[1].s);
 			return false;
 		}
-		s->strategy = v;
 		return true;
 	}
 }

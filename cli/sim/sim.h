@@ -76,8 +76,11 @@ int script_parse(struct script *s, const char *path, char *text, size_t len,
 		 int strategy, const struct sim_env *env);
 void script_free(struct script *s);
 
-/* Copy a word in lower case (at most size - 1 characters). */
-void sim_lower(const char *in, char *out, size_t size);
+/*
+ * A strategy name in any case, or "all" (STRATEGY_ALL), into *strategy;
+ * false for anything else.
+ */
+bool sim_strategy_parse(const char *arg, int *strategy);
 
 /* ---- running (run.c) ---- */
 
