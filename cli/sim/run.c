@@ -55,29 +55,6 @@ static int run_error(struct sim *m, const struct op *op, const char *what,
 	return EXIT_BAD_INPUT;
 }
 
-/*
- * The first MSR (in MSR order, read before write) whose bit differs
- * between two bitmaps; false when only bytes outside every MSR differ.
- */
-static bool first_difference(enum msrtrap_format fmt, const void *a,
-			     const void *b, uint32_t *msr, unsigned int *access)
-{
-	uint32_t first, last;
-
-	for (unsigned int i = 0; msrtrap_format_span(fmt, i, &first, &last) == 0;
-	     i++)
-		for (uint64_t x = first; x <= last; x++)
-			for (unsigned int acc = MSRTRAP_READ; acc <= MSRTRAP_WRITE;
-			     acc++)
-				if (msrtrap_raw_test(fmt, a, (uint32_t)x, acc) !=
-				    msrtrap_raw_test(fmt, b, (uint32_t)x, acc)) {
-					*msr = (uint32_t)x;
-					*access = acc;
-					return true;
-				}
-	return false;
-}
-
 static void report_disagreement(struct sim *m, const struct op *op,
 				unsigned int v, unsigned int k)
 {
@@ -86,7 +63,7 @@ static void report_disagreement(struct sim *m, const struct op *op,
 		.kind = SIM_EV_DISAGREE, .op = op, .vcpu = v, .k = k,
 	};
 
-	if (!first_difference(m->s->fmt, a, b, &ev.msr, &ev.access))
+	if (!raw_first_difference(m->s->fmt, a, b, &ev.msr, &ev.access))
 		while (a[ev.byte] == b[ev.byte])
 			ev.byte++;
 	m->disagreed = true;
@@ -163,24 +140,6 @@ static int run_sync(struct sim *m, const struct op *op)
 }
 
 /*
- * The span holding msr (true), or else the next span above it in
- * [*lo, *hi] (false; *lo > *hi when there is none).
- */
-static bool span_of(enum msrtrap_format fmt, uint32_t msr, uint32_t *lo,
-		    uint32_t *hi)
-{
-	for (unsigned int i = 0; msrtrap_format_span(fmt, i, lo, hi) == 0; i++) {
-		if (msr >= *lo && msr <= *hi)
-			return true;
-		if (msr < *lo)
-			return false;
-	}
-	*lo = 1;
-	*hi = 0;
-	return false;
-}
-
-/*
  * The first (MSR, access) of [first, last] x access whose bit is not
  * `want` (true = intercept). Unrepresentable MSRs always intercept.
  * Returns false when every one is as wanted.
@@ -193,7 +152,7 @@ static bool first_mismatch(enum msrtrap_format fmt, const void *map,
 	uint32_t lo, hi;
 
 	while (x <= op->last) {
-		if (!span_of(fmt, (uint32_t)x, &lo, &hi)) {
+		if (!format_span_of(fmt, (uint32_t)x, &lo, &hi)) {
 			if (!op->on) {
 				*msr = (uint32_t)x;
 				*access = op->access & MSRTRAP_READ ?

@@ -255,18 +255,6 @@ static const char *format_title(enum msrtrap_format fmt)
 	return fmt == MSRTRAP_FMT_VMX ? "VMX MSR bitmap" : "SVM MSR permission map";
 }
 
-/* Is [first, last] inside one span the format represents? */
-static bool representable(enum msrtrap_format fmt, uint32_t first,
-			  uint32_t last)
-{
-	uint32_t lo, hi;
-
-	for (unsigned int i = 0; msrtrap_format_span(fmt, i, &lo, &hi) == 0; i++)
-		if (first >= lo && last <= hi)
-			return true;
-	return false;
-}
-
 static void spans_text(enum msrtrap_format fmt, char *buf, size_t size)
 {
 	size_t used = 0;
@@ -445,7 +433,7 @@ static void parse_line(struct script *s, unsigned int line, char *text)
 	case OP_INTERCEPT:
 		ok &= parse_vcpu(s, line, &t[1], true, &op.vcpu);
 		if (parse_msrs(s, line, &t[2], &op.first, &op.last) &&
-		    !representable(s->fmt, op.first, op.last)) {
+		    !format_covers_range(s->fmt, op.first, op.last)) {
 			spans_text(s->fmt, usage, sizeof(usage));
 			script_error(s, line, t[2].col,
 				     "%s: not representable in a %s (it holds %s)",
