@@ -23,8 +23,9 @@
 
 #include "common/input.h"
 #include "common/cli.h"
+#include "common/opts.h"
 
-static const char compile_usage[] =
+static const char compile_head[] =
 	"usage: msrtrap compile [--to kvm|c|vmx|svm|policy] [-o OUT] [--name NAME]\n"
 	"                       [--format policy|json|vmx|svm] FILE\n"
 	"\n"
@@ -32,7 +33,9 @@ static const char compile_usage[] =
 	"filter (JSON) or a VMX/SVM map: it is decompiled first, so --to policy\n"
 	"prints the shortest canonical policy with its verdicts. The policy's\n"
 	"warnings and errors are printed compiler-style on stderr.\n"
-	"\n"
+	"\n";
+
+static const char help_to[] =
 	"  --to kvm     (default) a KVM userspace MSR filter in the JSON format\n"
 	"               (docs/filter-json.md): exact for every MSR outside the\n"
 	"               x2APIC MSRs 0x800-0x8ff, which KVM never filters, with\n"
@@ -44,11 +47,17 @@ static const char compile_usage[] =
 	"  --to vmx     a VMX MSR bitmap, 4096 bytes (allow = pass through,\n"
 	"               deny = intercept; other MSRs always exit)\n"
 	"  --to svm     an SVM MSR permission map, 8192 bytes (the same)\n"
-	"  --to policy  the canonical policy text\n"
+	"  --to policy  the canonical policy text\n";
+
+static const char help_output[] =
 	"  -o, --output OUT  write OUT (atomically: complete or not at all)\n"
 	"               instead of stdout; binary maps are not written to a\n"
-	"               terminal\n"
-	"  --name NAME  the C identifier of the --to c filter (msr_filter)\n"
+	"               terminal\n";
+
+static const char help_name[] =
+	"  --name NAME  the C identifier of the --to c filter (msr_filter)\n";
+
+static const char help_format[] =
 	"  --format F   read FILE as policy, json, vmx or svm\n";
 
 enum target {
@@ -469,52 +478,46 @@ static bool parse_target(const char *arg, enum target *to)
 	return false;
 }
 
+static int target_option(const char *arg, void *to)
+{
+	if (!parse_target(arg, to))
+		return usage_error("compile", "unknown target '%s' "
+				   "(expected kvm, c, vmx, svm or policy)", arg);
+	return -1;
+}
+
+static int name_option(const char *arg, void *name)
+{
+	if (!c_identifier(arg))
+		return usage_error("compile", "--name '%s' is not a C identifier",
+				   arg);
+	*(const char **)name = arg;
+	return -1;
+}
+
 int cmd_compile(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "to", required_argument, NULL, 't' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum input_kind want = INPUT_AUTO;
 	enum target to = TO_KVM;
 	const char *out_path = NULL, *name = NULL;
-	int c;
-
-	opterr = 0;
+	const struct cli_opt opts[] = {
+		CLI_PARSE("to", 't', target_option, &to, help_to),
+		CLI_VALUE("output", 'o', &out_path, help_output),
+		CLI_PARSE("name", 'n', name_option, &name, help_name),
+		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
+		CLI_END,
+	};
 	/* options may follow FILE: msrtrap compile FILE --to kvm */
-	while ((c = getopt_long(argc, argv, ":t:o:n:f:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (!parse_target(optarg, &to))
-				return usage_error("compile", "unknown target '%s' "
-						   "(expected kvm, c, vmx, svm or policy)",
-						   optarg);
-			break;
-		case 'o':
-			out_path = optarg;
-			break;
-		case 'n':
-			name = optarg;
-			if (!c_identifier(name))
-				return usage_error("compile",
-						   "--name '%s' is not a C identifier",
-						   name);
-			break;
-		case 'f':
-			if (!input_parse_format(optarg, &want))
-				return EXIT_BAD_INPUT;
-			break;
-		case 'h':
-			fputs(compile_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("compile", argv, c);
-		}
-	}
+	const struct cli_cmd cmd = {
+		.name = "compile",
+		.head = compile_head,
+		.opts = opts,
+		.permute = true,
+	};
+	int rc = cli_options(&cmd, argc, argv);
+
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 1)
 		return usage_error("compile", "expected exactly one FILE");
 	if (name && to != TO_C)

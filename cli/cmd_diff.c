@@ -14,10 +14,11 @@
 
 #include "common/input.h"
 #include "common/cli.h"
+#include "common/opts.h"
 
 enum { DIFF_SAME = 0, DIFF_DIFFERENT = 1, DIFF_TROUBLE = 2 };
 
-static const char diff_usage[] =
+static const char diff_head[] =
 	"usage: msrtrap diff [--json] A B\n"
 	"\n"
 	"Compare the verdicts of A and B for every MSR 0-0xffffffff, read and\n"
@@ -28,7 +29,9 @@ static const char diff_usage[] =
 	"MSR intervals whose verdicts differ, as A's verdict -> B's, with the\n"
 	"names of known MSRs; nothing when none differ.\n"
 	"Exit 0 when no verdict differs, 1 when some do, 2 on trouble.\n"
-	"\n"
+	"\n";
+
+static const char help_json[] =
 	"  --json  print {\"a\":{\"path\":...,\"format\":...},\"b\":{...},\"differ\":B,\n"
 	"          \"read\":[{\"first\":N,\"last\":N,\"a\":\"allow\",\"b\":\"deny\"},...],\n"
 	"          \"write\":[...]}\n";
@@ -180,27 +183,22 @@ out:
 
 int cmd_diff(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool json = false;
-	int c;
+	const struct cli_opt opts[] = {
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	/* options may follow the files */
+	const struct cli_cmd cmd = {
+		.name = "diff",
+		.head = diff_head,
+		.opts = opts,
+		.permute = true,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(diff_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("diff", argv, c);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 2)
 		return usage_error("diff", "expected two files, A and B");
 	if (!strcmp(argv[optind], "-") && !strcmp(argv[optind + 1], "-"))

@@ -17,8 +17,9 @@
 
 #include "common/input.h"
 #include "common/cli.h"
+#include "common/opts.h"
 
-static const char explain_usage[] =
+static const char explain_head[] =
 	"usage: msrtrap explain [--format policy|json|vmx|svm] [--json] FILE MSR\n"
 	"\n"
 	"Explain the verdict for read and for write of one MSR under FILE. For\n"
@@ -33,8 +34,12 @@ static const char explain_usage[] =
 	"0 = pass through = allow), or that the format cannot represent it and\n"
 	"it is always intercepted. An invalid filter is refused as check\n"
 	"reports it. MSR is a number or a name; - as FILE is stdin.\n"
-	"\n"
-	"  --format F  read FILE as policy, json, vmx or svm\n"
+	"\n";
+
+static const char help_format[] =
+	"  --format F  read FILE as policy, json, vmx or svm\n";
+
+static const char help_json[] =
 	"  --json      print {\"msr\":N,\"name\":...,\"read\":{\"verdict\":...,\n"
 	"              \"by\":\"rule\"|\"range\"|\"default\"|\"x2apic\"|\"no-filter\"|\n"
 	"              \"map\"|\"unrepresentable\",...},\"write\":{...}}\n";
@@ -337,7 +342,17 @@ int cmd_explain(int argc, char **argv)
 {
 	enum input_kind want = INPUT_AUTO;
 	bool json = false;
-	int rc = input_options("explain", explain_usage, argc, argv, &want, &json);
+	const struct cli_opt opts[] = {
+		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	const struct cli_cmd cmd = {
+		.name = "explain",
+		.head = explain_head,
+		.opts = opts,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
 	if (rc >= 0)
 		return rc;

@@ -15,8 +15,9 @@
 
 #include "common/input.h"
 #include "common/cli.h"
+#include "common/opts.h"
 
-static const char query_usage[] =
+static const char query_head[] =
 	"usage: msrtrap query [--format policy|json|vmx|svm] [--json] FILE MSR...\n"
 	"\n"
 	"Print the verdict for read and for write of each MSR under FILE. A\n"
@@ -32,8 +33,12 @@ static const char query_usage[] =
 	"interval A-B of those, at most 65536 MSRs; - reads MSRs from stdin,\n"
 	"one per line (# comments and blank lines are skipped). One line per\n"
 	"MSR, in input order.\n"
-	"\n"
-	"  --format F  read FILE as policy, json, vmx or svm\n"
+	"\n";
+
+static const char help_format[] =
+	"  --format F  read FILE as policy, json, vmx or svm\n";
+
+static const char help_json[] =
 	"  --json      print [{\"msr\":16,\"read\":\"allow\",\"write\":\"deny\"},...]\n";
 
 /* Largest interval one operand may expand to. */
@@ -192,7 +197,17 @@ int cmd_query(int argc, char **argv)
 {
 	enum input_kind want = INPUT_AUTO;
 	bool json = false, stdin_used;
-	int rc = input_options("query", query_usage, argc, argv, &want, &json);
+	const struct cli_opt opts[] = {
+		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	const struct cli_cmd cmd = {
+		.name = "query",
+		.head = query_head,
+		.opts = opts,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
 	if (rc >= 0)
 		return rc;

@@ -17,9 +17,10 @@
 #include <msrtrap/msrtrap.h>
 
 #include "common/cli.h"
+#include "common/opts.h"
 #include "sim/sim.h"
 
-static const char sim_usage[] =
+static const char sim_head[] =
 	"usage: msrtrap sim [--strategy NAME|all] [--json] SCRIPT\n"
 	"\n"
 	"Replay SCRIPT, a line-oriented scenario of intercept changes, KVM MSR\n"
@@ -30,12 +31,18 @@ static const char sim_usage[] =
 	"must be identical byte for byte. Errors in SCRIPT are all reported,\n"
 	"as SCRIPT:LINE:COL, before anything runs. SCRIPT may be - for stdin;\n"
 	"filter files are relative to the script's directory.\n"
-	"\n"
+	"\n";
+
+static const char help_strategy[] =
 	"  --strategy S  reapply-all, skip-intercepted, recompute, delta or all;\n"
-	"                wins over the script's strategy line\n"
+	"                wins over the script's strategy line\n";
+
+static const char help_json[] =
 	"  --json        print one JSON document for the whole run: set-up,\n"
 	"                events (sync, expect, print, save, stats, disagree),\n"
-	"                totals and \"ok\" (docs/sim.md)\n"
+	"                totals and \"ok\" (docs/sim.md)\n";
+
+static const char sim_tail[] =
 	"\n"
 	"Exit 0 when every expect holds and the strategies agree, 1 when not,\n"
 	"when SCRIPT has errors or cannot be read, 2 on usage errors.\n";
@@ -59,37 +66,35 @@ static int sim(const char *path, int strategy, bool json)
 	return rc;
 }
 
+static int strategy_option(const char *arg, void *strategy)
+{
+	if (!sim_strategy_parse(arg, strategy))
+		return fail("--strategy",
+			    "unknown strategy '%s' (expected reapply-all, skip-intercepted, recompute, delta or all)",
+			    arg);
+	return -1;
+}
+
 int cmd_sim(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "strategy", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int strategy = STRATEGY_UNSET;
 	bool json = false;
-	int c;
+	const struct cli_opt opts[] = {
+		CLI_PARSE("strategy", 's', strategy_option, &strategy,
+			  help_strategy),
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	const struct cli_cmd cmd = {
+		.name = "sim",
+		.head = sim_head,
+		.tail = sim_tail,
+		.opts = opts,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:s:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (!sim_strategy_parse(optarg, &strategy))
-				return fail("--strategy",
-					    "unknown strategy '%s' (expected reapply-all, skip-intercepted, recompute, delta or all)",
-					    optarg);
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(sim_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("sim", argv, c);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 1)
 		return usage_error("sim", "expected exactly one SCRIPT");
 	return sim(argv[optind], strategy, json);

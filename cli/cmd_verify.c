@@ -28,8 +28,9 @@
 
 #include "common/input.h"
 #include "common/cli.h"
+#include "common/opts.h"
 
-static const char verify_usage[] =
+static const char verify_head[] =
 	"usage: msrtrap verify [--all] [--json] FILE\n"
 	"\n"
 	"Install FILE as a KVM userspace MSR filter on a VM of live KVM\n"
@@ -52,10 +53,14 @@ static const char verify_usage[] =
 	"KVM did) and a summary; a progress bar on a terminal.\n"
 	"Exit 0 when every access agrees, 1 on any mismatch or bad input, 2 on\n"
 	"usage errors, 77 when live KVM is not usable here (with the reason).\n"
-	"\n"
+	"\n";
+
+static const char help_all[] =
 	"  --all   probe every MSR of 0-0x1fff, 0x40000000-0x400001ff,\n"
 	"          0x4b564d00-0x4b564dff, 0xc0000000-0xc0001fff and\n"
-	"          0xc0010000-0xc0011fff (25344 MSRs, 50688 accesses)\n"
+	"          0xc0010000-0xc0011fff (25344 MSRs, 50688 accesses)\n";
+
+static const char help_json[] =
 	"  --json  print {\"file\":...,\"format\":...,\"live\":true,\"msrs\":N,\n"
 	"          \"accesses\":N,\"agree\":N,\"mismatches\":[{\"msr\":N,\"name\":...,\n"
 	"          \"access\":\"read\",\"model\":\"allow\",\"observed\":\"filtered\"},\n"
@@ -615,31 +620,23 @@ out:
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool all = false, json = false;
-	int c;
+	const struct cli_opt opts[] = {
+		CLI_FLAG("all", 'a', &all, help_all),
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	/* options may follow FILE */
+	const struct cli_cmd cmd = {
+		.name = "verify",
+		.head = verify_head,
+		.opts = opts,
+		.permute = true,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ajh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			all = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(verify_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("verify", argv, c);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 1)
 		return usage_error("verify", argc == optind ? "expected a FILE" :
 					     "expected one FILE");

@@ -37,13 +37,6 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * Report the option getopt_long() just rejected, given its return value c
- * (run it with opterr = 0 and a ':' leading the short options): unknown,
- * or missing its argument. Returns EXIT_USAGE.
- */
-int bad_option(const char *cmd, char **argv, int c);
-
-/*
  * Read a whole file ("-" is stdin). Returns 0, or -errno with *len untouched.
  * The buffer is 8-byte aligned and NUL-terminated one past *len.
  */

@@ -5,7 +5,6 @@
  * content.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,33 +314,7 @@ const char *input_access_name(uint32_t flags, char buf[16])
 	}
 }
 
-int input_options(const char *cmd, const char *usage, int argc, char **argv,
-		  enum input_kind *want, bool *json)
+int input_format_option(const char *arg, void *want)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:f:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!input_parse_format(optarg, want))
-				return EXIT_BAD_INPUT;
-			break;
-		case 'j':
-			*json = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option(cmd, argv, c);
-		}
-	}
-	return -1;
+	return input_parse_format(arg, want) ? -1 : EXIT_BAD_INPUT;
 }

@@ -48,12 +48,10 @@ struct input {
 bool input_parse_format(const char *arg, enum input_kind *kind);
 
 /*
- * The options the input-reading commands share: --format KIND, --json,
- * --help (prints `usage`). Returns -1 to go on, with optind at the first
- * operand, or the exit code to return.
+ * --format as a cli_opt parse callback (common/opts.h) into an enum
+ * input_kind: -1 to go on, or EXIT_BAD_INPUT after the error.
  */
-int input_options(const char *cmd, const char *usage, int argc, char **argv,
-		  enum input_kind *want, bool *json);
+int input_format_option(const char *arg, void *want);
 
 /*
  * Read and recognise FILE (- is stdin), load it and, for a filter,

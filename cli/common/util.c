@@ -2,7 +2,6 @@
 /* Helpers shared by the subcommands: errors, input, number parsing. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,17 +42,6 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (see '%s %s --help')\n", progname, cmd);
 	return EXIT_USAGE;
-}
-
-int bad_option(const char *cmd, char **argv, int c)
-{
-	const char *opt = argv[optind - 1];
-
-	if (c == ':')
-		return usage_error(cmd, "option '%s' needs an argument", opt);
-	if (optopt && strchr(opt, '-') == opt && opt[1] != '-')
-		return usage_error(cmd, "bad option '-%c'", optopt);
-	return usage_error(cmd, "bad option '%s'", opt);
 }
 
 int read_file(const char *path, uint8_t **data, size_t *len)
