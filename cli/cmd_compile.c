@@ -388,14 +388,11 @@ static int compile(const char *path, enum input_kind want, enum target to,
 	struct input in;
 	int rc, err = 0;
 
-	rc = input_open_flags(path, want,
-			      to == TO_KVM || to == TO_C ? INPUT_FOR_KVM : 0, &in);
+	rc = input_open_or_report(path, want,
+				  to == TO_KVM || to == TO_C ? INPUT_FOR_KVM : 0,
+				  &in);
 	if (rc)
 		return rc;
-	if (in.err) {
-		rc = input_report(&in);
-		goto out;
-	}
 	err = input_make_policy(&in);
 	if (err) {
 		rc = fail(label, "cannot decompile: %s", strerror(-err));

@@ -131,12 +131,8 @@ static int open_side(const char *path, struct input *in)
 {
 	int err;
 
-	if (input_open(path, INPUT_AUTO, in))
+	if (input_open_or_report(path, INPUT_AUTO, 0, in))
 		return DIFF_TROUBLE;
-	if (in->err) {
-		input_report(in);
-		return DIFF_TROUBLE;
-	}
 	err = input_make_policy(in);
 	if (err) {
 		fail(input_label(path), "cannot decompile: %s", strerror(-err));

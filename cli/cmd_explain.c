@@ -293,13 +293,9 @@ static int explain(const char *path, enum input_kind want, const char *operand,
 	struct input in;
 	int rc, err;
 
-	rc = input_open(path, want, &in);
+	rc = input_open_or_report(path, want, 0, &in);
 	if (rc)
 		return rc;
-	if (in.err) {
-		rc = input_report(&in);
-		goto done;
-	}
 	if (!parse_msr_operand(operand, &msr, &last, &why)) {
 		rc = fail(operand, "%s", why);
 		goto done;

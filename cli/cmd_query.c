@@ -165,13 +165,9 @@ static int query(const char *path, enum input_kind want, char **msrs,
 	struct input in;
 	int rc, err;
 
-	rc = input_open(path, want, &in);
+	rc = input_open_or_report(path, want, 0, &in);
 	if (rc)
 		return rc;
-	if (in.err) {
-		rc = input_report(&in);
-		goto out;
-	}
 	for (int i = 0; i < nmsrs && rc == EXIT_OK; i++)
 		rc = strcmp(msrs[i], "-") ? add_operand(&s, msrs[i], NULL) :
 					    add_stdin(&s);

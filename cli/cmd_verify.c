@@ -518,13 +518,9 @@ static int verify(const char *path, bool all, bool json)
 	memset(&r, 0, sizeof(r));
 	r.label = label;
 	r.json = json;
-	rc = input_open_flags(path, INPUT_AUTO, INPUT_FOR_KVM, &in);
+	rc = input_open_or_report(path, INPUT_AUTO, INPUT_FOR_KVM, &in);
 	if (rc)
 		return rc;
-	if (in.err) {
-		rc = input_report(&in);
-		goto out;
-	}
 	rc = prepare(&in, label, &f, &model);
 	if (rc)
 		goto out;

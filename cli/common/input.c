@@ -186,6 +186,18 @@ int input_open_flags(const char *path, enum input_kind want,
 	return EXIT_OK;
 }
 
+int input_open_or_report(const char *path, enum input_kind want,
+			 unsigned int flags, struct input *in)
+{
+	int rc = input_open_flags(path, want, flags, in);
+
+	if (rc || !in->err)
+		return rc;
+	rc = input_report(in);
+	input_close(in);
+	return rc;
+}
+
 void input_close(struct input *in)
 {
 	msrtrap_filter_free(in->filter);

@@ -73,6 +73,13 @@ void input_close(struct input *in);
 int input_open_flags(const char *path, enum input_kind want,
 		     unsigned int flags, struct input *in);
 
+/*
+ * input_open_flags() for the commands that refuse content errors: those
+ * are reported (input_report()) and *in closed again, EXIT_BAD_INPUT.
+ */
+int input_open_or_report(const char *path, enum input_kind want,
+			 unsigned int flags, struct input *in);
+
 /* Print diagnostics compiler-style on stderr, one line each. */
 void input_print_diags(const struct msrtrap_diags *diags);
 
