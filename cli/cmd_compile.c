@@ -110,23 +110,14 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-static const char *access_tag(unsigned int access)
-{
-	return access == MSRTRAP_READ ? "r" : access == MSRTRAP_WRITE ? "w" : "rw";
-}
-
-static const char *access_long(unsigned int access)
-{
-	return access == MSRTRAP_READ ? "read" :
-	       access == MSRTRAP_WRITE ? "write" : "read+write";
-}
-
 static void print_span(FILE *f, const struct msrtrap_pack_span *s)
 {
+	const char *tag = msrtrap_access_name(s->access, MSRTRAP_ACCESS_WORD);
+
 	if (s->first == s->last)
-		fprintf(f, "0x%x %s", s->first, access_tag(s->access));
+		fprintf(f, "0x%x %s", s->first, tag);
 	else
-		fprintf(f, "0x%x-0x%x %s", s->first, s->last, access_tag(s->access));
+		fprintf(f, "0x%x-0x%x %s", s->first, s->last, tag);
 	if (s->count != 1)
 		fprintf(f, " (%llu ranges)", (unsigned long long)s->count);
 }
@@ -299,7 +290,7 @@ static char *c_source(const char *label, const char *name,
 		bytes = msrtrap_kvm_bitmap_bytes(r.nmsrs);
 		fprintf(o, "\n/* ranges[%u]: %s, MSRs 0x%x-0x%x */\n"
 			   "static __u8 %s_bitmap%u[%zu] __attribute__((aligned(8))) = {\n",
-			i, access_long(r.flags), r.base,
+			i, msrtrap_access_name(r.flags, MSRTRAP_ACCESS_PLUS), r.base,
 			(uint32_t)(r.base + r.nmsrs - 1), name, i, bytes);
 		for (size_t b = 0; b < bytes; b += 8) {
 			fputc('\t', o);

@@ -36,8 +36,6 @@ static const char help_json[] =
 	"          \"read\":[{\"first\":N,\"last\":N,\"a\":\"allow\",\"b\":\"deny\"},...],\n"
 	"          \"write\":[...]}\n";
 
-static const char *const access_names[] = { NULL, "read", "write" };
-
 static const char *verdict(int v)
 {
 	return v == 1 ? "allow" : "deny";
@@ -76,11 +74,11 @@ static void print_text(const struct input *ia, const struct input *ib,
 		for (long i = 0; i < s->n; i++)
 			msrs += (uint64_t)s->v[i].last - s->v[i].first + 1;
 		if (!s->n) {
-			printf("%s: the same verdicts\n", access_names[a]);
+			printf("%s: the same verdicts\n", msrtrap_access_name(a, MSRTRAP_ACCESS_NAME));
 			continue;
 		}
 		printf("%s: %llu MSR%s in %ld interval%s differ%s\n",
-		       access_names[a], (unsigned long long)msrs,
+		       msrtrap_access_name(a, MSRTRAP_ACCESS_NAME), (unsigned long long)msrs,
 		       msrs == 1 ? "" : "s", s->n, s->n == 1 ? "" : "s",
 		       msrs == 1 ? "s" : "");
 		for (long i = 0; i < s->n; i++) {

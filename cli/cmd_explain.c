@@ -44,8 +44,6 @@ static const char help_json[] =
 	"              \"by\":\"rule\"|\"range\"|\"default\"|\"x2apic\"|\"no-filter\"|\n"
 	"              \"map\"|\"unrepresentable\",...},\"write\":{...}}\n";
 
-static const char *const access_names[] = { NULL, "read", "write" };
-
 static const char *verdict(bool ok)
 {
 	return ok ? "allow" : "deny";
@@ -116,7 +114,7 @@ static json_t *flags_json(uint32_t flags)
 		return json_integer(flags);
 	if (flags == 3)
 		return json_pack("[s,s]", "read", "write");
-	return json_pack("[s]", access_names[flags]);
+	return json_pack("[s]", msrtrap_access_name(flags, MSRTRAP_ACCESS_NAME));
 }
 
 static void explain_filter_access(const struct msrtrap_filter *f,
@@ -166,7 +164,7 @@ static void explain_filter_access(const struct msrtrap_filter *f,
 				    json_list(o.other_access, o.nother));
 		json_object_set_new(j, "wrapping",
 				    json_list(o.wrapping, o.nwrapping));
-		json_object_set_new(out, access_names[access], j);
+		json_object_set_new(out, msrtrap_access_name(access, MSRTRAP_ACCESS_NAME), j);
 		return;
 	}
 
@@ -186,7 +184,7 @@ static void explain_filter_access(const struct msrtrap_filter *f,
 		break;
 	case MSRTRAP_BY_DEFAULT:
 		printf("no range holds it for %s: default %s -> %s\n",
-		       access_names[access], deny ? "deny" : "allow",
+		       msrtrap_access_name(access, MSRTRAP_ACCESS_NAME), deny ? "deny" : "allow",
 		       verdict(d.allowed));
 		break;
 	}
@@ -270,7 +268,7 @@ static void explain_map_access(const struct input *in, uint32_t msr,
 		else
 			j = json_pack("{s:s, s:s}", "verdict", "deny", "by",
 				      "unrepresentable");
-		json_object_set_new(out, access_names[access], j);
+		json_object_set_new(out, msrtrap_access_name(access, MSRTRAP_ACCESS_NAME), j);
 		return;
 	}
 	printf("  %-6s ", access == MSRTRAP_READ ? "read:" : "write:");

@@ -313,17 +313,12 @@ bool input_range_would_hold(const struct msrtrap_filter_range *r, uint32_t msr)
 
 const char *input_access_name(uint32_t flags, char buf[16])
 {
-	switch (flags) {
-	case MSRTRAP_KVM_MSR_FILTER_READ:
-		return "read";
-	case MSRTRAP_KVM_MSR_FILTER_WRITE:
-		return "write";
-	case MSRTRAP_KVM_MSR_FILTER_READ | MSRTRAP_KVM_MSR_FILTER_WRITE:
-		return "read+write";
-	default:
-		snprintf(buf, 16, "0x%x", flags);
-		return buf;
-	}
+	const char *name = msrtrap_access_name(flags, MSRTRAP_ACCESS_PLUS);
+
+	if (name)
+		return name;
+	snprintf(buf, 16, "0x%x", flags);
+	return buf;
 }
 
 int input_format_option(const char *arg, void *want)
