@@ -16,6 +16,7 @@
 #include "common/input.h"
 #include "common/cli.h"
 #include "common/opts.h"
+#include "util/vec.h"
 
 static const char query_head[] =
 	"usage: msrtrap query [--format policy|json|vmx|svm] [--json] FILE MSR...\n"
@@ -69,12 +70,8 @@ static int add_operand(struct spans *s, const char *text, const char *where)
 				    text, (unsigned long long)count, MAX_INTERVAL) :
 			       fail(text, "%llu MSRs; at most %u per interval",
 				    (unsigned long long)count, MAX_INTERVAL);
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 16;
-		s->v = realloc(s->v, s->cap * sizeof(*s->v));
-		if (!s->v)
-			abort(); /* the CLI may die on OOM */
-	}
+	if (mt_vec_reserve(&s->v, &s->cap, s->n + 1))
+		abort(); /* the CLI may die on OOM */
 	s->v[s->n++] = sp;
 	return EXIT_OK;
 }

@@ -18,6 +18,7 @@
 #include "common/cli.h"
 #include "sim/sim.h"
 #include "util/strdist.h"
+#include "util/vec.h"
 
 #define MAX_TOKENS 16
 
@@ -475,12 +476,8 @@ static void parse_line(struct script *s, unsigned int line, char *text)
 		free(op.path);
 		return;
 	}
-	if (s->nops == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 32;
-		s->ops = realloc(s->ops, s->cap * sizeof(*s->ops));
-		if (!s->ops)
-			abort();
-	}
+	if (mt_vec_reserve(&s->ops, &s->cap, s->nops + 1))
+		abort(); /* the CLI may die on OOM */
 	s->ops[s->nops++] = op;
 }
 
