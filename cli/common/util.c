@@ -13,6 +13,7 @@
 #include <msrtrap/msrtrap.h>
 
 #include "cli.h"
+#include "util/strbuf.h"
 
 /*
  * Defined here, not in main.c, so that whatever links libmsrtrap-cli (the
@@ -233,11 +234,11 @@ void describe_interval_if(uint32_t first, uint32_t last, unsigned int max,
 			  bool (*keep)(uint32_t msr, const void *ctx),
 			  const void *ctx, char *buf, size_t size)
 {
-	size_t used = 0, i = msrtrap_msr_lower_bound(first);
+	struct mt_strbuf b = MT_STRBUF_INIT;
+	size_t i = msrtrap_msr_lower_bound(first);
 	unsigned int shown = 0, more = 0;
 	struct msrtrap_msr_info info;
 
-	buf[0] = 0;
 	for (; msrtrap_msr_at(i, &info) == 0 && info.index <= last; i++) {
 		if (!info.canonical || (keep && !keep(info.index, ctx)))
 			continue;
@@ -245,12 +246,14 @@ void describe_interval_if(uint32_t first, uint32_t last, unsigned int max,
 			more++;
 			continue;
 		}
-		used += (size_t)snprintf(buf + used, used < size ? size - used : 0,
-					 "%s%s", shown ? ", " : "", info.name);
+		mt_strbuf_printf(&b, "%s%s", shown ? ", " : "", info.name);
 		shown++;
 	}
-	if (more && used < size)
-		snprintf(buf + used, size - used, " (+%u more)", more);
+	if (more)
+		mt_strbuf_printf(&b, " (+%u more)", more);
+	/* cut at size, as the callers' fixed buffers always were */
+	snprintf(buf, size, "%s", b.s ? b.s : "");
+	mt_strbuf_fini(&b);
 }
 
 void describe_interval(uint32_t first, uint32_t last, unsigned int max,

@@ -17,6 +17,7 @@
 #include "common/input.h"
 #include "common/cli.h"
 #include "sim/sim.h"
+#include "util/strbuf.h"
 #include "util/strdist.h"
 #include "util/vec.h"
 
@@ -121,13 +122,19 @@ static const char *suggest_keyword(const char *word)
 	return mt_suggest(word, strlen(word), names, NKEYWORDS);
 }
 
-static void syntax(const struct keyword *kw, char *buf, size_t size)
+/* "NAME ARG...", for messages; the caller frees it. */
+static char *syntax(const struct keyword *kw)
 {
-	size_t used = (size_t)snprintf(buf, size, "%s", kw->name);
+	struct mt_strbuf b = MT_STRBUF_INIT;
+	char *text;
 
-	for (unsigned int i = 0; i < kw->nargs && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, " %s",
-					 kw->args[i]);
+	mt_strbuf_printf(&b, "%s", kw->name);
+	for (unsigned int i = 0; i < kw->nargs; i++)
+		mt_strbuf_printf(&b, " %s", kw->args[i]);
+	text = mt_strbuf_steal(&b, NULL);
+	if (!text)
+		abort(); /* the CLI may die on OOM */
+	return text;
 }
 
 /* ---- operands ---- */
@@ -256,16 +263,25 @@ static const char *format_title(enum msrtrap_format fmt)
 	return fmt == MSRTRAP_FMT_VMX ? "VMX MSR bitmap" : "SVM MSR permission map";
 }
 
-static void spans_text(enum msrtrap_format fmt, char *buf, size_t size)
+/* An intercept's MSRs, which the format must represent. */
+static bool parse_intercept_msrs(struct script *s, unsigned int line,
+				 const struct tok *t, struct op *op)
 {
-	size_t used = 0;
+	struct mt_strbuf spans = MT_STRBUF_INIT;
 	uint32_t lo, hi;
 
-	buf[0] = 0;
-	for (unsigned int i = 0; msrtrap_format_span(fmt, i, &lo, &hi) == 0 &&
-				 used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s0x%x-0x%x",
-					 i ? ", " : "", lo, hi);
+	if (!parse_msrs(s, line, t, &op->first, &op->last))
+		return false;
+	if (format_covers_range(s->fmt, op->first, op->last))
+		return true;
+	for (unsigned int i = 0; msrtrap_format_span(s->fmt, i, &lo, &hi) == 0;
+	     i++)
+		mt_strbuf_printf(&spans, "%s0x%x-0x%x", i ? ", " : "", lo, hi);
+	script_error(s, line, t->col,
+		     "%s: not representable in a %s (it holds %s)", t->s,
+		     format_title(s->fmt), spans.s ? spans.s : "");
+	mt_strbuf_fini(&spans);
+	return false;
 }
 
 /* Keep a message on one line whatever the JSON text held. */
@@ -388,41 +404,94 @@ static bool parse_setup(struct script *s, unsigned int line,
 	}
 }
 
+static void unknown_keyword(struct script *s, unsigned int line,
+			    const struct tok *t)
+{
+	const char *hint = suggest_keyword(t->s);
+
+	if (hint)
+		script_error(s, line, t->col,
+			     "unknown keyword '%s' (did you mean '%s'?)", t->s,
+			     hint);
+	else
+		script_error(s, line, t->col, "unknown keyword '%s'", t->s);
+}
+
+/* Exactly kw->nargs operands after the keyword? */
+static bool check_arity(struct script *s, unsigned int line,
+			const struct keyword *kw, const struct tok *t,
+			unsigned int n, unsigned int end)
+{
+	char *usage;
+
+	if (n - 1 == kw->nargs)
+		return true;
+	usage = syntax(kw);
+	if (n - 1 < kw->nargs)
+		script_error(s, line, end,
+			     "missing %s (%s)", kw->args[n - 1], usage);
+	else
+		script_error(s, line, t[kw->nargs + 1].col,
+			     "unexpected '%s' (%s)", t[kw->nargs + 1].s, usage);
+	free(usage);
+	return false;
+}
+
+/* The operands of an operation (not a set-up line) into *op. */
+static bool parse_op(struct script *s, unsigned int line, const struct tok *t,
+		     struct op *op)
+{
+	bool ok = true;
+
+	switch (op->kind) {
+	case OP_INTERCEPT:
+		ok &= parse_vcpu(s, line, &t[1], true, &op->vcpu);
+		ok &= parse_intercept_msrs(s, line, &t[2], op);
+		ok &= parse_access(s, line, &t[3], &op->access);
+		ok &= parse_choice(s, line, &t[4], "on", "off", &op->on);
+		return ok;
+	case OP_EXPECT:
+		ok &= parse_vcpu(s, line, &t[1], true, &op->vcpu);
+		ok &= parse_msrs(s, line, &t[2], &op->first, &op->last);
+		ok &= parse_access(s, line, &t[3], &op->access);
+		ok &= parse_choice(s, line, &t[4], "intercept", "pass", &op->on);
+		return ok;
+	case OP_FILTER:
+		return load_filter(s, line, &t[1], op);
+	case OP_SYNC:
+		return parse_vcpu(s, line, &t[1], true, &op->vcpu);
+	case OP_PRINT:
+		return parse_vcpu(s, line, &t[1], false, &op->vcpu);
+	case OP_SAVE:
+		ok = parse_vcpu(s, line, &t[1], false, &op->vcpu);
+		if (s->env->no_save) {
+			script_error(s, line, t[2].col,
+				     "save: writing files is disabled here");
+			ok = false;
+		}
+		op->path = resolve(s, t[2].s);
+		return ok;
+	default:
+		return true;
+	}
+}
+
 static void parse_line(struct script *s, unsigned int line, char *text)
 {
 	struct tok t[MAX_TOKENS];
 	const struct keyword *kw;
-	char usage[96];
 	unsigned int end, n = tokenize(text, t, &end);
 	struct op op = { .line = line };
-	const char *hint;
-	bool ok = true;
 
 	if (!n)
 		return;
 	kw = find_keyword(t[0].s);
 	if (!kw) {
-		hint = suggest_keyword(t[0].s);
-		if (hint)
-			script_error(s, line, t[0].col,
-				     "unknown keyword '%s' (did you mean '%s'?)",
-				     t[0].s, hint);
-		else
-			script_error(s, line, t[0].col, "unknown keyword '%s'",
-				     t[0].s);
+		unknown_keyword(s, line, &t[0]);
 		return;
 	}
-	syntax(kw, usage, sizeof(usage));
-	if (n - 1 < kw->nargs) {
-		script_error(s, line, end,
-			     "missing %s (%s)", kw->args[n - 1], usage);
+	if (!check_arity(s, line, kw, t, n, end))
 		return;
-	}
-	if (n - 1 > kw->nargs) {
-		script_error(s, line, t[kw->nargs + 1].col,
-			     "unexpected '%s' (%s)", t[kw->nargs + 1].s, usage);
-		return;
-	}
 	if (kw->kind < SETUP_OPS) {
 		parse_setup(s, line, kw, t);
 		return;
@@ -430,48 +499,7 @@ static void parse_line(struct script *s, unsigned int line, char *text)
 	if (!s->first_op_line)
 		s->first_op_line = line;
 	op.kind = kw->kind;
-	switch (kw->kind) {
-	case OP_INTERCEPT:
-		ok &= parse_vcpu(s, line, &t[1], true, &op.vcpu);
-		if (parse_msrs(s, line, &t[2], &op.first, &op.last) &&
-		    !format_covers_range(s->fmt, op.first, op.last)) {
-			spans_text(s->fmt, usage, sizeof(usage));
-			script_error(s, line, t[2].col,
-				     "%s: not representable in a %s (it holds %s)",
-				     t[2].s, format_title(s->fmt), usage);
-			ok = false;
-		}
-		ok &= parse_access(s, line, &t[3], &op.access);
-		ok &= parse_choice(s, line, &t[4], "on", "off", &op.on);
-		break;
-	case OP_EXPECT:
-		ok &= parse_vcpu(s, line, &t[1], true, &op.vcpu);
-		ok &= parse_msrs(s, line, &t[2], &op.first, &op.last);
-		ok &= parse_access(s, line, &t[3], &op.access);
-		ok &= parse_choice(s, line, &t[4], "intercept", "pass", &op.on);
-		break;
-	case OP_FILTER:
-		ok = load_filter(s, line, &t[1], &op);
-		break;
-	case OP_SYNC:
-		ok = parse_vcpu(s, line, &t[1], true, &op.vcpu);
-		break;
-	case OP_PRINT:
-		ok = parse_vcpu(s, line, &t[1], false, &op.vcpu);
-		break;
-	case OP_SAVE:
-		ok = parse_vcpu(s, line, &t[1], false, &op.vcpu);
-		if (s->env->no_save) {
-			script_error(s, line, t[2].col,
-				     "save: writing files is disabled here");
-			ok = false;
-		}
-		op.path = resolve(s, t[2].s);
-		break;
-	default:
-		break;
-	}
-	if (!ok) {
+	if (!parse_op(s, line, t, &op)) {
 		msrtrap_filter_free(op.filter);
 		free(op.path);
 		return;
