@@ -32,9 +32,6 @@ static const char check_head[] =
 	"not.\n"
 	"\n";
 
-static const char help_format[] =
-	"  --format F  read FILE as policy, json, vmx or svm\n";
-
 static const char help_json[] =
 	"  --json      print {\"valid\":false,\"errno\":\"EINVAL\",\"where\":...,\n"
 	"              \"message\":...} or {\"valid\":true,\"format\":...} on stdout\n";
@@ -206,7 +203,7 @@ int cmd_check(int argc, char **argv)
 	enum input_kind want = INPUT_AUTO;
 	bool json = false;
 	const struct cli_opt opts[] = {
-		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
+		INPUT_OPT_FORMAT(&want),
 		CLI_FLAG("json", 'j', &json, help_json),
 		CLI_END,
 	};

@@ -36,9 +36,6 @@ static const char explain_head[] =
 	"reports it. MSR is a number or a name; - as FILE is stdin.\n"
 	"\n";
 
-static const char help_format[] =
-	"  --format F  read FILE as policy, json, vmx or svm\n";
-
 static const char help_json[] =
 	"  --json      print {\"msr\":N,\"name\":...,\"read\":{\"verdict\":...,\n"
 	"              \"by\":\"rule\"|\"range\"|\"default\"|\"x2apic\"|\"no-filter\"|\n"
@@ -337,7 +334,7 @@ int cmd_explain(int argc, char **argv)
 	enum input_kind want = INPUT_AUTO;
 	bool json = false;
 	const struct cli_opt opts[] = {
-		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
+		INPUT_OPT_FORMAT(&want),
 		CLI_FLAG("json", 'j', &json, help_json),
 		CLI_END,
 	};

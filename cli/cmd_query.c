@@ -36,9 +36,6 @@ static const char query_head[] =
 	"MSR, in input order.\n"
 	"\n";
 
-static const char help_format[] =
-	"  --format F  read FILE as policy, json, vmx or svm\n";
-
 static const char help_json[] =
 	"  --json      print [{\"msr\":16,\"read\":\"allow\",\"write\":\"deny\"},...]\n";
 
@@ -191,7 +188,7 @@ int cmd_query(int argc, char **argv)
 	enum input_kind want = INPUT_AUTO;
 	bool json = false, stdin_used;
 	const struct cli_opt opts[] = {
-		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
+		INPUT_OPT_FORMAT(&want),
 		CLI_FLAG("json", 'j', &json, help_json),
 		CLI_END,
 	};

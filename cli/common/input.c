@@ -321,6 +321,9 @@ const char *input_access_name(uint32_t flags, char buf[16])
 	return buf;
 }
 
+const char input_format_help[] =
+	"  --format F  read FILE as policy, json, vmx or svm\n";
+
 int input_format_option(const char *arg, void *want)
 {
 	return input_parse_format(arg, want) ? -1 : EXIT_BAD_INPUT;

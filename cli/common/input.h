@@ -53,6 +53,11 @@ bool input_parse_format(const char *arg, enum input_kind *kind);
  */
 int input_format_option(const char *arg, void *want);
 
+/* check's, explain's and query's --format option (common/opts.h). */
+extern const char input_format_help[];
+#define INPUT_OPT_FORMAT(want)                                                 \
+	CLI_PARSE("format", 'f', input_format_option, (want), input_format_help)
+
 /*
  * Read and recognise FILE (- is stdin), load it and, for a filter,
  * validate it. Returns EXIT_OK with *in filled (content errors only in

@@ -21,13 +21,23 @@
  */
 const char *progname = "msrtrap";
 
+/* "msrtrap<sep><who>: <message>" on stderr, without the newline. */
+static void vsay(const char *sep, const char *who, const char *fmt,
+		 va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void vsay(const char *sep, const char *who, const char *fmt,
+		 va_list ap)
+{
+	fprintf(stderr, "%s%s%s: ", progname, sep, who);
+	vfprintf(stderr, fmt, ap);
+}
+
 int fail(const char *what, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: %s: ", progname, what);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(": ", what, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return EXIT_BAD_INPUT;
@@ -37,9 +47,8 @@ int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s %s: ", progname, cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(" ", cmd, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (see '%s %s --help')\n", progname, cmd);
 	return EXIT_USAGE;
