@@ -290,7 +290,8 @@ static char *c_source(const char *label, const char *name,
 		bytes = msrtrap_kvm_bitmap_bytes(r.nmsrs);
 		fprintf(o, "\n/* ranges[%u]: %s, MSRs 0x%x-0x%x */\n"
 			   "static __u8 %s_bitmap%u[%zu] __attribute__((aligned(8))) = {\n",
-			i, msrtrap_access_name(r.flags, MSRTRAP_ACCESS_PLUS), r.base,
+			i, msrtrap_access_name(r.flags, MSRTRAP_ACCESS_PLUS),
+			r.base,
 			(uint32_t)(r.base + r.nmsrs - 1), name, i, bytes);
 		for (size_t b = 0; b < bytes; b += 8) {
 			fputc('\t', o);

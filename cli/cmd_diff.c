@@ -68,17 +68,18 @@ static void print_text(const struct input *ia, const struct input *ib,
 	       input_kind_title(ia->kind), input_label(ib->path),
 	       input_kind_title(ib->kind));
 	for (unsigned int a = MSRTRAP_READ; a <= MSRTRAP_WRITE; a++) {
+		const char *aname = msrtrap_access_name(a, MSRTRAP_ACCESS_NAME);
 		const struct side *s = &sides[a - 1];
 		uint64_t msrs = 0;
 
 		for (long i = 0; i < s->n; i++)
 			msrs += (uint64_t)s->v[i].last - s->v[i].first + 1;
 		if (!s->n) {
-			printf("%s: the same verdicts\n", msrtrap_access_name(a, MSRTRAP_ACCESS_NAME));
+			printf("%s: the same verdicts\n", aname);
 			continue;
 		}
 		printf("%s: %llu MSR%s in %ld interval%s differ%s\n",
-		       msrtrap_access_name(a, MSRTRAP_ACCESS_NAME), (unsigned long long)msrs,
+		       aname, (unsigned long long)msrs,
 		       msrs == 1 ? "" : "s", s->n, s->n == 1 ? "" : "s",
 		       msrs == 1 ? "s" : "");
 		for (long i = 0; i < s->n; i++) {

@@ -111,7 +111,8 @@ static json_t *flags_json(uint32_t flags)
 		return json_integer(flags);
 	if (flags == 3)
 		return json_pack("[s,s]", "read", "write");
-	return json_pack("[s]", msrtrap_access_name(flags, MSRTRAP_ACCESS_NAME));
+	return json_pack("[s]",
+			 msrtrap_access_name(flags, MSRTRAP_ACCESS_NAME));
 }
 
 static void explain_filter_access(const struct msrtrap_filter *f,
@@ -120,6 +121,7 @@ static void explain_filter_access(const struct msrtrap_filter *f,
 				  json_t *out)
 {
 	bool deny = msrtrap_filter_flags(f) & MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY;
+	const char *aname = msrtrap_access_name(access, MSRTRAP_ACCESS_NAME);
 	struct msrtrap_filter_range r;
 	struct msrtrap_decision d;
 	struct others o;
@@ -161,7 +163,7 @@ static void explain_filter_access(const struct msrtrap_filter *f,
 				    json_list(o.other_access, o.nother));
 		json_object_set_new(j, "wrapping",
 				    json_list(o.wrapping, o.nwrapping));
-		json_object_set_new(out, msrtrap_access_name(access, MSRTRAP_ACCESS_NAME), j);
+		json_object_set_new(out, aname, j);
 		return;
 	}
 
@@ -181,7 +183,7 @@ static void explain_filter_access(const struct msrtrap_filter *f,
 		break;
 	case MSRTRAP_BY_DEFAULT:
 		printf("no range holds it for %s: default %s -> %s\n",
-		       msrtrap_access_name(access, MSRTRAP_ACCESS_NAME), deny ? "deny" : "allow",
+		       aname, deny ? "deny" : "allow",
 		       verdict(d.allowed));
 		break;
 	}
@@ -252,6 +254,7 @@ static void explain_map_access(const struct input *in, uint32_t msr,
 			       unsigned int access, json_t *out)
 {
 	const char *fmt = in->kind == INPUT_VMX ? "VMX bitmap" : "SVM map";
+	const char *aname = msrtrap_access_name(access, MSRTRAP_ACCESS_NAME);
 	struct map_bit mb;
 	json_t *j;
 
@@ -265,7 +268,7 @@ static void explain_map_access(const struct input *in, uint32_t msr,
 		else
 			j = json_pack("{s:s, s:s}", "verdict", "deny", "by",
 				      "unrepresentable");
-		json_object_set_new(out, msrtrap_access_name(access, MSRTRAP_ACCESS_NAME), j);
+		json_object_set_new(out, aname, j);
 		return;
 	}
 	printf("  %-6s ", access == MSRTRAP_READ ? "read:" : "write:");

@@ -535,7 +535,8 @@ static void collect(struct msrset *set, struct input *in,
 }
 
 /* Does the policy deny an x2APIC MSR we probe (which KVM will pass)? */
-static bool x2apic_note(const struct msrset *set, const struct msrtrap_policy *p)
+static bool x2apic_note(const struct msrset *set,
+			const struct msrtrap_policy *p)
 {
 	for (size_t i = 0; p && i < set->n; i++)
 		if (msrtrap_msr_is_x2apic(set->v[i]) &&

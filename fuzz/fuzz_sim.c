@@ -2,10 +2,10 @@
 /*
  * Fuzz the `msrtrap sim` script interpreter (cli/sim/, linked from
  * libmsrtrap-cli) through sim_run_text() (cli/sim/sim.h): the parser
- * with all its diagnostics, then the run on one VM per strategy. The harness touches no file: `filter
- * FILE` operands are served from the built-in table below (any other name
- * is "cannot read"), `save` lines are script errors, and at most 4 vCPUs
- * are accepted. stdout goes to /dev/null (run libFuzzer with
+ * with all its diagnostics, then the run on one VM per strategy. The
+ * harness touches no file: `filter FILE` operands are served from the
+ * built-in table below (any other name is "cannot read"), `save` lines
+ * are script errors, and at most 4 vCPUs are accepted. stdout goes to /dev/null (run libFuzzer with
  * -close_fd_mask=2 to silence the diagnostics on stderr as well).
  *
  * A script may fail (exit 1): bad lines and failed expects are what

@@ -47,6 +47,7 @@ void explain_policy_access(const struct input *in, uint32_t msr,
 			   unsigned int access, json_t *out)
 {
 	struct msrtrap_policy_decision d;
+	const char *aname = msrtrap_access_name(access, MSRTRAP_ACCESS_NAME);
 	struct msrtrap_policy_rule r = { 0 };
 	char target[128], rule[192];
 	bool x2apic = msrtrap_msr_is_x2apic(msr);
@@ -56,7 +57,8 @@ void explain_policy_access(const struct input *in, uint32_t msr,
 		msrtrap_policy_rule(in->policy, d.rule, &r);
 		source_token(in, d.line, d.column, target, sizeof(target));
 		snprintf(rule, sizeof(rule), "%s %s %s", r.allow ? "allow" : "deny",
-			 msrtrap_access_name(r.access, MSRTRAP_ACCESS_WORD), target);
+			 msrtrap_access_name(r.access, MSRTRAP_ACCESS_WORD),
+			 target);
 	}
 	if (out) {
 		json_t *j = json_pack("{s:s, s:s}", "verdict",
@@ -72,7 +74,7 @@ void explain_policy_access(const struct input *in, uint32_t msr,
 		}
 		if (x2apic && !d.allowed)
 			json_object_set_new(j, "kvm", json_string("allow"));
-		json_object_set_new(out, msrtrap_access_name(access, MSRTRAP_ACCESS_NAME), j);
+		json_object_set_new(out, aname, j);
 		return;
 	}
 	printf("  %-6s ", access == MSRTRAP_READ ? "read:" : "write:");
@@ -81,11 +83,11 @@ void explain_policy_access(const struct input *in, uint32_t msr,
 		       d.allowed ? "allow" : "deny");
 	else if (d.line)
 		printf("no rule names it for %s: default %s (line %u) -> %s\n",
-		       msrtrap_access_name(access, MSRTRAP_ACCESS_NAME), d.allowed ? "allow" : "deny", d.line,
+		       aname, d.allowed ? "allow" : "deny", d.line,
 		       d.allowed ? "allow" : "deny");
 	else
 		printf("no rule names it for %s: the implicit default allow -> allow\n",
-		       msrtrap_access_name(access, MSRTRAP_ACCESS_NAME));
+		       aname);
 	if (x2apic && !d.allowed)
 		printf("%9snote: KVM never filters x2APIC MSRs: a KVM filter "
 		       "compiled from this policy allows it\n", "");

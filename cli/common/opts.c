@@ -55,9 +55,10 @@ static void getopt_spec(const struct cli_cmd *cmd, char *shorts,
 		shorts[n++] = o->letter;
 		if (o->arg)
 			shorts[n++] = ':';
-		longs[i] = (struct option){ o->name, o->arg ? required_argument :
-							       no_argument,
-					    NULL, o->letter };
+		longs[i] = (struct option){
+			o->name, o->arg ? required_argument : no_argument,
+			NULL, o->letter,
+		};
 	}
 	shorts[n++] = 'h';
 	shorts[n] = 0;

@@ -66,8 +66,8 @@ static void msr_label(uint32_t msr, char *buf, size_t size)
  * that vCPU), naming the strategies that share it.
  */
 static void print_vcpu_failures(const struct report *r, const struct sim *m,
-				const struct op *op, const struct sim_failure *f,
-				size_t n)
+				const struct op *op,
+				const struct sim_failure *f, size_t n)
 {
 	const char *want = op->on ? "intercept" : "pass";
 	const char *got = op->on ? "pass" : "intercept";
@@ -190,7 +190,8 @@ static void stats_text(const struct report *r, const struct sim *m,
 	for (unsigned int k = 0; k < m->nstrat; k++) {
 		for (unsigned int v = 0; v < nv && nv > 1; v++) {
 			snprintf(num, sizeof(num), "%u", v);
-			stats_row(strategy_name(m, k), num, &ev->stats[k * nv + v]);
+			stats_row(strategy_name(m, k), num,
+				  &ev->stats[k * nv + v]);
 		}
 		stats_row(strategy_name(m, k), "all", &ev->totals[k]);
 	}
@@ -208,11 +209,11 @@ static void on_stats(struct report *r, const struct sim *m,
 	}
 	per = json_object();
 	for (unsigned int k = 0; k < m->nstrat; k++) {
+		const struct sim_vcpu_stats *row = &ev->stats[k * nv];
 		json_t *vcpus = json_array();
 
 		for (unsigned int v = 0; v < nv; v++)
-			json_array_append_new(vcpus,
-					      stats_json(&ev->stats[k * nv + v]));
+			json_array_append_new(vcpus, stats_json(&row[v]));
 		json_object_set_new(per, strategy_name(m, k),
 				    json_pack("{s:o, s:o}", "total",
 					      stats_json(&ev->totals[k]),

@@ -192,8 +192,8 @@ static int run_expect(struct sim *m, const struct op *op)
 	vcpu_range(m, op->vcpu, &lo, &hi);
 	for (f.vcpu = lo; f.vcpu <= hi; f.vcpu++)
 		for (f.k = 0; f.k < m->nstrat; f.k++) {
-			if (!first_mismatch(m->s->fmt, bitmap(m, f.k, f.vcpu), op,
-					    &f.msr, &f.access))
+			if (!first_mismatch(m->s->fmt, bitmap(m, f.k, f.vcpu),
+					    op, &f.msr, &f.access))
 				continue;
 			if (mt_vec_reserve(&fails, &cap, n + 1))
 				abort(); /* the CLI may die on OOM */
@@ -269,7 +269,8 @@ static int run_stats(struct sim *m, const struct op *op)
 	struct sim_vcpu_stats *stats = calloc((size_t)m->nstrat * m->s->vcpus,
 					      sizeof(*stats));
 	struct sim_event ev = {
-		.kind = SIM_EV_STATS, .op = op, .stats = stats, .totals = totals,
+		.kind = SIM_EV_STATS, .op = op, .stats = stats,
+		.totals = totals,
 	};
 
 	if (!stats)

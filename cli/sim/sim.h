@@ -92,7 +92,7 @@ enum sim_event_kind {
 	SIM_EV_STATS,		/* stats, totals */
 	SIM_EV_DISAGREE,	/* vcpu, k, msr, access, byte */
 	SIM_EV_ERROR,		/* message: an engine call failed */
-	SIM_EV_FAIL,		/* message: the VMs could not be set up (no op) */
+	SIM_EV_FAIL,		/* message: no VMs could be set up (no op) */
 };
 
 /* An expect that does not hold for strategy k on vCPU vcpu, first at msr. */
