@@ -115,60 +115,50 @@ static json_t *flags_json(uint32_t flags)
 			 msrtrap_access_name(flags, MSRTRAP_ACCESS_NAME));
 }
 
-static void explain_filter_access(const struct msrtrap_filter *f,
-				  const struct msrtrap_cfilter *cf,
-				  uint32_t msr, unsigned int access,
-				  json_t *out)
+static json_t *filter_access_json(const struct msrtrap_filter *f, bool deny,
+				  const struct msrtrap_decision *d,
+				  const struct others *o)
 {
-	bool deny = msrtrap_filter_flags(f) & MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY;
-	const char *aname = msrtrap_access_name(access, MSRTRAP_ACCESS_NAME);
+	static const char *const by[] = {
+		[MSRTRAP_BY_NO_FILTER] = "no-filter",
+		[MSRTRAP_BY_X2APIC] = "x2apic",
+		[MSRTRAP_BY_RANGE] = "range",
+		[MSRTRAP_BY_DEFAULT] = "default",
+	};
 	struct msrtrap_filter_range r;
-	struct msrtrap_decision d;
-	struct others o;
-	char fb[16];
-	json_t *j;
-	int err;
+	json_t *j = json_pack("{s:s, s:s}", "verdict", verdict(d->allowed),
+			      "by", by[d->by]);
 
-	err = msrtrap_filter_explain(f, msr, access, &d);
-	assert(!err); /* validated */
-	(void)err;
-	assert(msrtrap_cfilter_allowed(cf, msr, access) == d.allowed);
-	find_others(f, msr, access, &d, &o);
-
-	if (out) {
-		static const char *const by[] = {
-			[MSRTRAP_BY_NO_FILTER] = "no-filter",
-			[MSRTRAP_BY_X2APIC] = "x2apic",
-			[MSRTRAP_BY_RANGE] = "range",
-			[MSRTRAP_BY_DEFAULT] = "default",
-		};
-
-		j = json_pack("{s:s, s:s}", "verdict", verdict(d.allowed), "by",
-			      by[d.by]);
-		if (d.by == MSRTRAP_BY_RANGE) {
-			msrtrap_filter_range(f, d.range, &r);
-			json_object_set_new(j, "range", json_integer(d.range));
-			json_object_set_new(j, "flags", flags_json(r.flags));
-			json_object_set_new(j, "base", json_integer(r.base));
-			json_object_set_new(j, "nmsrs", json_integer(r.nmsrs));
-			json_object_set_new(j, "bit", json_integer(d.bit));
-			json_object_set_new(j, "value", json_integer(d.allowed));
-		}
-		if (d.by == MSRTRAP_BY_DEFAULT)
-			json_object_set_new(j, "default",
-					    json_string(deny ? "deny" : "allow"));
-		json_object_set_new(j, "not_consulted",
-				    json_list(o.unused, o.nunused));
-		json_object_set_new(j, "other_access",
-				    json_list(o.other_access, o.nother));
-		json_object_set_new(j, "wrapping",
-				    json_list(o.wrapping, o.nwrapping));
-		json_object_set_new(out, aname, j);
-		return;
+	if (d->by == MSRTRAP_BY_RANGE) {
+		msrtrap_filter_range(f, d->range, &r);
+		json_object_set_new(j, "range", json_integer(d->range));
+		json_object_set_new(j, "flags", flags_json(r.flags));
+		json_object_set_new(j, "base", json_integer(r.base));
+		json_object_set_new(j, "nmsrs", json_integer(r.nmsrs));
+		json_object_set_new(j, "bit", json_integer(d->bit));
+		json_object_set_new(j, "value", json_integer(d->allowed));
 	}
+	if (d->by == MSRTRAP_BY_DEFAULT)
+		json_object_set_new(j, "default",
+				    json_string(deny ? "deny" : "allow"));
+	json_object_set_new(j, "not_consulted", json_list(o->unused, o->nunused));
+	json_object_set_new(j, "other_access",
+			    json_list(o->other_access, o->nother));
+	json_object_set_new(j, "wrapping", json_list(o->wrapping, o->nwrapping));
+	return j;
+}
+
+/* The deciding line, then the ranges that hold the MSR to no effect. */
+static void filter_access_text(const struct msrtrap_filter *f, bool deny,
+			       unsigned int access,
+			       const struct msrtrap_decision *d,
+			       const struct others *o)
+{
+	struct msrtrap_filter_range r;
+	char fb[16];
 
 	printf("  %-6s ", access == MSRTRAP_READ ? "read:" : "write:");
-	switch (d.by) {
+	switch (d->by) {
 	case MSRTRAP_BY_NO_FILTER:
 		printf("no filter -> allow\n");
 		break;
@@ -176,36 +166,60 @@ static void explain_filter_access(const struct msrtrap_filter *f,
 		printf("x2APIC MSR (0x800-0x8ff): never filtered -> allow\n");
 		break;
 	case MSRTRAP_BY_RANGE:
-		msrtrap_filter_range(f, d.range, &r);
+		msrtrap_filter_range(f, d->range, &r);
 		printf("ranges[%u] (%s, base 0x%x, nmsrs 0x%x): bit 0x%x = %d -> %s\n",
-		       d.range, input_access_name(r.flags, fb), r.base, r.nmsrs,
-		       d.bit, d.allowed, verdict(d.allowed));
+		       d->range, input_access_name(r.flags, fb), r.base, r.nmsrs,
+		       d->bit, d->allowed, verdict(d->allowed));
 		break;
 	case MSRTRAP_BY_DEFAULT:
 		printf("no range holds it for %s: default %s -> %s\n",
-		       aname, deny ? "deny" : "allow",
-		       verdict(d.allowed));
+		       msrtrap_access_name(access, MSRTRAP_ACCESS_NAME),
+		       deny ? "deny" : "allow", verdict(d->allowed));
 		break;
 	}
-	if (d.by == MSRTRAP_BY_X2APIC)
+	if (d->by == MSRTRAP_BY_X2APIC)
 		print_list("holds it: no effect on x2APIC MSRs",
 			   "hold it: no effect on x2APIC MSRs",
-			   o.unused, o.nunused);
+			   o->unused, o->nunused);
 	else
 		print_list("holds it too: not consulted (the first match decides)",
 			   "hold it too: not consulted (the first match decides)",
-			   o.unused, o.nunused);
+			   o->unused, o->nunused);
 	if (access == MSRTRAP_READ)
 		print_list("holds it for write only: skipped",
 			   "hold it for write only: skipped",
-			   o.other_access, o.nother);
+			   o->other_access, o->nother);
 	else
 		print_list("holds it for read only: skipped",
 			   "hold it for read only: skipped",
-			   o.other_access, o.nother);
+			   o->other_access, o->nother);
 	print_list("would hold it, but base + nmsrs reaches 2^32: it matches nothing",
 		   "would hold it, but base + nmsrs reaches 2^32: they match nothing",
-		   o.wrapping, o.nwrapping);
+		   o->wrapping, o->nwrapping);
+}
+
+static void explain_filter_access(const struct msrtrap_filter *f,
+				  const struct msrtrap_cfilter *cf,
+				  uint32_t msr, unsigned int access,
+				  json_t *out)
+{
+	bool deny = msrtrap_filter_flags(f) & MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY;
+	struct msrtrap_decision d;
+	struct others o;
+	int err;
+
+	err = msrtrap_filter_explain(f, msr, access, &d);
+	assert(!err); /* validated */
+	(void)err;
+	assert(msrtrap_cfilter_allowed(cf, msr, access) == d.allowed);
+	find_others(f, msr, access, &d, &o);
+	if (out)
+		json_object_set_new(out,
+				    msrtrap_access_name(access,
+							MSRTRAP_ACCESS_NAME),
+				    filter_access_json(f, deny, &d, &o));
+	else
+		filter_access_text(f, deny, access, &d, &o);
 }
 
 /* ---- maps ---- */
