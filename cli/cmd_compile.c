@@ -369,13 +369,36 @@ static void map_warnings(const struct input *in, const char *label,
 
 /* ---- the command ---- */
 
+/* The policy as a VMX bitmap or SVM map (--to vmx|svm), into *o. */
+static int to_map(const struct input *in, const char *label, enum target to,
+		  struct output *o)
+{
+	enum msrtrap_format fmt = to == TO_VMX ? MSRTRAP_FMT_VMX :
+						 MSRTRAP_FMT_SVM;
+	struct msrtrap_map *map;
+	int err;
+
+	map_warnings(in, label, fmt);
+	err = msrtrap_policy_to_map(in->policy, fmt, &map);
+	if (err)
+		return fail(label, "cannot compile: %s", strerror(-err));
+	o->len = msrtrap_map_size(map);
+	o->data = malloc(o->len);
+	if (o->data)
+		memcpy(o->data, msrtrap_map_data(map), o->len);
+	msrtrap_map_free(map);
+	if (!o->data)
+		return fail(label, "out of memory");
+	o->binary = true;
+	return EXIT_OK;
+}
+
 static int compile(const char *path, enum input_kind want, enum target to,
 		   const char *out_path, const char *name)
 {
 	const char *label = input_label(path);
 	struct msrtrap_pack_report rep = { 0 };
 	struct msrtrap_filter *f = NULL;
-	struct msrtrap_map *map = NULL;
 	struct output o = { 0 };
 	struct input in;
 	int rc, err = 0;
@@ -408,26 +431,11 @@ static int compile(const char *path, enum input_kind want, enum target to,
 			o.len = strlen(o.data);
 		break;
 	case TO_VMX:
-	case TO_SVM: {
-		enum msrtrap_format fmt = to == TO_VMX ? MSRTRAP_FMT_VMX :
-							 MSRTRAP_FMT_SVM;
-
-		map_warnings(&in, label, fmt);
-		err = msrtrap_policy_to_map(in.policy, fmt, &map);
-		if (err) {
-			rc = fail(label, "cannot compile: %s", strerror(-err));
+	case TO_SVM:
+		rc = to_map(&in, label, to, &o);
+		if (rc)
 			goto out;
-		}
-		o.len = msrtrap_map_size(map);
-		o.data = malloc(o.len);
-		if (!o.data) {
-			rc = fail(label, "out of memory");
-			goto out;
-		}
-		memcpy(o.data, msrtrap_map_data(map), o.len);
-		o.binary = true;
 		break;
-	}
 	case TO_POLICY:
 		err = msrtrap_policy_to_text(in.policy, &o.data);
 		if (err) {
@@ -449,7 +457,6 @@ static int compile(const char *path, enum input_kind want, enum target to,
 		print_summary(label, &rep);
 out:
 	free(o.data);
-	msrtrap_map_free(map);
 	msrtrap_filter_free(f);
 	msrtrap_pack_report_fini(&rep);
 	input_close(&in);
