@@ -15,8 +15,9 @@
 
 #include "common/input.h"
 #include "common/cli.h"
+#include "common/opts.h"
 
-static const char check_usage[] =
+static const char check_head[] =
 	"usage: msrtrap check [--format policy|json|vmx|svm] [--json] FILE\n"
 	"\n"
 	"Check FILE with the kernel's rules. A KVM MSR filter in the JSON\n"
@@ -29,8 +30,9 @@ static const char check_usage[] =
 	"parsed; its errors and warnings are printed compiler-style on stderr.\n"
 	"FILE is recognised by content; - is stdin. Exit 0 when valid, 1 when\n"
 	"not.\n"
-	"\n"
-	"  --format F  read FILE as policy, json, vmx or svm\n"
+	"\n";
+
+static const char help_json[] =
 	"  --json      print {\"valid\":false,\"errno\":\"EINVAL\",\"where\":...,\n"
 	"              \"message\":...} or {\"valid\":true,\"format\":...} on stdout\n";
 
@@ -153,7 +155,17 @@ int cmd_check(int argc, char **argv)
 {
 	enum input_kind want = INPUT_AUTO;
 	bool json = false;
-	int rc = input_options("check", check_usage, argc, argv, &want, &json);
+	const struct cli_opt opts[] = {
+		INPUT_OPT_FORMAT(&want),
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	const struct cli_cmd cmd = {
+		.name = "check",
+		.head = check_head,
+		.opts = opts,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
 	if (rc >= 0)
 		return rc;

@@ -23,8 +23,9 @@
 
 #include "common/input.h"
 #include "common/cli.h"
+#include "common/opts.h"
 
-static const char compile_usage[] =
+static const char compile_head[] =
 	"usage: msrtrap compile [--to kvm|c|vmx|svm|policy] [-o OUT] [--name NAME]\n"
 	"                       [--format policy|json|vmx|svm] FILE\n"
 	"\n"
@@ -32,7 +33,9 @@ static const char compile_usage[] =
 	"filter (JSON) or a VMX/SVM map: it is decompiled first, so --to policy\n"
 	"prints the shortest canonical policy with its verdicts. The policy's\n"
 	"warnings and errors are printed compiler-style on stderr.\n"
-	"\n"
+	"\n";
+
+static const char help_to[] =
 	"  --to kvm     (default) a KVM userspace MSR filter in the JSON format\n"
 	"               (docs/filter-json.md): exact for every MSR outside the\n"
 	"               x2APIC MSRs 0x800-0x8ff, which KVM never filters, with\n"
@@ -44,11 +47,17 @@ static const char compile_usage[] =
 	"  --to vmx     a VMX MSR bitmap, 4096 bytes (allow = pass through,\n"
 	"               deny = intercept; other MSRs always exit)\n"
 	"  --to svm     an SVM MSR permission map, 8192 bytes (the same)\n"
-	"  --to policy  the canonical policy text\n"
+	"  --to policy  the canonical policy text\n";
+
+static const char help_output[] =
 	"  -o, --output OUT  write OUT (atomically: complete or not at all)\n"
 	"               instead of stdout; binary maps are not written to a\n"
-	"               terminal\n"
-	"  --name NAME  the C identifier of the --to c filter (msr_filter)\n"
+	"               terminal\n";
+
+static const char help_name[] =
+	"  --name NAME  the C identifier of the --to c filter (msr_filter)\n";
+
+static const char help_format[] =
 	"  --format F   read FILE as policy, json, vmx or svm\n";
 
 enum target {
@@ -101,23 +110,14 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-static const char *access_tag(unsigned int access)
-{
-	return access == MSRTRAP_READ ? "r" : access == MSRTRAP_WRITE ? "w" : "rw";
-}
-
-static const char *access_long(unsigned int access)
-{
-	return access == MSRTRAP_READ ? "read" :
-	       access == MSRTRAP_WRITE ? "write" : "read+write";
-}
-
 static void print_span(FILE *f, const struct msrtrap_pack_span *s)
 {
+	const char *tag = msrtrap_access_name(s->access, MSRTRAP_ACCESS_WORD);
+
 	if (s->first == s->last)
-		fprintf(f, "0x%x %s", s->first, access_tag(s->access));
+		fprintf(f, "0x%x %s", s->first, tag);
 	else
-		fprintf(f, "0x%x-0x%x %s", s->first, s->last, access_tag(s->access));
+		fprintf(f, "0x%x-0x%x %s", s->first, s->last, tag);
 	if (s->count != 1)
 		fprintf(f, " (%llu ranges)", (unsigned long long)s->count);
 }
@@ -290,7 +290,8 @@ static char *c_source(const char *label, const char *name,
 		bytes = msrtrap_kvm_bitmap_bytes(r.nmsrs);
 		fprintf(o, "\n/* ranges[%u]: %s, MSRs 0x%x-0x%x */\n"
 			   "static __u8 %s_bitmap%u[%zu] __attribute__((aligned(8))) = {\n",
-			i, access_long(r.flags), r.base,
+			i, msrtrap_access_name(r.flags, MSRTRAP_ACCESS_PLUS),
+			r.base,
 			(uint32_t)(r.base + r.nmsrs - 1), name, i, bytes);
 		for (size_t b = 0; b < bytes; b += 8) {
 			fputc('\t', o);
@@ -368,25 +369,45 @@ static void map_warnings(const struct input *in, const char *label,
 
 /* ---- the command ---- */
 
+/* The policy as a VMX bitmap or SVM map (--to vmx|svm), into *o. */
+static int to_map(const struct input *in, const char *label, enum target to,
+		  struct output *o)
+{
+	enum msrtrap_format fmt = to == TO_VMX ? MSRTRAP_FMT_VMX :
+						 MSRTRAP_FMT_SVM;
+	struct msrtrap_map *map;
+	int err;
+
+	map_warnings(in, label, fmt);
+	err = msrtrap_policy_to_map(in->policy, fmt, &map);
+	if (err)
+		return fail(label, "cannot compile: %s", strerror(-err));
+	o->len = msrtrap_map_size(map);
+	o->data = malloc(o->len);
+	if (o->data)
+		memcpy(o->data, msrtrap_map_data(map), o->len);
+	msrtrap_map_free(map);
+	if (!o->data)
+		return fail(label, "out of memory");
+	o->binary = true;
+	return EXIT_OK;
+}
+
 static int compile(const char *path, enum input_kind want, enum target to,
 		   const char *out_path, const char *name)
 {
 	const char *label = input_label(path);
 	MSRTRAP_OPTS(msrtrap_pack_report, rep);
 	struct msrtrap_filter *f = NULL;
-	struct msrtrap_map *map = NULL;
 	struct output o = { 0 };
 	struct input in;
 	int rc, err = 0;
 
-	rc = input_open_flags(path, want,
-			      to == TO_KVM || to == TO_C ? INPUT_FOR_KVM : 0, &in);
+	rc = input_open_or_report(path, want,
+				  to == TO_KVM || to == TO_C ? INPUT_FOR_KVM : 0,
+				  &in);
 	if (rc)
 		return rc;
-	if (in.err) {
-		rc = input_report(&in);
-		goto out;
-	}
 	err = input_make_policy(&in);
 	if (err) {
 		rc = fail(label, "cannot decompile: %s", strerror(-err));
@@ -410,26 +431,11 @@ static int compile(const char *path, enum input_kind want, enum target to,
 			o.len = strlen(o.data);
 		break;
 	case TO_VMX:
-	case TO_SVM: {
-		enum msrtrap_format fmt = to == TO_VMX ? MSRTRAP_FMT_VMX :
-							 MSRTRAP_FMT_SVM;
-
-		map_warnings(&in, label, fmt);
-		err = msrtrap_policy_to_map(in.policy, fmt, &map);
-		if (err) {
-			rc = fail(label, "cannot compile: %s", strerror(-err));
+	case TO_SVM:
+		rc = to_map(&in, label, to, &o);
+		if (rc)
 			goto out;
-		}
-		o.len = msrtrap_map_size(map);
-		o.data = malloc(o.len);
-		if (!o.data) {
-			rc = fail(label, "out of memory");
-			goto out;
-		}
-		memcpy(o.data, msrtrap_map_data(map), o.len);
-		o.binary = true;
 		break;
-	}
 	case TO_POLICY:
 		err = msrtrap_policy_to_text(in.policy, &o.data);
 		if (err) {
@@ -451,7 +457,6 @@ static int compile(const char *path, enum input_kind want, enum target to,
 		print_summary(label, &rep);
 out:
 	free(o.data);
-	msrtrap_map_free(map);
 	msrtrap_filter_free(f);
 	msrtrap_pack_report_fini(&rep);
 	input_close(&in);
@@ -469,52 +474,46 @@ static bool parse_target(const char *arg, enum target *to)
 	return false;
 }
 
+static int target_option(const char *arg, void *to)
+{
+	if (!parse_target(arg, to))
+		return usage_error("compile", "unknown target '%s' "
+				   "(expected kvm, c, vmx, svm or policy)", arg);
+	return -1;
+}
+
+static int name_option(const char *arg, void *name)
+{
+	if (!c_identifier(arg))
+		return usage_error("compile", "--name '%s' is not a C identifier",
+				   arg);
+	*(const char **)name = arg;
+	return -1;
+}
+
 int cmd_compile(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "to", required_argument, NULL, 't' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum input_kind want = INPUT_AUTO;
 	enum target to = TO_KVM;
 	const char *out_path = NULL, *name = NULL;
-	int c;
-
-	opterr = 0;
+	const struct cli_opt opts[] = {
+		CLI_PARSE("to", 't', target_option, &to, help_to),
+		CLI_VALUE("output", 'o', &out_path, help_output),
+		CLI_PARSE("name", 'n', name_option, &name, help_name),
+		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
+		CLI_END,
+	};
 	/* options may follow FILE: msrtrap compile FILE --to kvm */
-	while ((c = getopt_long(argc, argv, ":t:o:n:f:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (!parse_target(optarg, &to))
-				return usage_error("compile", "unknown target '%s' "
-						   "(expected kvm, c, vmx, svm or policy)",
-						   optarg);
-			break;
-		case 'o':
-			out_path = optarg;
-			break;
-		case 'n':
-			name = optarg;
-			if (!c_identifier(name))
-				return usage_error("compile",
-						   "--name '%s' is not a C identifier",
-						   name);
-			break;
-		case 'f':
-			if (!input_parse_format(optarg, &want))
-				return EXIT_BAD_INPUT;
-			break;
-		case 'h':
-			fputs(compile_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("compile", argv, c);
-		}
-	}
+	const struct cli_cmd cmd = {
+		.name = "compile",
+		.head = compile_head,
+		.opts = opts,
+		.permute = true,
+	};
+	int rc = cli_options(&cmd, argc, argv);
+
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 1)
 		return usage_error("compile", "expected exactly one FILE");
 	if (name && to != TO_C)

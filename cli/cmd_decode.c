@@ -11,8 +11,9 @@
 #include <msrtrap/msrtrap.h>
 
 #include "common/cli.h"
+#include "common/opts.h"
 
-static const char decode_usage[] =
+static const char decode_head[] =
 	"usage: msrtrap decode [--format vmx|svm] [--json] FILE\n"
 	"\n"
 	"Show which MSRs a VMX MSR bitmap (4096 bytes) or an SVM MSR\n"
@@ -20,8 +21,12 @@ static const char decode_usage[] =
 	"for write, as merged inclusive intervals with the names of known\n"
 	"MSRs. Every MSR not listed is intercepted. Without --format the\n"
 	"format is recognised by the file size. FILE may be - for stdin.\n"
-	"\n"
-	"  --format vmx|svm  the map's format\n"
+	"\n";
+
+static const char help_format[] =
+	"  --format vmx|svm  the map's format\n";
+
+static const char help_json[] =
 	"  --json            print {\"format\":\"vmx\",\"read\":{\"pass\":[[lo,hi],...]},\n"
 	"                    \"write\":{\"pass\":[[lo,hi],...]}} with integer bounds\n";
 
@@ -54,38 +59,36 @@ static int decode(const char *path, enum msrtrap_format fmt, bool json)
 	return EXIT_OK;
 }
 
+static int format_option(const char *arg, void *dest)
+{
+	enum msrtrap_format *fmt = dest;
+	int parsed = msrtrap_format_parse(arg);
+
+	if (parsed < 0)
+		return fail("--format", "unknown format '%s' (expected vmx or svm)",
+			    arg);
+	*fmt = (enum msrtrap_format)parsed;
+	return -1;
+}
+
 int cmd_decode(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum msrtrap_format fmt = MSRTRAP_FMT_NONE;
 	bool json = false;
-	int c;
+	const struct cli_opt opts[] = {
+		CLI_PARSE("format", 'f', format_option, &fmt, help_format),
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	const struct cli_cmd cmd = {
+		.name = "decode",
+		.head = decode_head,
+		.opts = opts,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:f:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			fmt = msrtrap_format_parse(optarg);
-			if (fmt != MSRTRAP_FMT_VMX && fmt != MSRTRAP_FMT_SVM)
-				return fail("--format",
-					    "unknown format '%s' (expected vmx or svm)",
-					    optarg);
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(decode_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("decode", argv, c);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 1)
 		return usage_error("decode", "expected exactly one FILE");
 	return decode(argv[optind], fmt, json);

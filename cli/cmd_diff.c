@@ -14,10 +14,11 @@
 
 #include "common/input.h"
 #include "common/cli.h"
+#include "common/opts.h"
 
 enum { DIFF_SAME = 0, DIFF_DIFFERENT = 1, DIFF_TROUBLE = 2 };
 
-static const char diff_usage[] =
+static const char diff_head[] =
 	"usage: msrtrap diff [--json] A B\n"
 	"\n"
 	"Compare the verdicts of A and B for every MSR 0-0xffffffff, read and\n"
@@ -28,12 +29,12 @@ static const char diff_usage[] =
 	"MSR intervals whose verdicts differ, as A's verdict -> B's, with the\n"
 	"names of known MSRs; nothing when none differ.\n"
 	"Exit 0 when no verdict differs, 1 when some do, 2 on trouble.\n"
-	"\n"
+	"\n";
+
+static const char help_json[] =
 	"  --json  print {\"a\":{\"path\":...,\"format\":...},\"b\":{...},\"differ\":B,\n"
 	"          \"read\":[{\"first\":N,\"last\":N,\"a\":\"allow\",\"b\":\"deny\"},...],\n"
 	"          \"write\":[...]}\n";
-
-static const char *const access_names[] = { NULL, "read", "write" };
 
 static const char *verdict(int v)
 {
@@ -67,17 +68,18 @@ static void print_text(const struct input *ia, const struct input *ib,
 	       input_kind_title(ia->kind), input_label(ib->path),
 	       input_kind_title(ib->kind));
 	for (unsigned int a = MSRTRAP_READ; a <= MSRTRAP_WRITE; a++) {
+		const char *aname = msrtrap_access_name(a, MSRTRAP_ACCESS_NAME);
 		const struct side *s = &sides[a - 1];
 		uint64_t msrs = 0;
 
 		for (long i = 0; i < s->n; i++)
 			msrs += (uint64_t)s->v[i].last - s->v[i].first + 1;
 		if (!s->n) {
-			printf("%s: the same verdicts\n", access_names[a]);
+			printf("%s: the same verdicts\n", aname);
 			continue;
 		}
 		printf("%s: %llu MSR%s in %ld interval%s differ%s\n",
-		       access_names[a], (unsigned long long)msrs,
+		       aname, (unsigned long long)msrs,
 		       msrs == 1 ? "" : "s", s->n, s->n == 1 ? "" : "s",
 		       msrs == 1 ? "s" : "");
 		for (long i = 0; i < s->n; i++) {
@@ -128,12 +130,8 @@ static int open_side(const char *path, struct input *in)
 {
 	int err;
 
-	if (input_open(path, INPUT_AUTO, in))
+	if (input_open_or_report(path, INPUT_AUTO, 0, in))
 		return DIFF_TROUBLE;
-	if (in->err) {
-		input_report(in);
-		return DIFF_TROUBLE;
-	}
 	err = input_make_policy(in);
 	if (err) {
 		fail(input_label(path), "cannot decompile: %s", strerror(-err));
@@ -180,27 +178,22 @@ out:
 
 int cmd_diff(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool json = false;
-	int c;
+	const struct cli_opt opts[] = {
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	/* options may follow the files */
+	const struct cli_cmd cmd = {
+		.name = "diff",
+		.head = diff_head,
+		.opts = opts,
+		.permute = true,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(diff_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("diff", argv, c);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 2)
 		return usage_error("diff", "expected two files, A and B");
 	if (!strcmp(argv[optind], "-") && !strcmp(argv[optind + 1], "-"))

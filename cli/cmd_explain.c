@@ -17,8 +17,9 @@
 
 #include "common/input.h"
 #include "common/cli.h"
+#include "common/opts.h"
 
-static const char explain_usage[] =
+static const char explain_head[] =
 	"usage: msrtrap explain [--format policy|json|vmx|svm] [--json] FILE MSR\n"
 	"\n"
 	"Explain the verdict for read and for write of one MSR under FILE. For\n"
@@ -33,13 +34,12 @@ static const char explain_usage[] =
 	"0 = pass through = allow), or that the format cannot represent it and\n"
 	"it is always intercepted. An invalid filter is refused as check\n"
 	"reports it. MSR is a number or a name; - as FILE is stdin.\n"
-	"\n"
-	"  --format F  read FILE as policy, json, vmx or svm\n"
+	"\n";
+
+static const char help_json[] =
 	"  --json      print {\"msr\":N,\"name\":...,\"read\":{\"verdict\":...,\n"
 	"              \"by\":\"rule\"|\"range\"|\"default\"|\"x2apic\"|\"no-filter\"|\n"
 	"              \"map\"|\"unrepresentable\",...},\"write\":{...}}\n";
-
-static const char *const access_names[] = { NULL, "read", "write" };
 
 static const char *verdict(bool ok)
 {
@@ -111,7 +111,91 @@ static json_t *flags_json(uint32_t flags)
 		return json_integer(flags);
 	if (flags == 3)
 		return json_pack("[s,s]", "read", "write");
-	return json_pack("[s]", access_names[flags]);
+	return json_pack("[s]",
+			 msrtrap_access_name(flags, MSRTRAP_ACCESS_NAME));
+}
+
+static json_t *filter_access_json(const struct msrtrap_filter *f, bool deny,
+				  const struct msrtrap_decision *d,
+				  const struct others *o)
+{
+	static const char *const by[] = {
+		[MSRTRAP_BY_NO_FILTER] = "no-filter",
+		[MSRTRAP_BY_X2APIC] = "x2apic",
+		[MSRTRAP_BY_RANGE] = "range",
+		[MSRTRAP_BY_DEFAULT] = "default",
+	};
+	struct msrtrap_filter_range r;
+	json_t *j = json_pack("{s:s, s:s}", "verdict", verdict(d->allowed),
+			      "by", by[d->by]);
+
+	if (d->by == MSRTRAP_BY_RANGE) {
+		msrtrap_filter_range(f, d->range, &r);
+		json_object_set_new(j, "range", json_integer(d->range));
+		json_object_set_new(j, "flags", flags_json(r.flags));
+		json_object_set_new(j, "base", json_integer(r.base));
+		json_object_set_new(j, "nmsrs", json_integer(r.nmsrs));
+		json_object_set_new(j, "bit", json_integer(d->bit));
+		json_object_set_new(j, "value", json_integer(d->allowed));
+	}
+	if (d->by == MSRTRAP_BY_DEFAULT)
+		json_object_set_new(j, "default",
+				    json_string(deny ? "deny" : "allow"));
+	json_object_set_new(j, "not_consulted", json_list(o->unused, o->nunused));
+	json_object_set_new(j, "other_access",
+			    json_list(o->other_access, o->nother));
+	json_object_set_new(j, "wrapping", json_list(o->wrapping, o->nwrapping));
+	return j;
+}
+
+/* The deciding line, then the ranges that hold the MSR to no effect. */
+static void filter_access_text(const struct msrtrap_filter *f, bool deny,
+			       unsigned int access,
+			       const struct msrtrap_decision *d,
+			       const struct others *o)
+{
+	struct msrtrap_filter_range r;
+	char fb[16];
+
+	printf("  %-6s ", access == MSRTRAP_READ ? "read:" : "write:");
+	switch (d->by) {
+	case MSRTRAP_BY_NO_FILTER:
+		printf("no filter -> allow\n");
+		break;
+	case MSRTRAP_BY_X2APIC:
+		printf("x2APIC MSR (0x800-0x8ff): never filtered -> allow\n");
+		break;
+	case MSRTRAP_BY_RANGE:
+		msrtrap_filter_range(f, d->range, &r);
+		printf("ranges[%u] (%s, base 0x%x, nmsrs 0x%x): bit 0x%x = %d -> %s\n",
+		       d->range, input_access_name(r.flags, fb), r.base, r.nmsrs,
+		       d->bit, d->allowed, verdict(d->allowed));
+		break;
+	case MSRTRAP_BY_DEFAULT:
+		printf("no range holds it for %s: default %s -> %s\n",
+		       msrtrap_access_name(access, MSRTRAP_ACCESS_NAME),
+		       deny ? "deny" : "allow", verdict(d->allowed));
+		break;
+	}
+	if (d->by == MSRTRAP_BY_X2APIC)
+		print_list("holds it: no effect on x2APIC MSRs",
+			   "hold it: no effect on x2APIC MSRs",
+			   o->unused, o->nunused);
+	else
+		print_list("holds it too: not consulted (the first match decides)",
+			   "hold it too: not consulted (the first match decides)",
+			   o->unused, o->nunused);
+	if (access == MSRTRAP_READ)
+		print_list("holds it for write only: skipped",
+			   "hold it for write only: skipped",
+			   o->other_access, o->nother);
+	else
+		print_list("holds it for read only: skipped",
+			   "hold it for read only: skipped",
+			   o->other_access, o->nother);
+	print_list("would hold it, but base + nmsrs reaches 2^32: it matches nothing",
+		   "would hold it, but base + nmsrs reaches 2^32: they match nothing",
+		   o->wrapping, o->nwrapping);
 }
 
 static void explain_filter_access(const struct msrtrap_filter *f,
@@ -120,11 +204,8 @@ static void explain_filter_access(const struct msrtrap_filter *f,
 				  json_t *out)
 {
 	bool deny = msrtrap_filter_flags(f) & MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY;
-	struct msrtrap_filter_range r;
 	MSRTRAP_OPTS(msrtrap_decision, d);
 	struct others o;
-	char fb[16];
-	json_t *j;
 	int err;
 
 	err = msrtrap_filter_explain(f, msr, access, &d);
@@ -132,78 +213,13 @@ static void explain_filter_access(const struct msrtrap_filter *f,
 	(void)err;
 	assert(msrtrap_cfilter_allowed(cf, msr, access) == d.allowed);
 	find_others(f, msr, access, &d, &o);
-
-	if (out) {
-		static const char *const by[] = {
-			[MSRTRAP_BY_NO_FILTER] = "no-filter",
-			[MSRTRAP_BY_X2APIC] = "x2apic",
-			[MSRTRAP_BY_RANGE] = "range",
-			[MSRTRAP_BY_DEFAULT] = "default",
-		};
-
-		j = json_pack("{s:s, s:s}", "verdict", verdict(d.allowed), "by",
-			      by[d.by]);
-		if (d.by == MSRTRAP_BY_RANGE) {
-			msrtrap_filter_range(f, d.range, &r);
-			json_object_set_new(j, "range", json_integer(d.range));
-			json_object_set_new(j, "flags", flags_json(r.flags));
-			json_object_set_new(j, "base", json_integer(r.base));
-			json_object_set_new(j, "nmsrs", json_integer(r.nmsrs));
-			json_object_set_new(j, "bit", json_integer(d.bit));
-			json_object_set_new(j, "value", json_integer(d.allowed));
-		}
-		if (d.by == MSRTRAP_BY_DEFAULT)
-			json_object_set_new(j, "default",
-					    json_string(deny ? "deny" : "allow"));
-		json_object_set_new(j, "not_consulted",
-				    json_list(o.unused, o.nunused));
-		json_object_set_new(j, "other_access",
-				    json_list(o.other_access, o.nother));
-		json_object_set_new(j, "wrapping",
-				    json_list(o.wrapping, o.nwrapping));
-		json_object_set_new(out, access_names[access], j);
-		return;
-	}
-
-	printf("  %-6s ", access == MSRTRAP_READ ? "read:" : "write:");
-	switch (d.by) {
-	case MSRTRAP_BY_NO_FILTER:
-		printf("no filter -> allow\n");
-		break;
-	case MSRTRAP_BY_X2APIC:
-		printf("x2APIC MSR (0x800-0x8ff): never filtered -> allow\n");
-		break;
-	case MSRTRAP_BY_RANGE:
-		msrtrap_filter_range(f, d.range, &r);
-		printf("ranges[%u] (%s, base 0x%x, nmsrs 0x%x): bit 0x%x = %d -> %s\n",
-		       d.range, input_access_name(r.flags, fb), r.base, r.nmsrs,
-		       d.bit, d.allowed, verdict(d.allowed));
-		break;
-	case MSRTRAP_BY_DEFAULT:
-		printf("no range holds it for %s: default %s -> %s\n",
-		       access_names[access], deny ? "deny" : "allow",
-		       verdict(d.allowed));
-		break;
-	}
-	if (d.by == MSRTRAP_BY_X2APIC)
-		print_list("holds it: no effect on x2APIC MSRs",
-			   "hold it: no effect on x2APIC MSRs",
-			   o.unused, o.nunused);
+	if (out)
+		json_object_set_new(out,
+				    msrtrap_access_name(access,
+							MSRTRAP_ACCESS_NAME),
+				    filter_access_json(f, deny, &d, &o));
 	else
-		print_list("holds it too: not consulted (the first match decides)",
-			   "hold it too: not consulted (the first match decides)",
-			   o.unused, o.nunused);
-	if (access == MSRTRAP_READ)
-		print_list("holds it for write only: skipped",
-			   "hold it for write only: skipped",
-			   o.other_access, o.nother);
-	else
-		print_list("holds it for read only: skipped",
-			   "hold it for read only: skipped",
-			   o.other_access, o.nother);
-	print_list("would hold it, but base + nmsrs reaches 2^32: it matches nothing",
-		   "would hold it, but base + nmsrs reaches 2^32: they match nothing",
-		   o.wrapping, o.nwrapping);
+		filter_access_text(f, deny, access, &d, &o);
 }
 
 /* ---- maps ---- */
@@ -252,6 +268,7 @@ static void explain_map_access(const struct input *in, uint32_t msr,
 			       unsigned int access, json_t *out)
 {
 	const char *fmt = in->kind == INPUT_VMX ? "VMX bitmap" : "SVM map";
+	const char *aname = msrtrap_access_name(access, MSRTRAP_ACCESS_NAME);
 	struct map_bit mb;
 	json_t *j;
 
@@ -265,7 +282,7 @@ static void explain_map_access(const struct input *in, uint32_t msr,
 		else
 			j = json_pack("{s:s, s:s}", "verdict", "deny", "by",
 				      "unrepresentable");
-		json_object_set_new(out, access_names[access], j);
+		json_object_set_new(out, aname, j);
 		return;
 	}
 	printf("  %-6s ", access == MSRTRAP_READ ? "read:" : "write:");
@@ -288,13 +305,9 @@ static int explain(const char *path, enum input_kind want, const char *operand,
 	struct input in;
 	int rc, err;
 
-	rc = input_open(path, want, &in);
+	rc = input_open_or_report(path, want, 0, &in);
 	if (rc)
 		return rc;
-	if (in.err) {
-		rc = input_report(&in);
-		goto done;
-	}
 	if (!parse_msr_operand(operand, &msr, &last, &why)) {
 		rc = fail(operand, "%s", why);
 		goto done;
@@ -337,7 +350,17 @@ int cmd_explain(int argc, char **argv)
 {
 	enum input_kind want = INPUT_AUTO;
 	bool json = false;
-	int rc = input_options("explain", explain_usage, argc, argv, &want, &json);
+	const struct cli_opt opts[] = {
+		INPUT_OPT_FORMAT(&want),
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	const struct cli_cmd cmd = {
+		.name = "explain",
+		.head = explain_head,
+		.opts = opts,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
 	if (rc >= 0)
 		return rc;

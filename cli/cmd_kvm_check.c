@@ -13,8 +13,9 @@
 #include <msrtrap/msrtrap.h>
 
 #include "common/cli.h"
+#include "common/opts.h"
 
-static const char kvm_check_usage[] =
+static const char kvm_check_head[] =
 	"usage: msrtrap kvm-check [--json]\n"
 	"\n"
 	"Check that live KVM can install and probe MSR filters here: /dev/kvm\n"
@@ -24,7 +25,9 @@ static const char kvm_check_usage[] =
 	"FILTER, gets the value userspace answers, and raises #GP instead when\n"
 	"the exit is off, all within 10 seconds.\n"
 	"Exit 0 when live KVM is usable, 77 (skip) when not, with the reason.\n"
-	"\n"
+	"\n";
+
+static const char help_json[] =
 	"  --json  print {\"usable\":true,\"seconds\":S} or\n"
 	"          {\"usable\":false,\"reason\":\"...\"} on stdout\n";
 
@@ -40,29 +43,23 @@ static double now(void)
 
 int cmd_kvm_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char reason[256];
 	bool json = false;
+	const struct cli_opt opts[] = {
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	const struct cli_cmd cmd = {
+		.name = "kvm-check",
+		.head = kvm_check_head,
+		.opts = opts,
+		.permute = true,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 	double t0;
-	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(kvm_check_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("kvm-check", argv, c);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc != optind)
 		return usage_error("kvm-check", "unexpected argument '%s'",
 				   argv[optind]);

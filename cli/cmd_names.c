@@ -9,8 +9,9 @@
 #include <msrtrap/msrtrap.h>
 
 #include "common/cli.h"
+#include "common/opts.h"
 
-static const char names_usage[] =
+static const char names_head[] =
 	"usage: msrtrap names [--json] [PATTERN]\n"
 	"\n"
 	"List MSRs of the name database: index, canonical name, vendor,\n"
@@ -19,7 +20,9 @@ static const char names_usage[] =
 	"  a glob with * ? [ ] (IA32_MTRR_PHYS*), on any name, no case;\n"
 	"  anything else, a case-insensitive substring of any name.\n"
 	"Without PATTERN every entry is listed. Exit 1 when nothing matches.\n"
-	"\n"
+	"\n";
+
+static const char help_json[] =
 	"  --json   print [{\"index\":N,\"name\":...,\"vendor\":...,\n"
 	"            \"description\":...,\"aliases\":[...]}, ...]\n";
 
@@ -107,30 +110,23 @@ static json_t *entry_json(size_t i, size_t end)
 
 int cmd_names(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct matcher m = { .kind = MATCH_ALL };
 	bool json = false;
 	json_t *out = NULL;
 	size_t found = 0;
-	int c;
+	const struct cli_opt opts[] = {
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	const struct cli_cmd cmd = {
+		.name = "names",
+		.head = names_head,
+		.opts = opts,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(names_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("names", argv, c);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc - optind > 1)
 		return usage_error("names", "at most one PATTERN");
 	if (optind < argc) {

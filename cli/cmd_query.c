@@ -15,8 +15,10 @@
 
 #include "common/input.h"
 #include "common/cli.h"
+#include "common/opts.h"
+#include "util/vec.h"
 
-static const char query_usage[] =
+static const char query_head[] =
 	"usage: msrtrap query [--format policy|json|vmx|svm] [--json] FILE MSR...\n"
 	"\n"
 	"Print the verdict for read and for write of each MSR under FILE. A\n"
@@ -32,8 +34,9 @@ static const char query_usage[] =
 	"interval A-B of those, at most 65536 MSRs; - reads MSRs from stdin,\n"
 	"one per line (# comments and blank lines are skipped). One line per\n"
 	"MSR, in input order.\n"
-	"\n"
-	"  --format F  read FILE as policy, json, vmx or svm\n"
+	"\n";
+
+static const char help_json[] =
 	"  --json      print [{\"msr\":16,\"read\":\"allow\",\"write\":\"deny\"},...]\n";
 
 /* Largest interval one operand may expand to. */
@@ -64,12 +67,8 @@ static int add_operand(struct spans *s, const char *text, const char *where)
 				    text, (unsigned long long)count, MAX_INTERVAL) :
 			       fail(text, "%llu MSRs; at most %u per interval",
 				    (unsigned long long)count, MAX_INTERVAL);
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 16;
-		s->v = realloc(s->v, s->cap * sizeof(*s->v));
-		if (!s->v)
-			abort(); /* the CLI may die on OOM */
-	}
+	if (mt_vec_reserve(&s->v, &s->cap, s->n + 1))
+		abort(); /* the CLI may die on OOM */
 	s->v[s->n++] = sp;
 	return EXIT_OK;
 }
@@ -160,13 +159,9 @@ static int query(const char *path, enum input_kind want, char **msrs,
 	struct input in;
 	int rc, err;
 
-	rc = input_open(path, want, &in);
+	rc = input_open_or_report(path, want, 0, &in);
 	if (rc)
 		return rc;
-	if (in.err) {
-		rc = input_report(&in);
-		goto out;
-	}
 	for (int i = 0; i < nmsrs && rc == EXIT_OK; i++)
 		rc = strcmp(msrs[i], "-") ? add_operand(&s, msrs[i], NULL) :
 					    add_stdin(&s);
@@ -192,7 +187,17 @@ int cmd_query(int argc, char **argv)
 {
 	enum input_kind want = INPUT_AUTO;
 	bool json = false, stdin_used;
-	int rc = input_options("query", query_usage, argc, argv, &want, &json);
+	const struct cli_opt opts[] = {
+		INPUT_OPT_FORMAT(&want),
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	const struct cli_cmd cmd = {
+		.name = "query",
+		.head = query_head,
+		.opts = opts,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
 	if (rc >= 0)
 		return rc;

@@ -28,8 +28,10 @@
 
 #include "common/input.h"
 #include "common/cli.h"
+#include "common/opts.h"
+#include "util/vec.h"
 
-static const char verify_usage[] =
+static const char verify_head[] =
 	"usage: msrtrap verify [--all] [--json] FILE\n"
 	"\n"
 	"Install FILE as a KVM userspace MSR filter on a VM of live KVM\n"
@@ -52,10 +54,14 @@ static const char verify_usage[] =
 	"KVM did) and a summary; a progress bar on a terminal.\n"
 	"Exit 0 when every access agrees, 1 on any mismatch or bad input, 2 on\n"
 	"usage errors, 77 when live KVM is not usable here (with the reason).\n"
-	"\n"
+	"\n";
+
+static const char help_all[] =
 	"  --all   probe every MSR of 0-0x1fff, 0x40000000-0x400001ff,\n"
 	"          0x4b564d00-0x4b564dff, 0xc0000000-0xc0001fff and\n"
-	"          0xc0010000-0xc0011fff (25344 MSRs, 50688 accesses)\n"
+	"          0xc0010000-0xc0011fff (25344 MSRs, 50688 accesses)\n";
+
+static const char help_json[] =
 	"  --json  print {\"file\":...,\"format\":...,\"live\":true,\"msrs\":N,\n"
 	"          \"accesses\":N,\"agree\":N,\"mismatches\":[{\"msr\":N,\"name\":...,\n"
 	"          \"access\":\"read\",\"model\":\"allow\",\"observed\":\"filtered\"},\n"
@@ -87,12 +93,8 @@ struct msrset {
 
 static void add(struct msrset *s, uint32_t msr)
 {
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 1024;
-		s->v = realloc(s->v, s->cap * sizeof(*s->v));
-		if (!s->v)
-			abort(); /* the CLI may die on OOM */
-	}
+	if (mt_vec_reserve(&s->v, &s->cap, s->n + 1))
+		abort(); /* the CLI may die on OOM */
 	s->v[s->n++] = msr;
 }
 
@@ -159,7 +161,9 @@ static uint32_t sample_next(uint64_t *x)
 static void add_sample(struct msrset *s)
 {
 	static const uint32_t landmarks[] = {
-		0x0, 0x7ff, 0x800, 0x801, 0x8fe, 0x8ff, 0x900, 0x3000,
+		0x0, MSRTRAP_X2APIC_FIRST - 1, MSRTRAP_X2APIC_FIRST,
+		MSRTRAP_X2APIC_FIRST + 1, MSRTRAP_X2APIC_LAST - 1,
+		MSRTRAP_X2APIC_LAST, MSRTRAP_X2APIC_LAST + 1, 0x3000,
 		0x474f4f00, 0x80000000, 0xdeadbeef, 0xfffffffe, 0xffffffff,
 	};
 	uint64_t x = 0x6d737274726170ull; /* "msrtrap" */
@@ -188,41 +192,47 @@ static void add_sample(struct msrset *s)
 		add(s, sample_next(&x));
 }
 
+typedef long interval_getter(const struct msrtrap_policy *p, size_t which,
+			     struct msrtrap_interval *buf, size_t n);
+
+/* Hand every interval get(p, which, ...) returns to add_one(). */
+static void add_intervals(struct msrset *s, const struct msrtrap_policy *p,
+			  size_t which, interval_getter *get,
+			  void (*add_one)(struct msrset *s, uint32_t first,
+					  uint32_t last))
+{
+	long n = get(p, which, NULL, 0);
+	struct msrtrap_interval *v;
+
+	if (n <= 0)
+		return;
+	v = malloc((size_t)n * sizeof(*v));
+	if (!v)
+		abort();
+	get(p, which, v, (size_t)n);
+	for (long i = 0; i < n; i++)
+		add_one(s, v[i].first, v[i].last);
+	free(v);
+}
+
+static long exceptions(const struct msrtrap_policy *p, size_t access,
+		       struct msrtrap_interval *buf, size_t n)
+{
+	return msrtrap_policy_exceptions(p, (unsigned int)access, buf, n);
+}
+
 /* Edges of the model's exception intervals (where verdicts change). */
 static void add_exceptions(struct msrset *s, const struct msrtrap_policy *p)
 {
-	for (unsigned int a = MSRTRAP_READ; a <= MSRTRAP_WRITE; a++) {
-		long n = msrtrap_policy_exceptions(p, a, NULL, 0);
-		struct msrtrap_interval *v;
-
-		if (n <= 0)
-			continue;
-		v = malloc((size_t)n * sizeof(*v));
-		if (!v)
-			abort();
-		msrtrap_policy_exceptions(p, a, v, (size_t)n);
-		for (long i = 0; i < n; i++)
-			add_edges(s, v[i].first, v[i].last);
-		free(v);
-	}
+	for (unsigned int a = MSRTRAP_READ; a <= MSRTRAP_WRITE; a++)
+		add_intervals(s, p, a, exceptions, add_edges);
 }
 
+/* What every rule names. */
 static void add_rules(struct msrset *s, const struct msrtrap_policy *p)
 {
-	for (size_t r = 0; r < msrtrap_policy_nrules(p); r++) {
-		long n = msrtrap_policy_rule_targets(p, r, NULL, 0);
-		struct msrtrap_interval *v;
-
-		if (n <= 0)
-			continue;
-		v = malloc((size_t)n * sizeof(*v));
-		if (!v)
-			abort();
-		msrtrap_policy_rule_targets(p, r, v, (size_t)n);
-		for (long i = 0; i < n; i++)
-			add_named(s, v[i].first, v[i].last);
-		free(v);
-	}
+	for (size_t r = 0; r < msrtrap_policy_nrules(p); r++)
+		add_intervals(s, p, r, msrtrap_policy_rule_targets, add_named);
 }
 
 static void add_ranges(struct msrset *s, const struct msrtrap_filter *f)
@@ -248,7 +258,7 @@ static bool model_allows(const struct model *m, uint32_t msr, unsigned int acces
 {
 	if (m->cfilter)
 		return msrtrap_cfilter_allowed(m->cfilter, msr, access);
-	if (msr >= 0x800 && msr <= 0x8ff)
+	if (msrtrap_msr_is_x2apic(msr))
 		return true; /* KVM never filters x2APIC */
 	return msrtrap_policy_verdict(m->policy, msr, access) == 1;
 }
@@ -339,14 +349,21 @@ struct mismatch {
 
 static const char *access_name(unsigned int access)
 {
-	return access == MSRTRAP_READ ? "read" : "write";
+	return msrtrap_access_name((enum msrtrap_access)access,
+				   MSRTRAP_ACCESS_NAME);
 }
 
+/*
+ * The library's outcome names, but "gp" where it says "#GP": the --json
+ * document spells it "gp", in "observed" and as a key of the counts.
+ */
 static const char *observed_name(uint8_t o)
 {
-	return o == MSRTRAP_PROBE_KERNEL ? "kernel" : o == MSRTRAP_PROBE_GP ? "gp" :
-	       o == MSRTRAP_PROBE_FILTERED ? "filtered" : o == MSRTRAP_PROBE_EXIT ?
-	       "exit" : "none";
+	const char *name = msrtrap_probe_outcome_name(o);
+
+	if (o == MSRTRAP_PROBE_GP)
+		return "gp";
+	return name ? name : "none";
 }
 
 static const char *observed_text(uint8_t o)
@@ -492,109 +509,132 @@ static void skip(const char *label, bool json, const char *reason)
 		reason);
 }
 
+/* ---- the phases ---- */
+
+/* The MSRs to probe: --all's windows, or the named ones and a sample. */
+static void collect(struct msrset *set, struct input *in,
+		    const struct model *model, const struct msrtrap_filter *f,
+		    bool all)
+{
+	/* for a filter, the intervals of its decompiled policy */
+	const struct msrtrap_policy *named = model->policy;
+
+	if (all) {
+		add_all(set);
+	} else {
+		if (!named && input_make_policy(in) == 0)
+			named = in->policy;
+		add_ranges(set, f);
+		if (named) {
+			add_rules(set, named);
+			add_exceptions(set, named);
+		}
+		add_sample(set);
+	}
+	sort_unique(set);
+}
+
+/* Does the policy deny an x2APIC MSR we probe (which KVM will pass)? */
+static bool x2apic_note(const struct msrset *set,
+			const struct msrtrap_policy *p)
+{
+	for (size_t i = 0; p && i < set->n; i++)
+		if (msrtrap_msr_is_x2apic(set->v[i]) &&
+		    (msrtrap_policy_verdict(p, set->v[i], MSRTRAP_READ) != 1 ||
+		     msrtrap_policy_verdict(p, set->v[i], MSRTRAP_WRITE) != 1))
+			return true;
+	return false;
+}
+
+/* Set the filter on the VM (tampered with, for the tests, on request). */
+static int install(struct msrtrap_kvm_vm *kvm, const char *label,
+		   const struct msrtrap_filter *f, void **storage)
+{
+	const char *tamper_spec = getenv("MSRTRAP_TEST_TAMPER");
+	struct msrtrap_kvm_msr_filter abi;
+	int rc, err;
+
+	if (tamper_spec && *tamper_spec) {
+		rc = tamper(tamper_spec, f, &abi, storage);
+		if (rc)
+			return rc;
+		err = msrtrap_kvm_set_filter_raw(kvm, &abi);
+	} else {
+		err = msrtrap_kvm_set_filter(kvm, f);
+	}
+	if (err)
+		return fail(label, "KVM_X86_SET_MSR_FILTER refused the filter: %s "
+			    "(%s; msrtrap's validation accepts it)",
+			    input_errno_name(err), strerror(-err));
+	return EXIT_OK;
+}
+
+/* Read and write every MSR of set in the guest, under the time limit. */
+static int probe(struct msrtrap_kvm_vm *kvm, struct run *r,
+		 const struct msrset *set)
+{
+	MSRTRAP_OPTS(msrtrap_probe_opts, opts);
+	struct msrtrap_error diag = { "", "" };
+	double t0;
+	int err;
+
+	r->n = set->n;
+	r->probes = calloc(r->n ? r->n : 1, sizeof(*r->probes));
+	if (!r->probes)
+		abort();
+	for (size_t i = 0; i < r->n; i++)
+		r->probes[i].msr = set->v[i];
+	r->stats.sz = sizeof(r->stats);
+	if (isatty(STDERR_FILENO) && r->n > 2048)
+		opts.progress = progress;
+	kvm_timeout_start(PROBE_SECONDS);
+	t0 = now();
+	err = msrtrap_kvm_probe(kvm, r->probes, r->n, &opts, &r->stats, &diag);
+	r->seconds = now() - t0;
+	kvm_timeout_stop();
+	if (!err)
+		return EXIT_OK;
+	if (opts.progress)
+		fputc('\n', stderr);
+	return fail(r->label, "live KVM failed during the probe: %s: %s%s",
+		    diag.where, diag.message,
+		    kvm_timed_out() ? " (timed out)" : "");
+}
+
 static int verify(const char *path, bool all, bool json)
 {
 	const char *label = input_label(path);
-	const char *tamper_spec = getenv("MSRTRAP_TEST_TAMPER");
 	struct msrtrap_filter *f = NULL;
-	struct msrtrap_kvm_msr_filter abi;
-	struct msrtrap_probe_opts opts;
-	struct msrtrap_error diag = { "", "" };
 	struct model model = { NULL, NULL };
 	struct msrset set = { NULL, 0, 0 };
 	struct msrtrap_kvm_vm *kvm = NULL;
+	struct run r = { .label = label, .json = json };
 	void *storage = NULL;
-	struct run r;
 	char reason[256];
 	struct input in;
-	double t0;
-	int rc, err;
+	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.label = label;
-	r.json = json;
-	rc = input_open_flags(path, INPUT_AUTO, INPUT_FOR_KVM, &in);
+	rc = input_open_or_report(path, INPUT_AUTO, INPUT_FOR_KVM, &in);
 	if (rc)
 		return rc;
-	if (in.err) {
-		rc = input_report(&in);
-		goto out;
-	}
 	rc = prepare(&in, label, &f, &model);
 	if (rc)
 		goto out;
 	r.format = in.kind == INPUT_FILTER ? "filter" : input_kind_name(in.kind);
 	if (in.kind == INPUT_POLICY)
 		r.format = "policy";
-
-	/* the MSRs */
-	if (all) {
-		add_all(&set);
-	} else {
-		/* for a filter, the intervals of its decompiled policy */
-		const struct msrtrap_policy *named = model.policy;
-
-		if (!named && input_make_policy(&in) == 0)
-			named = in.policy;
-		add_ranges(&set, f);
-		if (named) {
-			add_rules(&set, named);
-			add_exceptions(&set, named);
-		}
-		add_sample(&set);
-	}
-	sort_unique(&set);
-	if (model.policy)
-		for (size_t i = 0; i < set.n && !r.x2apic_note; i++)
-			if (set.v[i] >= 0x800 && set.v[i] <= 0x8ff &&
-			    (msrtrap_policy_verdict(model.policy, set.v[i], MSRTRAP_READ) != 1 ||
-			     msrtrap_policy_verdict(model.policy, set.v[i], MSRTRAP_WRITE) != 1))
-				r.x2apic_note = true;
-
-	/* live KVM */
+	collect(&set, &in, &model, f, all);
+	r.x2apic_note = x2apic_note(&set, model.policy);
 	if (kvm_open_gated(GATE_SECONDS, &kvm, reason, sizeof(reason))) {
 		skip(label, json, reason);
 		rc = EXIT_SKIP;
 		goto out;
 	}
-	if (tamper_spec && *tamper_spec) {
-		rc = tamper(tamper_spec, f, &abi, &storage);
-		if (rc)
-			goto out;
-		err = msrtrap_kvm_set_filter_raw(kvm, &abi);
-	} else {
-		err = msrtrap_kvm_set_filter(kvm, f);
-	}
-	if (err) {
-		rc = fail(label, "KVM_X86_SET_MSR_FILTER refused the filter: %s "
-			  "(%s; msrtrap's validation accepts it)",
-			  input_errno_name(err), strerror(-err));
+	rc = install(kvm, label, f, &storage);
+	if (!rc)
+		rc = probe(kvm, &r, &set);
+	if (rc)
 		goto out;
-	}
-	r.n = set.n;
-	r.probes = calloc(r.n ? r.n : 1, sizeof(*r.probes));
-	if (!r.probes)
-		abort();
-	for (size_t i = 0; i < r.n; i++)
-		r.probes[i].msr = set.v[i];
-	memset(&opts, 0, sizeof(opts));
-	opts.sz = sizeof(opts);
-	r.stats.sz = sizeof(r.stats);
-	if (isatty(STDERR_FILENO) && r.n > 2048)
-		opts.progress = progress;
-	kvm_timeout_start(PROBE_SECONDS);
-	t0 = now();
-	err = msrtrap_kvm_probe(kvm, r.probes, r.n, &opts, &r.stats, &diag);
-	r.seconds = now() - t0;
-	kvm_timeout_stop();
-	if (err) {
-		if (opts.progress)
-			fputc('\n', stderr);
-		rc = fail(label, "live KVM failed during the probe: %s: %s%s",
-			  diag.where, diag.message,
-			  kvm_timed_out() ? " (timed out)" : "");
-		goto out;
-	}
 	compare(&r, &model);
 	if (json)
 		print_json_report(&r);
@@ -616,31 +656,23 @@ out:
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool all = false, json = false;
-	int c;
+	const struct cli_opt opts[] = {
+		CLI_FLAG("all", 'a', &all, help_all),
+		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_END,
+	};
+	/* options may follow FILE */
+	const struct cli_cmd cmd = {
+		.name = "verify",
+		.head = verify_head,
+		.opts = opts,
+		.permute = true,
+	};
+	int rc = cli_options(&cmd, argc, argv);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ajh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			all = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(verify_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("verify", argv, c);
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 1)
 		return usage_error("verify", argc == optind ? "expected a FILE" :
 					     "expected one FILE");

@@ -12,8 +12,6 @@
 
 #include "common/cli.h"
 
-const char *progname = "msrtrap";
-
 const struct command commands[] = {
 	{ "names", cmd_names, "list MSRs of the name database" },
 	{ "decode", cmd_decode, "show what a VMX bitmap or SVM map passes through" },

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Fuzz the `msrtrap sim` script interpreter (cli/cmd_sim.c) through
- * sim_run_text() (cli/sim/sim.h): the parser with all its diagnostics, then
- * the run on one VM per strategy. The harness touches no file: `filter
- * FILE` operands are served from the built-in table below (any other name
- * is "cannot read"), `save` lines are script errors, and at most 4 vCPUs
- * are accepted. stdout goes to /dev/null (run libFuzzer with
+ * Fuzz the `msrtrap sim` script interpreter (cli/sim/, linked from
+ * libmsrtrap-cli) through sim_run_text() (cli/sim/sim.h): the parser
+ * with all its diagnostics, then the run on one VM per strategy. The
+ * harness touches no file: `filter FILE` operands are served from the
+ * built-in table below (any other name is "cannot read"), `save` lines
+ * are script errors, and at most 4 vCPUs are accepted. stdout goes to /dev/null (run libFuzzer with
  * -close_fd_mask=2 to silence the diagnostics on stderr as well).
  *
  * A script may fail (exit 1): bad lines and failed expects are what
@@ -26,8 +26,6 @@
 #include "fuzz.h"
 
 #define MAX_INPUT 4096
-
-const char *progname = "msrtrap"; /* cli/main.c's, for cli/common/util.c */
 
 static const struct {
 	const char *name;

@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include <msrtrap/map.h>
+
 /* Exit codes: diff(1)-like commands use EXIT_DIFFERENT for "differs". */
 enum {
 	EXIT_OK = 0,
@@ -24,7 +26,7 @@ struct command {
 };
 
 extern const struct command commands[];
-extern const char *progname;
+extern const char *progname; /* "msrtrap" in messages (util.c) */
 
 /* "msrtrap: <what>: <message>" on stderr, one line. Returns EXIT_BAD_INPUT. */
 int fail(const char *what, const char *fmt, ...)
@@ -33,13 +35,6 @@ int fail(const char *what, const char *fmt, ...)
 /* Usage error for a subcommand; points at --help. Returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/*
- * Report the option getopt_long() just rejected, given its return value c
- * (run it with opterr = 0 and a ':' leading the short options): unknown,
- * or missing its argument. Returns EXIT_USAGE.
- */
-int bad_option(const char *cmd, char **argv, int c);
 
 /*
  * Read a whole file ("-" is stdin). Returns 0, or -errno with *len untouched.
@@ -80,7 +75,21 @@ void describe_interval_if(uint32_t first, uint32_t last, unsigned int max,
 			  bool (*keep)(uint32_t msr, const void *ctx),
 			  const void *ctx, char *buf, size_t size);
 
-struct msrtrap_map;
+
+/*
+ * Span queries (spans.c). format_span_of: the span of fmt holding msr
+ * (true), or else the next span above it in [*lo, *hi] (false; *lo > *hi
+ * when there is none). format_covers_range: is [first, last] inside one
+ * span? raw_first_difference: the first MSR (in MSR order, read before
+ * write) whose bit differs between two raw maps; false when only bytes
+ * outside every MSR differ.
+ */
+bool format_span_of(enum msrtrap_format fmt, uint32_t msr, uint32_t *lo,
+		    uint32_t *hi);
+bool format_covers_range(enum msrtrap_format fmt, uint32_t first,
+			 uint32_t last);
+bool raw_first_difference(enum msrtrap_format fmt, const void *a,
+			  const void *b, uint32_t *msr, unsigned int *access);
 
 /*
  * The decode of a map as `msrtrap decode` prints it (decode_print.c):

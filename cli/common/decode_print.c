@@ -9,6 +9,7 @@
 #include <msrtrap/msrtrap.h>
 
 #include "cli.h"
+#include "util/vec.h"
 
 struct run {
 	uint32_t first, last;
@@ -26,12 +27,8 @@ static size_t collect(const struct msrtrap_map *map, unsigned int access,
 	*msrs = 0;
 	while (msrtrap_map_next_pass(map, access, &cursor, &r.first,
 				     &r.last) == 1) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*runs = realloc(*runs, cap * sizeof(**runs));
-			if (!*runs)
-				abort(); /* the CLI may die on OOM */
-		}
+		if (mt_vec_reserve(runs, &cap, n + 1))
+			abort(); /* the CLI may die on OOM */
 		(*runs)[n++] = r;
 		*msrs += (uint64_t)r.last - r.first + 1;
 	}

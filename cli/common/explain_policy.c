@@ -15,13 +15,6 @@
 #include "input.h"
 #include "cli.h"
 
-static const char *const access_names[] = { NULL, "read", "write" };
-
-static const char *access_word(unsigned int access)
-{
-	return access == MSRTRAP_READ ? "r" : access == MSRTRAP_WRITE ? "w" : "rw";
-}
-
 /*
  * The target at line:column of the source, up to the next whitespace or
  * comment, into buf (at most size - 1 bytes). Empty when out of reach.
@@ -55,15 +48,17 @@ void explain_policy_access(const struct input *in, uint32_t msr,
 {
 	MSRTRAP_OPTS(msrtrap_policy_decision, d);
 	MSRTRAP_OPTS(msrtrap_policy_rule, r);
+	const char *aname = msrtrap_access_name(access, MSRTRAP_ACCESS_NAME);
 	char target[128], rule[192];
-	bool x2apic = msr >= 0x800 && msr <= 0x8ff;
+	bool x2apic = msrtrap_msr_is_x2apic(msr);
 
 	msrtrap_policy_explain(in->policy, msr, access, &d);
 	if (!d.by_default) {
 		msrtrap_policy_rule(in->policy, d.rule, &r);
 		source_token(in, d.line, d.column, target, sizeof(target));
 		snprintf(rule, sizeof(rule), "%s %s %s", r.allow ? "allow" : "deny",
-			 access_word(r.access), target);
+			 msrtrap_access_name(r.access, MSRTRAP_ACCESS_WORD),
+			 target);
 	}
 	if (out) {
 		json_t *j = json_pack("{s:s, s:s}", "verdict",
@@ -79,7 +74,7 @@ void explain_policy_access(const struct input *in, uint32_t msr,
 		}
 		if (x2apic && !d.allowed)
 			json_object_set_new(j, "kvm", json_string("allow"));
-		json_object_set_new(out, access_names[access], j);
+		json_object_set_new(out, aname, j);
 		return;
 	}
 	printf("  %-6s ", access == MSRTRAP_READ ? "read:" : "write:");
@@ -88,11 +83,11 @@ void explain_policy_access(const struct input *in, uint32_t msr,
 		       d.allowed ? "allow" : "deny");
 	else if (d.line)
 		printf("no rule names it for %s: default %s (line %u) -> %s\n",
-		       access_names[access], d.allowed ? "allow" : "deny", d.line,
+		       aname, d.allowed ? "allow" : "deny", d.line,
 		       d.allowed ? "allow" : "deny");
 	else
 		printf("no rule names it for %s: the implicit default allow -> allow\n",
-		       access_names[access]);
+		       aname);
 	if (x2apic && !d.allowed)
 		printf("%9snote: KVM never filters x2APIC MSRs: a KVM filter "
 		       "compiled from this policy allows it\n", "");

@@ -5,7 +5,6 @@
  * content.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +186,18 @@ int input_open_flags(const char *path, enum input_kind want,
 	return EXIT_OK;
 }
 
+int input_open_or_report(const char *path, enum input_kind want,
+			 unsigned int flags, struct input *in)
+{
+	int rc = input_open_flags(path, want, flags, in);
+
+	if (rc || !in->err)
+		return rc;
+	rc = input_report(in);
+	input_close(in);
+	return rc;
+}
+
 void input_close(struct input *in)
 {
 	msrtrap_filter_free(in->filter);
@@ -302,46 +313,18 @@ bool input_range_would_hold(const struct msrtrap_filter_range *r, uint32_t msr)
 
 const char *input_access_name(uint32_t flags, char buf[16])
 {
-	switch (flags) {
-	case MSRTRAP_KVM_MSR_FILTER_READ:
-		return "read";
-	case MSRTRAP_KVM_MSR_FILTER_WRITE:
-		return "write";
-	case MSRTRAP_KVM_MSR_FILTER_READ | MSRTRAP_KVM_MSR_FILTER_WRITE:
-		return "read+write";
-	default:
-		snprintf(buf, 16, "0x%x", flags);
-		return buf;
-	}
+	const char *name = msrtrap_access_name(flags, MSRTRAP_ACCESS_PLUS);
+
+	if (name)
+		return name;
+	snprintf(buf, 16, "0x%x", flags);
+	return buf;
 }
 
-int input_options(const char *cmd, const char *usage, int argc, char **argv,
-		  enum input_kind *want, bool *json)
-{
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+const char input_format_help[] =
+	"  --format F  read FILE as policy, json, vmx or svm\n";
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:f:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!input_parse_format(optarg, want))
-				return EXIT_BAD_INPUT;
-			break;
-		case 'j':
-			*json = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option(cmd, argv, c);
-		}
-	}
-	return -1;
+int input_format_option(const char *arg, void *want)
+{
+	return input_parse_format(arg, want) ? -1 : EXIT_BAD_INPUT;
 }

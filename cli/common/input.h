@@ -48,12 +48,15 @@ struct input {
 bool input_parse_format(const char *arg, enum input_kind *kind);
 
 /*
- * The options the input-reading commands share: --format KIND, --json,
- * --help (prints `usage`). Returns -1 to go on, with optind at the first
- * operand, or the exit code to return.
+ * --format as a cli_opt parse callback (common/opts.h) into an enum
+ * input_kind: -1 to go on, or EXIT_BAD_INPUT after the error.
  */
-int input_options(const char *cmd, const char *usage, int argc, char **argv,
-		  enum input_kind *want, bool *json);
+int input_format_option(const char *arg, void *want);
+
+/* check's, explain's and query's --format option (common/opts.h). */
+extern const char input_format_help[];
+#define INPUT_OPT_FORMAT(want)                                                 \
+	CLI_PARSE("format", 'f', input_format_option, (want), input_format_help)
 
 /*
  * Read and recognise FILE (- is stdin), load it and, for a filter,
@@ -74,6 +77,13 @@ void input_close(struct input *in);
 #define INPUT_FOR_KVM 1u
 int input_open_flags(const char *path, enum input_kind want,
 		     unsigned int flags, struct input *in);
+
+/*
+ * input_open_flags() for the commands that refuse content errors: those
+ * are reported (input_report()) and *in closed again, EXIT_BAD_INPUT.
+ */
+int input_open_or_report(const char *path, enum input_kind want,
+			 unsigned int flags, struct input *in);
 
 /* Print diagnostics compiler-style on stderr, one line each. */
 void input_print_diags(const struct msrtrap_diags *diags);

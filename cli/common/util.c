@@ -2,7 +2,6 @@
 /* Helpers shared by the subcommands: errors, input, number parsing. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,14 +13,31 @@
 #include <msrtrap/msrtrap.h>
 
 #include "cli.h"
+#include "util/strbuf.h"
+
+/*
+ * Defined here, not in main.c, so that whatever links libmsrtrap-cli (the
+ * fuzz harnesses) gets the messages of the real command.
+ */
+const char *progname = "msrtrap";
+
+/* "msrtrap<sep><who>: <message>" on stderr, without the newline. */
+static void vsay(const char *sep, const char *who, const char *fmt,
+		 va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void vsay(const char *sep, const char *who, const char *fmt,
+		 va_list ap)
+{
+	fprintf(stderr, "%s%s%s: ", progname, sep, who);
+	vfprintf(stderr, fmt, ap);
+}
 
 int fail(const char *what, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: %s: ", progname, what);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(": ", what, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return EXIT_BAD_INPUT;
@@ -31,23 +47,11 @@ int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s %s: ", progname, cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(" ", cmd, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (see '%s %s --help')\n", progname, cmd);
 	return EXIT_USAGE;
-}
-
-int bad_option(const char *cmd, char **argv, int c)
-{
-	const char *opt = argv[optind - 1];
-
-	if (c == ':')
-		return usage_error(cmd, "option '%s' needs an argument", opt);
-	if (optopt && strchr(opt, '-') == opt && opt[1] != '-')
-		return usage_error(cmd, "bad option '-%c'", optopt);
-	return usage_error(cmd, "bad option '%s'", opt);
 }
 
 int read_file(const char *path, uint8_t **data, size_t *len)
@@ -239,11 +243,11 @@ void describe_interval_if(uint32_t first, uint32_t last, unsigned int max,
 			  bool (*keep)(uint32_t msr, const void *ctx),
 			  const void *ctx, char *buf, size_t size)
 {
-	size_t used = 0, i = msrtrap_msr_lower_bound(first);
+	struct mt_strbuf b = MT_STRBUF_INIT;
+	size_t i = msrtrap_msr_lower_bound(first);
 	unsigned int shown = 0, more = 0;
 	MSRTRAP_OPTS(msrtrap_msr_info, info);
 
-	buf[0] = 0;
 	for (; msrtrap_msr_at(i, &info) == 0 && info.index <= last; i++) {
 		if (!info.canonical || (keep && !keep(info.index, ctx)))
 			continue;
@@ -251,12 +255,14 @@ void describe_interval_if(uint32_t first, uint32_t last, unsigned int max,
 			more++;
 			continue;
 		}
-		used += (size_t)snprintf(buf + used, used < size ? size - used : 0,
-					 "%s%s", shown ? ", " : "", info.name);
+		mt_strbuf_printf(&b, "%s%s", shown ? ", " : "", info.name);
 		shown++;
 	}
-	if (more && used < size)
-		snprintf(buf + used, size - used, " (+%u more)", more);
+	if (more)
+		mt_strbuf_printf(&b, " (+%u more)", more);
+	/* cut at size, as the callers' fixed buffers always were */
+	snprintf(buf, size, "%s", b.s ? b.s : "");
+	mt_strbuf_fini(&b);
 }
 
 void describe_interval(uint32_t first, uint32_t last, unsigned int max,

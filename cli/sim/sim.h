@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * msrtrap sim without the command line: run a script held in memory
- * (cmd_sim.c). The CLI reads filter files with read_file() and allows
- * 4096 vCPUs; the fuzz harness (fuzz/fuzz_sim.c) serves filter files
- * from memory, forbids `save` and bounds the vCPU count, so a script can
- * neither touch the file system nor take long.
+ * msrtrap sim (docs/sim.md) in pieces: script.c turns script text into
+ * an op list, run.c runs the ops on one VM per strategy and reports
+ * through an event callback, report.c prints the events as text or
+ * JSON. The CLI
+ * (cmd_sim.c) reads filter files with read_file() and allows 4096 vCPUs;
+ * the fuzz harness (fuzz/fuzz_sim.c) serves filter files from memory,
+ * forbids `save` and bounds the vCPU count, so a script can neither touch
+ * the file system nor take long.
  */
 #ifndef MSRTRAP_CLI_SIM_H
 #define MSRTRAP_CLI_SIM_H
@@ -12,6 +15,156 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <msrtrap/msrtrap.h>
+
+#define STRATEGY_ALL (-1)
+#define STRATEGY_UNSET (-2) /* no --strategy */
+#define VCPU_ALL (-1)
+
+
+enum op_kind {
+	OP_VENDOR,
+	OP_VCPUS,
+	OP_PASSTHROUGH,
+	OP_STRATEGY,
+	OP_INTERCEPT,
+	OP_FILTER,
+	OP_SYNC,
+	OP_EXPECT,
+	OP_PRINT,
+	OP_SAVE,
+	OP_STATS,
+};
+
+#define SETUP_OPS 4 /* OP_VENDOR .. OP_STRATEGY come first */
+
+struct op {
+	enum op_kind kind;
+	unsigned int line;
+	int vcpu;		/* VCPU_ALL for all */
+	uint32_t first, last;	/* intercept, expect */
+	unsigned int access;	/* intercept, expect */
+	bool on;		/* intercept: on; expect: want intercept */
+	struct msrtrap_filter *filter; /* filter; NULL for none */
+	char *path;		/* filter (for messages), save */
+};
+
+struct script {
+	const char *path;
+	const struct sim_env *env; /* file access and limits; never NULL */
+	char *dir;		/* "" or the script's directory with a '/' */
+	unsigned int errors;
+	/* set-up */
+	enum msrtrap_format fmt;
+	unsigned int vcpus;
+	enum msrtrap_passthrough passthrough;
+	int strategy;		/* STRATEGY_ALL or an enum msrtrap_strategy */
+	unsigned int setup_line[SETUP_OPS];
+	unsigned int first_op_line;
+	/* the operations, in order */
+	struct op *ops;
+	size_t nops, cap;
+};
+
+/*
+ * Parse the whole script: len bytes of text, NUL-terminated one past len
+ * and modified in place; `strategy` (STRATEGY_UNSET: none) wins over the
+ * script's. EXIT_OK, or EXIT_BAD_INPUT after the errors.
+ */
+int script_parse(struct script *s, const char *path, char *text, size_t len,
+		 int strategy, const struct sim_env *env);
+void script_free(struct script *s);
+
+/*
+ * A strategy name in any case, or "all" (STRATEGY_ALL), into *strategy;
+ * false for anything else.
+ */
+bool sim_strategy_parse(const char *arg, int *strategy);
+
+/* ---- running (run.c) ---- */
+
+enum sim_event_kind {
+	SIM_EV_SYNC,		/* refreshed */
+	SIM_EV_EXPECT,		/* failures[nfailures] (none: it held) */
+	SIM_EV_PRINT,		/* map */
+	SIM_EV_SAVE,
+	SIM_EV_STATS,		/* stats, totals */
+	SIM_EV_DISAGREE,	/* vcpu, k, msr, access, byte */
+	SIM_EV_ERROR,		/* message: an engine call failed */
+	SIM_EV_FAIL,		/* message: no VMs could be set up (no op) */
+};
+
+/* An expect that does not hold for strategy k on vCPU vcpu, first at msr. */
+struct sim_failure {
+	unsigned int vcpu, k;
+	uint32_t msr;
+	unsigned int access;	/* MSRTRAP_READ or MSRTRAP_WRITE */
+};
+
+struct sim_vcpu_stats {
+	struct msrtrap_engine_vcpu_stats st;
+	uint32_t digest;	/* FNV-1a of the bitmap(s) */
+};
+
+struct sim_event {
+	enum sim_event_kind kind;
+	const struct op *op;
+	unsigned int refreshed;
+	const struct sim_failure *failures;
+	size_t nfailures;
+	const struct msrtrap_map *map;
+	const struct sim_vcpu_stats *stats;	/* [k * vcpus + v] */
+	const struct sim_vcpu_stats *totals;	/* [k] */
+	/* disagree: strategies 0 and k on vcpu, first at (msr, access), or
+	 * access 0 and byte, outside every MSR */
+	unsigned int vcpu, k;
+	uint32_t msr;
+	unsigned int access;
+	size_t byte;
+	const char *message;
+};
+
+struct sim;
+typedef void sim_event_fn(void *ctx, const struct sim *m,
+			  const struct sim_event *ev);
+
+struct sim {
+	const struct script *s;
+	unsigned int nstrat;
+	enum msrtrap_strategy strat[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_engine *vm[MSRTRAP_STRATEGY_COUNT];
+	struct msrtrap_engine_vcpu **vcpu[MSRTRAP_STRATEGY_COUNT];
+	size_t size;		/* bitmap bytes */
+	unsigned int syncs, expects, expects_failed;
+	bool disagreed, failed;
+	/* everything the run has to say goes through here; never NULL */
+	sim_event_fn *on_event;
+	void *ctx;
+};
+
+/*
+ * One VM per strategy of m->s (all, or the one chosen), with its vCPUs.
+ * EXIT_OK, or EXIT_BAD_INPUT after a SIM_EV_FAIL event. sim_free() frees
+ * what was made either way.
+ */
+int sim_setup(struct sim *m);
+
+/*
+ * Apply every op to every VM, up to the first engine error or
+ * disagreement. EXIT_OK when every expect held, else EXIT_BAD_INPUT.
+ */
+int sim_run(struct sim *m);
+void sim_free(struct sim *m);
+
+/* ---- output (report.c) ---- */
+
+/*
+ * Parse, run and report a script held in memory (report.c; text[len]
+ * must be NUL; text is modified).
+ */
+int sim_text(const char *path, char *text, size_t len, int strategy,
+	     bool json, struct sim_env *env);
 
 struct sim_env {
 	/*

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The option parser of every command (opts.h). The option grammar lives
+ * in one place, getopt_spec(): '+' (stop at the first operand) unless the
+ * command permutes, ':' so that a missing argument is told from an
+ * unknown option, and --help/-h added to every table.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "opts.h"
+
+#define MAX_OPTS 16
+
+/*
+ * Report the option getopt_long() just rejected, given its return value c:
+ * unknown, or missing its argument.
+ */
+static int bad_option(const char *cmd, char **argv, int c)
+{
+	const char *opt = argv[optind - 1];
+
+	if (c == ':')
+		return usage_error(cmd, "option '%s' needs an argument", opt);
+	if (optopt && strchr(opt, '-') == opt && opt[1] != '-')
+		return usage_error(cmd, "bad option '-%c'", optopt);
+	return usage_error(cmd, "bad option '%s'", opt);
+}
+
+static void print_help(const struct cli_cmd *cmd)
+{
+	fputs(cmd->head, stdout);
+	for (const struct cli_opt *o = cmd->opts; o->name; o++)
+		if (o->help)
+			fputs(o->help, stdout);
+	if (cmd->tail)
+		fputs(cmd->tail, stdout);
+}
+
+/* getopt_long()'s short and long option lists for cmd's table. */
+static void getopt_spec(const struct cli_cmd *cmd, char *shorts,
+			struct option *longs)
+{
+	size_t n = 0, i = 0;
+
+	if (!cmd->permute)
+		shorts[n++] = '+';
+	shorts[n++] = ':';
+	for (const struct cli_opt *o = cmd->opts; o->name; o++, i++) {
+		if (i == MAX_OPTS)
+			abort(); /* a table too long for the arrays below */
+		shorts[n++] = o->letter;
+		if (o->arg)
+			shorts[n++] = ':';
+		longs[i] = (struct option){
+			o->name, o->arg ? required_argument : no_argument,
+			NULL, o->letter,
+		};
+	}
+	shorts[n++] = 'h';
+	shorts[n] = 0;
+	longs[i++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longs[i] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+static const struct cli_opt *find(const struct cli_cmd *cmd, int c)
+{
+	for (const struct cli_opt *o = cmd->opts; o->name; o++)
+		if (o->letter == c)
+			return o;
+	return NULL;
+}
+
+static int take(const struct cli_opt *o, const char *arg)
+{
+	if (o->flag)
+		*o->flag = true;
+	else if (o->value)
+		*o->value = arg;
+	else
+		return o->parse(arg, o->dest);
+	return -1;
+}
+
+int cli_options(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	char shorts[3 * MAX_OPTS + 4];
+	struct option longs[MAX_OPTS + 2];
+	const struct cli_opt *o;
+	int c, rc;
+
+	getopt_spec(cmd, shorts, longs);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == 'h') {
+			print_help(cmd);
+			return EXIT_OK;
+		}
+		o = find(cmd, c);
+		if (!o)
+			return bad_option(cmd->name, argv, c);
+		rc = take(o, optarg);
+		if (rc >= 0)
+			return rc;
+	}
+	return -1;
+}

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * msrtrap sim's runner: every op of a parsed script (script.c) applied to
+ * one VM per refresh strategy, and after every sync the check that all
+ * strategies produce the same bitmaps (spec §4.4, invariants 33-40).
+ * Nothing is printed here: what the run has to say goes to m->on_event
+ * (report.c prints it as text or JSON, the fuzz harness the same way).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msrtrap/msrtrap.h>
+
+#include "common/input.h"
+#include "common/cli.h"
+#include "sim/sim.h"
+#include "util/vec.h"
+
+static const uint8_t *bitmap(const struct sim *m, unsigned int k, unsigned int v)
+{
+	return msrtrap_engine_vcpu_bitmap(m->vcpu[k][v]);
+}
+
+static void vcpu_range(const struct sim *m, int vcpu, unsigned int *lo,
+		       unsigned int *hi)
+{
+	*lo = vcpu == VCPU_ALL ? 0 : (unsigned int)vcpu;
+	*hi = vcpu == VCPU_ALL ? m->s->vcpus - 1 : (unsigned int)vcpu;
+}
+
+static void emit(struct sim *m, struct sim_event *ev)
+{
+	m->on_event(m->ctx, m, ev);
+}
+
+static int run_error(struct sim *m, const struct op *op, const char *what,
+		     int err, const struct msrtrap_error *diag)
+{
+	struct sim_event ev = { .kind = SIM_EV_ERROR, .op = op };
+	char msg[256];
+
+	if (diag && diag->where[0])
+		snprintf(msg, sizeof(msg), "%s: %s: %s: %s", what,
+			 input_errno_name(err), diag->where, diag->message);
+	else if (diag && diag->message[0])
+		snprintf(msg, sizeof(msg), "%s: %s: %s", what,
+			 input_errno_name(err), diag->message);
+	else
+		snprintf(msg, sizeof(msg), "%s: %s", what, strerror(-err));
+	ev.message = msg;
+	emit(m, &ev);
+	m->failed = true;
+	return EXIT_BAD_INPUT;
+}
+
+static void report_disagreement(struct sim *m, const struct op *op,
+				unsigned int v, unsigned int k)
+{
+	const uint8_t *a = bitmap(m, 0, v), *b = bitmap(m, k, v);
+	struct sim_event ev = {
+		.kind = SIM_EV_DISAGREE, .op = op, .vcpu = v, .k = k,
+	};
+
+	if (!raw_first_difference(m->s->fmt, a, b, &ev.msr, &ev.access))
+		while (a[ev.byte] == b[ev.byte])
+			ev.byte++;
+	m->disagreed = true;
+	emit(m, &ev);
+}
+
+/*
+ * Do all strategies hold the same bitmap, byte for byte, for these
+ * vCPUs? On the first difference report it and return false.
+ */
+static bool agree(struct sim *m, const struct op *op, int vcpu)
+{
+	unsigned int lo, hi;
+
+	vcpu_range(m, vcpu, &lo, &hi);
+	for (unsigned int v = lo; v <= hi; v++)
+		for (unsigned int k = 1; k < m->nstrat; k++)
+			if (memcmp(bitmap(m, 0, v), bitmap(m, k, v), m->size)) {
+				report_disagreement(m, op, v, k);
+				return false;
+			}
+	return true;
+}
+
+static int run_intercept(struct sim *m, const struct op *op)
+{
+	unsigned int lo, hi;
+	int err;
+
+	vcpu_range(m, op->vcpu, &lo, &hi);
+	for (unsigned int k = 0; k < m->nstrat; k++)
+		for (unsigned int v = lo; v <= hi; v++) {
+			err = msrtrap_engine_vcpu_intercept(m->vcpu[k][v], op->first,
+						     op->last, op->access, op->on);
+			if (err < 0)
+				return run_error(m, op, "intercept", err, NULL);
+		}
+	return EXIT_OK;
+}
+
+static int run_filter(struct sim *m, const struct op *op)
+{
+	struct msrtrap_error diag;
+	int err;
+
+	for (unsigned int k = 0; k < m->nstrat; k++) {
+		memset(&diag, 0, sizeof(diag));
+		err = msrtrap_engine_set_filter(m->vm[k], op->filter, &diag);
+		if (err < 0)
+			return run_error(m, op, op->path ? op->path : "filter none",
+					 err, &diag);
+	}
+	return EXIT_OK;
+}
+
+static int run_sync(struct sim *m, const struct op *op)
+{
+	struct sim_event ev = { .kind = SIM_EV_SYNC, .op = op };
+	unsigned int lo, hi;
+	int rc;
+
+	vcpu_range(m, op->vcpu, &lo, &hi);
+	for (unsigned int k = 0; k < m->nstrat; k++)
+		for (unsigned int v = lo; v <= hi; v++) {
+			rc = msrtrap_engine_vcpu_sync(m->vcpu[k][v]);
+			if (rc < 0)
+				return run_error(m, op, "sync", rc, NULL);
+			if (k == 0)
+				ev.refreshed += (unsigned int)rc;
+		}
+	m->syncs++;
+	emit(m, &ev);
+	return agree(m, op, op->vcpu) ? EXIT_OK : EXIT_BAD_INPUT;
+}
+
+/*
+ * The first (MSR, access) of [first, last] x access whose bit is not
+ * `want` (true = intercept). Unrepresentable MSRs always intercept.
+ * Returns false when every one is as wanted.
+ */
+static bool first_mismatch(enum msrtrap_format fmt, const void *map,
+			   const struct op *op, uint32_t *msr,
+			   unsigned int *access)
+{
+	uint64_t x = op->first;
+	uint32_t lo, hi;
+
+	while (x <= op->last) {
+		if (!format_span_of(fmt, (uint32_t)x, &lo, &hi)) {
+			if (!op->on) {
+				*msr = (uint32_t)x;
+				*access = op->access & MSRTRAP_READ ?
+						  MSRTRAP_READ : MSRTRAP_WRITE;
+				return true;
+			}
+			if (lo > hi)
+				return false;
+			x = lo;
+			continue;
+		}
+		for (; x <= hi && x <= op->last; x++)
+			for (unsigned int acc = MSRTRAP_READ; acc <= MSRTRAP_WRITE;
+			     acc++) {
+				if (!(op->access & acc))
+					continue;
+				if ((msrtrap_raw_test(fmt, map, (uint32_t)x, acc) > 0) !=
+				    op->on) {
+					*msr = (uint32_t)x;
+					*access = acc;
+					return true;
+				}
+			}
+	}
+	return false;
+}
+
+/* The failures in vCPU order, strategy order within a vCPU. */
+static int run_expect(struct sim *m, const struct op *op)
+{
+	struct sim_event ev = { .kind = SIM_EV_EXPECT, .op = op };
+	struct sim_failure *fails = NULL, f;
+	size_t n = 0, cap = 0;
+	unsigned int lo, hi;
+
+	m->expects++;
+	vcpu_range(m, op->vcpu, &lo, &hi);
+	for (f.vcpu = lo; f.vcpu <= hi; f.vcpu++)
+		for (f.k = 0; f.k < m->nstrat; f.k++) {
+			if (!first_mismatch(m->s->fmt, bitmap(m, f.k, f.vcpu),
+					    op, &f.msr, &f.access))
+				continue;
+			if (mt_vec_reserve(&fails, &cap, n + 1))
+				abort(); /* the CLI may die on OOM */
+			fails[n++] = f;
+		}
+	if (n)
+		m->expects_failed++;
+	ev.failures = fails;
+	ev.nfailures = n;
+	emit(m, &ev);
+	free(fails);
+	return EXIT_OK;
+}
+
+static int run_print(struct sim *m, const struct op *op)
+{
+	struct sim_event ev = { .kind = SIM_EV_PRINT, .op = op };
+	struct msrtrap_map *map;
+	int err;
+
+	if (!agree(m, op, op->vcpu))
+		return EXIT_BAD_INPUT;
+	err = msrtrap_map_from_bytes(m->s->fmt, bitmap(m, 0, (unsigned int)op->vcpu),
+				     m->size, &map);
+	if (err)
+		return run_error(m, op, "print", err, NULL);
+	ev.map = map;
+	emit(m, &ev);
+	msrtrap_map_free(map);
+	return EXIT_OK;
+}
+
+static int run_save(struct sim *m, const struct op *op)
+{
+	struct sim_event ev = { .kind = SIM_EV_SAVE, .op = op };
+	int err;
+
+	if (!agree(m, op, op->vcpu))
+		return EXIT_BAD_INPUT;
+	/* complete or not at all, as compile -o */
+	err = write_file_atomic(op->path, bitmap(m, 0, (unsigned int)op->vcpu),
+				m->size);
+	if (err)
+		return run_error(m, op, op->path, err, NULL);
+	emit(m, &ev);
+	return EXIT_OK;
+}
+
+/* FNV-1a, 32 bits: a short fingerprint of bitmaps for the stats table. */
+static uint32_t fnv1a(uint32_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+#define FNV_BASIS 2166136261u
+
+static void stats_add(struct msrtrap_engine_vcpu_stats *sum,
+		      const struct msrtrap_engine_vcpu_stats *st)
+{
+	sum->refreshes += st->refreshes;
+	sum->lookups += st->lookups;
+	sum->words_written += st->words_written;
+	sum->bits_changed += st->bits_changed;
+	sum->notifications += st->notifications;
+	sum->warnings += st->warnings;
+}
+
+static int run_stats(struct sim *m, const struct op *op)
+{
+	struct sim_vcpu_stats totals[MSRTRAP_STRATEGY_COUNT] = { 0 };
+	struct sim_vcpu_stats *stats = calloc((size_t)m->nstrat * m->s->vcpus,
+					      sizeof(*stats));
+	struct sim_event ev = {
+		.kind = SIM_EV_STATS, .op = op, .stats = stats,
+		.totals = totals,
+	};
+
+	if (!stats)
+		abort();
+	for (unsigned int k = 0; k < m->nstrat; k++) {
+		totals[k].digest = FNV_BASIS;
+		for (unsigned int v = 0; v < m->s->vcpus; v++) {
+			struct sim_vcpu_stats *one = &stats[k * m->s->vcpus + v];
+
+			one->st.sz = sizeof(one->st);
+			msrtrap_engine_vcpu_stats(m->vcpu[k][v], &one->st);
+			stats_add(&totals[k].st, &one->st);
+			one->digest = fnv1a(FNV_BASIS, bitmap(m, k, v), m->size);
+			totals[k].digest = fnv1a(totals[k].digest,
+						 bitmap(m, k, v), m->size);
+		}
+	}
+	emit(m, &ev);
+	free(stats);
+	return EXIT_OK;
+}
+
+static int run_op(struct sim *m, const struct op *op)
+{
+	switch (op->kind) {
+	case OP_INTERCEPT:
+		return run_intercept(m, op);
+	case OP_FILTER:
+		return run_filter(m, op);
+	case OP_SYNC:
+		return run_sync(m, op);
+	case OP_EXPECT:
+		return run_expect(m, op);
+	case OP_PRINT:
+		return run_print(m, op);
+	case OP_SAVE:
+		return run_save(m, op);
+	case OP_STATS:
+		return run_stats(m, op);
+	default:
+		return EXIT_OK;
+	}
+}
+
+static int setup_failed(struct sim *m, const char *what, int err)
+{
+	struct sim_event ev = { .kind = SIM_EV_FAIL };
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(-err));
+	ev.message = msg;
+	emit(m, &ev);
+	return EXIT_BAD_INPUT;
+}
+
+static void choose_strategies(struct sim *m)
+{
+	if (m->s->strategy == STRATEGY_ALL) {
+		for (unsigned int k = 0; k < MSRTRAP_STRATEGY_COUNT; k++)
+			m->strat[m->nstrat++] = (enum msrtrap_strategy)k;
+	} else {
+		m->strat[m->nstrat++] = (enum msrtrap_strategy)m->s->strategy;
+	}
+}
+
+int sim_setup(struct sim *m)
+{
+	MSRTRAP_OPTS(msrtrap_engine_vcpu_opts, vopts);
+	char what[64];
+	int err;
+
+	choose_strategies(m);
+	m->size = msrtrap_format_size(m->s->fmt);
+	for (unsigned int k = 0; k < m->nstrat; k++) {
+		MSRTRAP_OPTS(msrtrap_engine_opts, opts,
+			     .format = m->s->fmt,
+			     .strategy = m->strat[k],
+			     .passthrough = m->s->passthrough,
+			     .max_vcpus = m->s->vcpus);
+
+		err = msrtrap_engine_new(&opts, &m->vm[k]);
+		if (err)
+			return setup_failed(m, "cannot create the VM", err);
+		m->vcpu[k] = calloc(m->s->vcpus, sizeof(struct msrtrap_engine_vcpu *));
+		if (!m->vcpu[k])
+			abort();
+		for (unsigned int v = 0; v < m->s->vcpus; v++) {
+			err = msrtrap_engine_vcpu_new(m->vm[k], &vopts, &m->vcpu[k][v]);
+			if (!err)
+				continue;
+			snprintf(what, sizeof(what), "cannot create vCPU %u", v);
+			return setup_failed(m, what, err);
+		}
+	}
+	return EXIT_OK;
+}
+
+int sim_run(struct sim *m)
+{
+	int rc = EXIT_OK;
+
+	for (size_t i = 0; i < m->s->nops && !rc; i++)
+		rc = run_op(m, &m->s->ops[i]);
+	if (!rc && m->expects_failed)
+		rc = EXIT_BAD_INPUT;
+	return rc;
+}
+
+void sim_free(struct sim *m)
+{
+	for (unsigned int k = 0; k < m->nstrat; k++) {
+		if (m->vcpu[k])
+			for (unsigned int v = 0; v < m->s->vcpus; v++)
+				msrtrap_engine_vcpu_free(m->vcpu[k][v]);
+		free(m->vcpu[k]);
+		msrtrap_engine_free(m->vm[k]);
+	}
+}

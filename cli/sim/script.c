@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * msrtrap sim's script language (docs/sim.md): script text to an op list.
+ * The whole script is parsed before anything runs, every error reported
+ * in one pass as SCRIPT:LINE:COL; filter files are loaded and validated
+ * here so that their errors stop the run too. No engine here (run.c).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <msrtrap/msrtrap.h>
+
+#include "common/input.h"
+#include "common/cli.h"
+#include "sim/sim.h"
+#include "util/strbuf.h"
+#include "util/strdist.h"
+#include "util/vec.h"
+
+#define MAX_TOKENS 16
+
+static const struct keyword {
+	const char *name;
+	enum op_kind kind;
+	unsigned int nargs;
+	const char *const args[4];
+} keywords[] = {
+	{ "vendor", OP_VENDOR, 1, { "vmx|svm" } },
+	{ "vcpus", OP_VCPUS, 1, { "N" } },
+	{ "passthrough", OP_PASSTHROUGH, 1, { "all|kvm-2022" } },
+	{ "strategy", OP_STRATEGY, 1, { "NAME|all" } },
+	{ "intercept", OP_INTERCEPT, 4,
+	  { "VCPU|all", "MSR[-MSR]", "r|w|rw", "on|off" } },
+	{ "filter", OP_FILTER, 1, { "FILE.json|none" } },
+	{ "sync", OP_SYNC, 1, { "VCPU|all" } },
+	{ "expect", OP_EXPECT, 4,
+	  { "VCPU|all", "MSR[-MSR]", "r|w|rw", "intercept|pass" } },
+	{ "print", OP_PRINT, 1, { "VCPU" } },
+	{ "save", OP_SAVE, 2, { "VCPU", "FILE" } },
+	{ "stats", OP_STATS, 0, { NULL } },
+};
+
+#define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
+
+static void script_error(struct script *s, unsigned int line, unsigned int col,
+			 const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void script_error(struct script *s, unsigned int line, unsigned int col,
+			 const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%u:%u: error: ", s->path, line, col);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	s->errors++;
+}
+
+/* ---- lexing ---- */
+
+struct tok {
+	char *s;
+	unsigned int col; /* 1-based */
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/*
+ * Split a line into whitespace-separated tokens in place; a '#' at the
+ * start of a token begins a comment. Returns the number of tokens, of
+ * which the first MAX_TOKENS are stored; *end is the column just past
+ * the last token.
+ */
+static unsigned int tokenize(char *line, struct tok *t, unsigned int *end)
+{
+	unsigned int n = 0;
+	char *p = line;
+
+	*end = 1;
+	for (;;) {
+		while (is_blank(*p))
+			p++;
+		if (!*p || *p == '#')
+			return n;
+		if (n < MAX_TOKENS) {
+			t[n].s = p;
+			t[n].col = (unsigned int)(p - line) + 1;
+		}
+		n++;
+		while (*p && !is_blank(*p))
+			p++;
+		*end = (unsigned int)(p - line) + 1;
+		if (*p)
+			*p++ = 0;
+	}
+}
+
+static const struct keyword *find_keyword(const char *word)
+{
+	for (size_t i = 0; i < NKEYWORDS; i++)
+		if (!strcasecmp(word, keywords[i].name))
+			return &keywords[i];
+	return NULL;
+}
+
+static const char *suggest_keyword(const char *word)
+{
+	const char *names[NKEYWORDS];
+
+	for (size_t i = 0; i < NKEYWORDS; i++)
+		names[i] = keywords[i].name;
+	return mt_suggest(word, strlen(word), names, NKEYWORDS);
+}
+
+/* "NAME ARG...", for messages; the caller frees it. */
+static char *syntax(const struct keyword *kw)
+{
+	struct mt_strbuf b = MT_STRBUF_INIT;
+	char *text;
+
+	mt_strbuf_printf(&b, "%s", kw->name);
+	for (unsigned int i = 0; i < kw->nargs; i++)
+		mt_strbuf_printf(&b, " %s", kw->args[i]);
+	text = mt_strbuf_steal(&b, NULL);
+	if (!text)
+		abort(); /* the CLI may die on OOM */
+	return text;
+}
+
+/* ---- operands ---- */
+
+static bool parse_vcpu(struct script *s, unsigned int line,
+		       const struct tok *t, bool allow_all, int *vcpu)
+{
+	uint32_t v;
+
+	if (!strcasecmp(t->s, "all")) {
+		if (allow_all) {
+			*vcpu = VCPU_ALL;
+			return true;
+		}
+		script_error(s, line, t->col, "expected one vCPU number, not 'all'");
+		return false;
+	}
+	if (!parse_u32(t->s, &v)) {
+		script_error(s, line, t->col, "bad vCPU '%s': expected a number%s",
+			     t->s, allow_all ? " or all" : "");
+		return false;
+	}
+	if (v >= s->vcpus) {
+		script_error(s, line, t->col,
+			     "no vCPU %u: the VM has %u vCPU%s (see 'vcpus N')",
+			     v, s->vcpus, s->vcpus == 1 ? "" : "s");
+		return false;
+	}
+	*vcpu = (int)v;
+	return true;
+}
+
+/* An MSR operand: number, database name or A-B; "did you mean" for names. */
+static bool parse_msrs(struct script *s, unsigned int line, const struct tok *t,
+		       uint32_t *first, uint32_t *last)
+{
+	const char *why, *dash, *hint;
+	char part[128];
+	size_t off = 0, len;
+	uint32_t v;
+
+	if (parse_msr_operand(t->s, first, last, &why))
+		return true;
+	if (strcmp(why, "unknown MSR name")) {
+		script_error(s, line, t->col, "bad MSR '%s': %s", t->s, why);
+		return false;
+	}
+	/* which half of A-B is the unknown name? */
+	dash = strchr(t->s, '-');
+	len = dash ? (size_t)(dash - t->s) : strlen(t->s);
+	if (len >= sizeof(part))
+		len = sizeof(part) - 1;
+	memcpy(part, t->s, len);
+	part[len] = 0;
+	if (dash && (parse_u32(part, &v) || !msrtrap_msr_lookup(part, NULL))) {
+		off = (size_t)(dash - t->s) + 1;
+		snprintf(part, sizeof(part), "%s", dash + 1);
+	}
+	hint = msrtrap_msr_suggest(part);
+	if (hint)
+		script_error(s, line, t->col + (unsigned int)off,
+			     "unknown MSR name '%s' (did you mean %s?)", part, hint);
+	else
+		script_error(s, line, t->col + (unsigned int)off,
+			     "unknown MSR name '%s'", part);
+	return false;
+}
+
+static bool parse_access(struct script *s, unsigned int line,
+			 const struct tok *t, unsigned int *access)
+{
+	if (!strcasecmp(t->s, "r"))
+		*access = MSRTRAP_READ;
+	else if (!strcasecmp(t->s, "w"))
+		*access = MSRTRAP_WRITE;
+	else if (!strcasecmp(t->s, "rw"))
+		*access = MSRTRAP_RW;
+	else {
+		script_error(s, line, t->col, "bad access '%s': expected r, w or rw",
+			     t->s);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_choice(struct script *s, unsigned int line,
+			 const struct tok *t, const char *yes, const char *no,
+			 bool *out)
+{
+	if (!strcasecmp(t->s, yes))
+		*out = true;
+	else if (!strcasecmp(t->s, no))
+		*out = false;
+	else {
+		script_error(s, line, t->col, "expected %s or %s, not '%s'", yes,
+			     no, t->s);
+		return false;
+	}
+	return true;
+}
+
+static void lower(const char *in, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < size; i++)
+		out[i] = (char)(in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i]);
+	out[i] = 0;
+}
+
+bool sim_strategy_parse(const char *arg, int *strategy)
+{
+	char word[64];
+	int v;
+
+	lower(arg, word, sizeof(word));
+	v = strcmp(word, "all") ? msrtrap_strategy_parse(word) : STRATEGY_ALL;
+	if (v < 0 && strcmp(word, "all"))
+		return false;
+	*strategy = v;
+	return true;
+}
+
+static const char *format_title(enum msrtrap_format fmt)
+{
+	return fmt == MSRTRAP_FMT_VMX ? "VMX MSR bitmap" : "SVM MSR permission map";
+}
+
+/* An intercept's MSRs, which the format must represent. */
+static bool parse_intercept_msrs(struct script *s, unsigned int line,
+				 const struct tok *t, struct op *op)
+{
+	struct mt_strbuf spans = MT_STRBUF_INIT;
+	uint32_t lo, hi;
+
+	if (!parse_msrs(s, line, t, &op->first, &op->last))
+		return false;
+	if (format_covers_range(s->fmt, op->first, op->last))
+		return true;
+	for (unsigned int i = 0; msrtrap_format_span(s->fmt, i, &lo, &hi) == 0;
+	     i++)
+		mt_strbuf_printf(&spans, "%s0x%x-0x%x", i ? ", " : "", lo, hi);
+	script_error(s, line, t->col,
+		     "%s: not representable in a %s (it holds %s)", t->s,
+		     format_title(s->fmt), spans.s ? spans.s : "");
+	mt_strbuf_fini(&spans);
+	return false;
+}
+
+/* Keep a message on one line whatever the JSON text held. */
+static void printable(char *p)
+{
+	for (; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+static char *resolve(const struct script *s, const char *file)
+{
+	size_t n = strlen(s->dir) + strlen(file) + 1;
+	char *path = malloc(n);
+
+	if (!path)
+		abort(); /* the CLI may die on OOM */
+	snprintf(path, n, "%s%s", file[0] == '/' ? "" : s->dir, file);
+	return path;
+}
+
+/* Load and validate a filter file now, so that errors stop the run. */
+static bool load_filter(struct script *s, unsigned int line,
+			const struct tok *t, struct op *op)
+{
+	struct msrtrap_error diag = { "", "" };
+	uint8_t *data;
+	size_t len;
+	int err;
+
+	if (!strcasecmp(t->s, "none")) {
+		op->filter = NULL;
+		return true;
+	}
+	op->path = resolve(s, t->s);
+	err = s->env->read_filter(op->path, &data, &len);
+	if (err) {
+		script_error(s, line, t->col, "%s: cannot read: %s", op->path,
+			     strerror(-err));
+		return false;
+	}
+	err = msrtrap_filter_from_json((const char *)data, len, &op->filter,
+				       &diag);
+	free(data);
+	if (!err)
+		err = msrtrap_filter_validate(op->filter, &diag);
+	if (!err)
+		return true;
+	printable(diag.where);
+	printable(diag.message);
+	if (diag.where[0])
+		script_error(s, line, t->col, "%s: %s: %s: %s", op->path,
+			     input_errno_name(err), diag.where, diag.message);
+	else
+		script_error(s, line, t->col, "%s: %s: %s", op->path,
+			     input_errno_name(err), diag.message);
+	return false;
+}
+
+static bool parse_setup(struct script *s, unsigned int line,
+			const struct keyword *kw, const struct tok *t)
+{
+	unsigned int kw_col = t[0].col;
+	char word[64];
+	uint32_t n;
+	int v;
+
+	if (s->first_op_line) {
+		script_error(s, line, kw_col,
+			     "'%s' must come before the first operation (line %u)",
+			     kw->name, s->first_op_line);
+		return false;
+	}
+	if (s->setup_line[kw->kind]) {
+		script_error(s, line, kw_col, "'%s' given twice (first on line %u)",
+			     kw->name, s->setup_line[kw->kind]);
+		return false;
+	}
+	s->setup_line[kw->kind] = line;
+	lower(t[1].s, word, sizeof(word));
+	switch (kw->kind) {
+	case OP_VENDOR:
+		if (!strcmp(word, "vmx")) {
+			s->fmt = MSRTRAP_FMT_VMX;
+		} else if (!strcmp(word, "svm")) {
+			s->fmt = MSRTRAP_FMT_SVM;
+		} else {
+			script_error(s, line, t[1].col,
+				     "unknown vendor '%s': expected vmx or svm", t[1].s);
+			return false;
+		}
+		return true;
+	case OP_VCPUS:
+		if (!parse_u32(t[1].s, &n) || n < 1 || n > s->env->max_vcpus) {
+			script_error(s, line, t[1].col,
+				     "bad vCPU count '%s': expected 1 to %u", t[1].s,
+				     s->env->max_vcpus);
+			return false;
+		}
+		s->vcpus = n;
+		return true;
+	case OP_PASSTHROUGH:
+		v = msrtrap_passthrough_parse(word);
+		if (v < 0) {
+			script_error(s, line, t[1].col,
+				     "unknown pass-through set '%s': expected all or kvm-2022",
+				     t[1].s);
+			return false;
+		}
+		s->passthrough = (enum msrtrap_passthrough)v;
+		return true;
+	default:
+		if (!sim_strategy_parse(t[1].s, &s->strategy)) {
+			script_error(s, line, t[1].col,
+				     "unknown strategy '%s': expected reapply-all, skip-intercepted, recompute, delta or all",
+				     t[1].s);
+			return false;
+		}
+		return true;
+	}
+}
+
+static void unknown_keyword(struct script *s, unsigned int line,
+			    const struct tok *t)
+{
+	const char *hint = suggest_keyword(t->s);
+
+	if (hint)
+		script_error(s, line, t->col,
+			     "unknown keyword '%s' (did you mean '%s'?)", t->s,
+			     hint);
+	else
+		script_error(s, line, t->col, "unknown keyword '%s'", t->s);
+}
+
+/* Exactly kw->nargs operands after the keyword? */
+static bool check_arity(struct script *s, unsigned int line,
+			const struct keyword *kw, const struct tok *t,
+			unsigned int n, unsigned int end)
+{
+	char *usage;
+
+	if (n - 1 == kw->nargs)
+		return true;
+	usage = syntax(kw);
+	if (n - 1 < kw->nargs)
+		script_error(s, line, end,
+			     "missing %s (%s)", kw->args[n - 1], usage);
+	else
+		script_error(s, line, t[kw->nargs + 1].col,
+			     "unexpected '%s' (%s)", t[kw->nargs + 1].s, usage);
+	free(usage);
+	return false;
+}
+
+/* The operands of an operation (not a set-up line) into *op. */
+static bool parse_op(struct script *s, unsigned int line, const struct tok *t,
+		     struct op *op)
+{
+	bool ok = true;
+
+	switch (op->kind) {
+	case OP_INTERCEPT:
+		ok &= parse_vcpu(s, line, &t[1], true, &op->vcpu);
+		ok &= parse_intercept_msrs(s, line, &t[2], op);
+		ok &= parse_access(s, line, &t[3], &op->access);
+		ok &= parse_choice(s, line, &t[4], "on", "off", &op->on);
+		return ok;
+	case OP_EXPECT:
+		ok &= parse_vcpu(s, line, &t[1], true, &op->vcpu);
+		ok &= parse_msrs(s, line, &t[2], &op->first, &op->last);
+		ok &= parse_access(s, line, &t[3], &op->access);
+		ok &= parse_choice(s, line, &t[4], "intercept", "pass", &op->on);
+		return ok;
+	case OP_FILTER:
+		return load_filter(s, line, &t[1], op);
+	case OP_SYNC:
+		return parse_vcpu(s, line, &t[1], true, &op->vcpu);
+	case OP_PRINT:
+		return parse_vcpu(s, line, &t[1], false, &op->vcpu);
+	case OP_SAVE:
+		ok = parse_vcpu(s, line, &t[1], false, &op->vcpu);
+		if (s->env->no_save) {
+			script_error(s, line, t[2].col,
+				     "save: writing files is disabled here");
+			ok = false;
+		}
+		op->path = resolve(s, t[2].s);
+		return ok;
+	default:
+		return true;
+	}
+}
+
+static void parse_line(struct script *s, unsigned int line, char *text)
+{
+	struct tok t[MAX_TOKENS];
+	const struct keyword *kw;
+	unsigned int end, n = tokenize(text, t, &end);
+	struct op op = { .line = line };
+
+	if (!n)
+		return;
+	kw = find_keyword(t[0].s);
+	if (!kw) {
+		unknown_keyword(s, line, &t[0]);
+		return;
+	}
+	if (!check_arity(s, line, kw, t, n, end))
+		return;
+	if (kw->kind < SETUP_OPS) {
+		parse_setup(s, line, kw, t);
+		return;
+	}
+	if (!s->first_op_line)
+		s->first_op_line = line;
+	op.kind = kw->kind;
+	if (!parse_op(s, line, t, &op)) {
+		msrtrap_filter_free(op.filter);
+		free(op.path);
+		return;
+	}
+	if (mt_vec_reserve(&s->ops, &s->cap, s->nops + 1))
+		abort(); /* the CLI may die on OOM */
+	s->ops[s->nops++] = op;
+}
+
+void script_free(struct script *s)
+{
+	for (size_t i = 0; i < s->nops; i++) {
+		msrtrap_filter_free(s->ops[i].filter);
+		free(s->ops[i].path);
+	}
+	free(s->ops);
+	free(s->dir);
+}
+
+/*
+ * Parse the whole script: len bytes of text, NUL-terminated one past len
+ * and modified in place. EXIT_OK, or EXIT_BAD_INPUT after the errors.
+ */
+int script_parse(struct script *s, const char *path, char *text,
+		 size_t len, int strategy, const struct sim_env *env)
+{
+	const char *slash = strrchr(path, '/');
+	char *line, *nl;
+	unsigned int lineno = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->path = path;
+	s->env = env;
+	s->fmt = MSRTRAP_FMT_VMX;
+	s->vcpus = 1;
+	s->passthrough = MSRTRAP_PASSTHROUGH_ALL;
+	s->strategy = STRATEGY_ALL;
+	s->dir = strdup("");
+	if (slash && strcmp(path, "-")) {
+		free(s->dir);
+		s->dir = strndup(path, (size_t)(slash - path) + 1);
+	}
+	if (!s->dir)
+		abort();
+	if (memchr(text, 0, len))
+		return fail(path, "not a script: it holds NUL bytes");
+	for (line = text; line < text + len || (line == text && !len); line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		parse_line(s, ++lineno, line);
+		if (!nl)
+			break;
+	}
+	if (strategy != STRATEGY_UNSET)
+		s->strategy = strategy;
+	return s->errors ? EXIT_BAD_INPUT : EXIT_OK;
+}
