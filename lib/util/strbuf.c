@@ -83,9 +83,8 @@ char *mt_strbuf_steal(struct mt_strbuf *b, size_t *len)
 {
 	char *s;
 
-	if (!b->err && !b->s)
-		reserve(b, 0);
-	if (b->err) {
+	/* reserve() leaves b->s allocated unless it sets b->err */
+	if ((!b->s && reserve(b, 0)) || b->err || !b->s) {
 		mt_strbuf_fini(b);
 		return NULL;
 	}
