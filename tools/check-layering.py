@@ -9,7 +9,9 @@ usage: check-layering.py [--graph] LIBMSRTRAP.a SOURCE_ROOT
    means A uses a symbol B defines. Any cycle between objects fails, with
    the cycle printed (A -> B -> ... -> A): a layer must not call back into
    the layers above it.
-2. Includes, with file:line of each offending #include:
+2. Rooms: each object's room (its folder under lib/) may use only the
+   rooms ROOMS allows, the table of docs/ARCHITECTURE.md.
+3. Includes, with file:line of each offending #include:
    - only lib/kvm/ may include <linux/kvm.h>;
    - lib/core/ (freestanding) may include only lib/core/ headers,
      <msrtrap/*.h> and the headers C requires of a freestanding
@@ -27,6 +29,20 @@ import sys
 FREESTANDING = {
     'float.h', 'iso646.h', 'limits.h', 'stdalign.h', 'stdarg.h',
     'stdbool.h', 'stddef.h', 'stdint.h', 'stdnoreturn.h',
+}
+# room -> the rooms its objects may use (besides itself); docs/ARCHITECTURE.md
+ROOMS = {
+    'core': set(),
+    'util': {'common'},
+    'names': {'core', 'util', 'common'},
+    'map': {'core', 'util', 'common'},
+    'filter': {'core', 'util', 'common'},
+    'policy': {'names', 'core', 'util', 'common'},
+    'compile': {'policy', 'filter', 'map', 'names', 'core', 'util', 'common'},
+    'engine': {'filter', 'core', 'util', 'common'},
+    'kvm': {'filter', 'core', 'util', 'common'},
+    'common': set(),
+    'version': {'common'},
 }
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
@@ -91,6 +107,21 @@ def find_cycle(graph):
             if c:
                 return c
     return None
+
+
+def room_problems(graph):
+    problems = []
+    for obj in sorted(graph):
+        room = obj.split('/')[0]
+        allowed = ROOMS.get(room)
+        if allowed is None:
+            problems.append('%s: in no room of the table' % obj)
+            continue
+        for dep in graph[obj]:
+            if dep.split('/')[0] not in allowed | {room}:
+                problems.append('%s -> %s: room %s may not use %s' %
+                                (obj, dep, room, dep.split('/')[0]))
+    return problems
 
 
 def sources(root, top):
@@ -162,7 +193,7 @@ def main(argv):
                 print('%-*s -> %s' % (width, o, ', '.join(graph[o])))
         return 0
 
-    print('1..2')
+    print('1..3')
     failed = False
     cycle = find_cycle(graph)
     if cycle:
@@ -172,14 +203,17 @@ def main(argv):
     else:
         print('ok 1 - no dependency cycle between library objects '
               '(%d objects)' % len(graph))
-    problems = include_problems(root)
-    if problems:
-        failed = True
-        print('not ok 2 - includes respect the layers')
-        for p in problems:
-            print('# ' + p)
-    else:
-        print('ok 2 - includes respect the layers')
+    for n, what, problems in ((2, 'objects use only the rooms below them',
+                               room_problems(graph)),
+                              (3, 'includes respect the layers',
+                               include_problems(root))):
+        if problems:
+            failed = True
+            print('not ok %d - %s' % (n, what))
+            for p in problems:
+                print('# ' + p)
+        else:
+            print('ok %d - %s' % (n, what))
     return 1 if failed else 0
 
 
