@@ -468,7 +468,7 @@ static void verify_workload(int reps, struct verify_result *out)
 	static const uint32_t win[5][2] = { { 0x0, 0x1fff }, { 0x40000000, 0x400001ff },
 					    { 0x4b564d00, 0x4b564dff }, { 0xc0000000, 0xc0001fff },
 					    { 0xc0010000, 0xc0011fff } };
-	struct msrtrap_error diag;
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	struct msrtrap_filter *deny = NULL;
 	struct msrtrap_kvm_vm *kvm = NULL;
 	struct msrtrap_probe *probes;
@@ -477,6 +477,7 @@ static void verify_workload(int reps, struct verify_result *out)
 	uint8_t bm[8] = { 0x80 }; /* deny everything but one MSR */
 
 	memset(&diag, 0, sizeof(diag));
+	diag.sz = sizeof(diag);
 	out->ran = false;
 	if (msrtrap_kvm_gate(&diag) || msrtrap_kvm_open(&kvm, &diag) ||
 	    msrtrap_kvm_enable_user_msr(kvm, MSRTRAP_KVM_MSR_EXIT_REASON_FILTER)) {

@@ -473,7 +473,7 @@ static void compare(struct run *r, const struct model *model)
 static int prepare(struct input *in, const char *label,
 		   struct msrtrap_filter **f, struct model *model)
 {
-	struct msrtrap_error diag;
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	int err;
 
 	if (in->kind == INPUT_FILTER) {
@@ -574,7 +574,7 @@ static int probe(struct msrtrap_kvm_vm *kvm, struct run *r,
 		 const struct msrset *set)
 {
 	MSRTRAP_OPTS(msrtrap_probe_opts, opts);
-	struct msrtrap_error diag = { "", "" };
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	double t0;
 	int err;
 

@@ -100,7 +100,7 @@ static void op_intercept(struct state *st, struct input *in)
 
 static void install(struct state *st, struct msrtrap_filter *f)
 {
-	struct msrtrap_error diag;
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	int rc[NSTRAT];
 
 	for (int k = 0; k < NSTRAT; k++)

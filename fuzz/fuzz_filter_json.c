@@ -63,7 +63,7 @@ static void check_verdicts(const struct msrtrap_filter *f)
 	struct msrtrap_filter *abi_f = NULL;
 	struct msrtrap_policy *pol = NULL;
 	struct msrtrap_kvm_msr_filter abi;
-	struct msrtrap_error diag;
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	void *storage;
 	size_t storage_len;
 	int rc;
@@ -137,13 +137,15 @@ static void check_verdicts(const struct msrtrap_filter *f)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct msrtrap_filter *f = NULL, *g = NULL;
-	struct msrtrap_error diag, diag2;
+	MSRTRAP_OPTS(msrtrap_error, diag);
+	MSRTRAP_OPTS(msrtrap_error, diag2);
 	char *text = NULL, *text2 = NULL;
 	int rc, valid, valid2;
 
 	if (size > MAX_INPUT)
 		return 0;
 	memset(&diag, 0x55, sizeof(diag)); /* catch a message left unterminated */
+	diag.sz = sizeof(diag);
 	rc = msrtrap_filter_from_json((const char *)data, size, &f, &diag);
 	FUZZ_CHECK(rc == 0 || rc == -EINVAL, "from_json: %d", rc);
 	if (rc) {
@@ -155,6 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   "%u slots", msrtrap_filter_nranges(f));
 
 	memset(&diag, 0x55, sizeof(diag));
+	diag.sz = sizeof(diag);
 	valid = msrtrap_filter_validate(f, &diag);
 	FUZZ_CHECK(valid == 0 || valid == -EINVAL || valid == -EFAULT,
 		   "validate: %d", valid);

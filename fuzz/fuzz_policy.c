@@ -81,7 +81,7 @@ static void check_filter(const struct msrtrap_policy *p,
 	MSRTRAP_OPTS(msrtrap_pack_report, report);
 	struct msrtrap_filter *f = NULL;
 	struct msrtrap_cfilter *cf = NULL;
-	struct msrtrap_error diag;
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	int rc;
 
 	rc = msrtrap_policy_to_filter(p, &f, &report);

@@ -145,6 +145,7 @@ int input_open_flags(const char *path, enum input_kind want,
 	int err;
 
 	memset(in, 0, sizeof(*in));
+	in->diag.sz = sizeof(in->diag);
 	in->path = path;
 	err = read_file(path, &data, &len);
 	if (err)

@@ -53,7 +53,7 @@ bool kvm_timed_out(void)
 int kvm_open_gated(unsigned int seconds, struct msrtrap_kvm_vm **out,
 		   char *reason, size_t size)
 {
-	struct msrtrap_error diag = { "", "" };
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	struct msrtrap_kvm_vm *kvm = NULL;
 	int err;
 

@@ -106,11 +106,12 @@ static int run_intercept(struct sim *m, const struct op *op)
 
 static int run_filter(struct sim *m, const struct op *op)
 {
-	struct msrtrap_error diag;
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	int err;
 
 	for (unsigned int k = 0; k < m->nstrat; k++) {
 		memset(&diag, 0, sizeof(diag));
+		diag.sz = sizeof(diag);
 		err = msrtrap_engine_set_filter(m->vm[k], op->filter, &diag);
 		if (err < 0)
 			return run_error(m, op, op->path ? op->path : "filter none",

@@ -307,7 +307,7 @@ static char *resolve(const struct script *s, const char *file)
 static bool load_filter(struct script *s, unsigned int line,
 			const struct tok *t, struct op *op)
 {
-	struct msrtrap_error diag = { "", "" };
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	uint8_t *data;
 	size_t len;
 	int err;

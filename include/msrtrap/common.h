@@ -76,9 +76,13 @@ static inline bool msrtrap_msr_is_x2apic(uint32_t msr)
  * One failure explained: which field or position (@where, e.g.
  * "ranges[3].flags" or "line 2, column 5") and what is wrong. Filled by
  * functions that take a struct msrtrap_error * (NULL: no explanation
- * wanted); both strings are NUL-terminated and truncated to fit.
+ * wanted); both strings are NUL-terminated and truncated to fit. Like
+ * every output struct it starts with sz, set by the caller
+ * (MSRTRAP_OPTS(msrtrap_error, e)): the library writes at most sz bytes,
+ * and nothing when sz cannot even hold sz.
  */
 struct msrtrap_error {
+	size_t sz;
 	char where[32];
 	char message[160];
 };

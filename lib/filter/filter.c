@@ -153,8 +153,7 @@ static int validate(const struct msrtrap_filter *filter,
 	bool empty = true;
 	char where[32];
 
-	if (diag)
-		diag->where[0] = diag->message[0] = 0;
+	mt_error_clear(diag);
 	if (!filter)
 		return mt_error_set(diag, -EFAULT, "filter",
 				    "no filter struct");

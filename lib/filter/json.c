@@ -356,8 +356,7 @@ int msrtrap_filter_from_json(const char *text, size_t len,
 	json_t *doc;
 	int err;
 
-	if (diag)
-		diag->where[0] = diag->message[0] = 0;
+	mt_error_clear(diag);
 	if (!out || (!text && len))
 		return -EINVAL;
 	doc = json_loadb(text ? text : "", len, JSON_REJECT_DUPLICATES, &jerr);

@@ -17,4 +17,7 @@ int mt_error_set(struct msrtrap_error *e, int err, const char *where,
 int mt_error_vset(struct msrtrap_error *e, int err, const char *where,
 		  const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
+/* Both strings empty (within the caller's sz): "no error explained". */
+void mt_error_clear(struct msrtrap_error *e);
+
 #endif

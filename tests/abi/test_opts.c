@@ -160,6 +160,45 @@ static void test_output_structs(void **state)
 }
 
 /* <msrtrap/version.h> describes the library it is installed with. */
+/*
+ * struct msrtrap_error is an output struct too: an older caller's shorter
+ * struct gets the prefix it knows (here: where and 8 bytes of message),
+ * and nothing past its sz is written; an sz that cannot hold sz gets
+ * nothing at all, and the call still reports its own error.
+ */
+static void test_error_struct(void **state)
+{
+	static const char bad[] = "{\"default\": \"deny\", \"ranges\": 7}";
+	struct msrtrap_filter *f = NULL;
+	MSRTRAP_OPTS(msrtrap_error, full);
+	struct msrtrap_error part;
+	size_t cut = offsetof(struct msrtrap_error, message) + 8;
+
+	assert_int_equal(msrtrap_filter_from_json(bad, sizeof(bad) - 1, &f, &full),
+			 -EINVAL);
+	assert_string_equal(full.where, "ranges");
+	assert_true(strlen(full.message) > 8);
+	assert_int_equal(full.sz, sizeof(full));
+
+	memset(&part, 0xaa, sizeof(part));
+	part.sz = cut;
+	assert_int_equal(msrtrap_filter_from_json(bad, sizeof(bad) - 1, &f, &part),
+			 -EINVAL);
+	assert_int_equal(part.sz, cut);
+	assert_string_equal(part.where, "ranges");
+	assert_memory_equal(part.message, full.message, 8);
+	for (size_t i = cut; i < sizeof(part); i++)
+		assert_int_equal(((unsigned char *)&part)[i], 0xaa);
+
+	memset(&part, 0xaa, sizeof(part));
+	part.sz = 3;
+	assert_int_equal(msrtrap_filter_from_json(bad, sizeof(bad) - 1, &f, &part),
+			 -EINVAL);
+	for (size_t i = sizeof(size_t); i < sizeof(part); i++)
+		assert_int_equal(((unsigned char *)&part)[i], 0xaa);
+	assert_null(f);
+}
+
 static void test_version_macros(void **state)
 {
 	char want[32];
@@ -179,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_publisher_padding),
 		cmocka_unit_test(test_future_and_older_structs),
 		cmocka_unit_test(test_output_structs),
+		cmocka_unit_test(test_error_struct),
 		cmocka_unit_test(test_version_macros),
 	};
 

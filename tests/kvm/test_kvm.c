@@ -66,7 +66,7 @@ static void on_alarm(int sig)
 
 static struct msrtrap_kvm_vm *vm_open(void)
 {
-	struct msrtrap_error diag;
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	struct msrtrap_kvm_vm *kvm = NULL;
 	int err = msrtrap_kvm_open(&kvm, &diag);
 
@@ -132,7 +132,7 @@ static void install(struct msrtrap_kvm_vm *kvm, const struct msrtrap_filter *f)
 static void probe(struct msrtrap_kvm_vm *kvm, struct msrtrap_probe *p, size_t n,
 		  const struct msrtrap_probe_opts *opts)
 {
-	struct msrtrap_error diag;
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	int err = msrtrap_kvm_probe(kvm, p, n, opts, NULL, &diag);
 
 	if (err)
@@ -1034,7 +1034,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probe_stats_sz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_interrupted, setup, teardown),
 	};
-	struct msrtrap_error diag = { "", "" };
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	struct sigaction sa;
 	int err;
 

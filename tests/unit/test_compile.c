@@ -382,7 +382,7 @@ static void check_filter(const struct msrtrap_policy *p,
 			 const struct msrtrap_pack_report *rep)
 {
 	struct msrtrap_cfilter *cf = NULL;
-	struct msrtrap_error diag;
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	unsigned int nonempty = 0;
 	uint64_t bytes = 0, nd, na;
 

@@ -286,7 +286,7 @@ static struct msrtrap_engine_vcpu *vcpu_new(struct msrtrap_engine *vm)
 
 static void set_filter(struct msrtrap_engine *vm, const struct msrtrap_filter *f)
 {
-	struct msrtrap_error d;
+	MSRTRAP_OPTS(msrtrap_error, d);
 
 	assert_int_equal(msrtrap_engine_set_filter(vm, f, &d), 0);
 }
@@ -974,7 +974,7 @@ static void seq_set_filter(struct msrtrap_filter *f)
 	for (int s = 0; s < NSTRAT; s++) {
 		uint64_t gen = msrtrap_engine_filter_generation(S.vm[s]);
 		struct msrtrap_engine_vcpu_stats a[MAXV], b;
-		struct msrtrap_error diag;
+		MSRTRAP_OPTS(msrtrap_error, diag);
 		int err;
 
 		for (unsigned int v = 0; v < S.m->nvcpus; v++)
@@ -1631,7 +1631,7 @@ static void test_api_errors(void **state)
 	MSRTRAP_OPTS(msrtrap_engine_opts, o, .format = VMX);
 	struct msrtrap_engine *vm = (void *)0x1;
 	struct msrtrap_engine_vcpu *v[3];
-	struct msrtrap_error diag;
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	struct msrtrap_filter *f;
 
 	assert_int_equal(msrtrap_engine_new(NULL, &vm), -EINVAL);
@@ -1694,12 +1694,14 @@ static void test_api_errors(void **state)
 	assert_int_equal(msrtrap_engine_vcpu_sync(v[1]), 1);
 	f = mk(DENY);
 	memset(&diag, 0, sizeof(diag));
+	diag.sz = sizeof(diag);
 	assert_int_equal(msrtrap_engine_set_filter(vm, f, &diag), -EINVAL);
 	assert_string_equal(diag.where, "ranges");
 	msrtrap_filter_free(f);
 	f = mk(ALLOW);
 	add_fill(f, FRW, 0, 0x3001, 0xff);
 	memset(&diag, 0, sizeof(diag));
+	diag.sz = sizeof(diag);
 	assert_int_equal(msrtrap_engine_set_filter(vm, f, &diag), -EINVAL);
 	assert_string_equal(diag.where, "ranges[0].nmsrs");
 	msrtrap_filter_free(f);

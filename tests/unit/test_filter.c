@@ -60,7 +60,7 @@ static void add_except(struct msrtrap_filter *f, uint32_t flags, uint32_t base,
 
 static int check(const struct msrtrap_filter *f, const char *where)
 {
-	struct msrtrap_error d;
+	MSRTRAP_OPTS(msrtrap_error, d);
 	int err = msrtrap_filter_validate(f, &d);
 
 	if (err && where)
@@ -228,7 +228,7 @@ static void test_inv16_all_or_nothing(void **state)
 {
 	struct msrtrap_filter *f = mk(ALLOW);
 	struct msrtrap_cfilter *cf = NULL;
-	struct msrtrap_error d;
+	MSRTRAP_OPTS(msrtrap_error, d);
 
 	for (int i = 0; i < 5; i++)
 		add_fill(f, RW, (uint32_t)i * 0x100, 8, 0);

@@ -17,7 +17,7 @@
 static struct msrtrap_filter *load_ok(const char *text)
 {
 	struct msrtrap_filter *f = NULL;
-	struct msrtrap_error d;
+	MSRTRAP_OPTS(msrtrap_error, d);
 	int err = msrtrap_filter_from_json(text, strlen(text), &f, &d);
 
 	if (err)
@@ -161,10 +161,11 @@ static void test_load_errors(void **state)
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *c = &bad_cases[i];
 		struct msrtrap_filter *f = NULL;
-		struct msrtrap_error d;
+		MSRTRAP_OPTS(msrtrap_error, d);
 		int err;
 
 		memset(&d, 0x55, sizeof(d));
+		d.sz = sizeof(d);
 		err = msrtrap_filter_from_json(c->text, strlen(c->text), &f, &d);
 		if (err != -EINVAL || strcmp(d.where, c->where) ||
 		    !strstr(d.message, c->message))
@@ -250,7 +251,7 @@ static void test_kernel_table(void **state)
 {
 	for (size_t i = 0; i < sizeof(kernel_cases) / sizeof(kernel_cases[0]); i++) {
 		const struct kernel_case *c = &kernel_cases[i];
-		struct msrtrap_error d;
+		MSRTRAP_OPTS(msrtrap_error, d);
 		int err = validate_json(c->text, &d);
 
 		if (err != c->err || (err && strcmp(d.where, c->where)))
@@ -626,7 +627,8 @@ static void test_round_trip_random(void **state)
 	for (unsigned int round = 0; round < rounds; round++) {
 		struct msrtrap_filter *f0 = random_filter(), *f1, *f2;
 		char *t0 = write_ok(f0), *t1, *t2;
-		struct msrtrap_error d0, d1;
+		MSRTRAP_OPTS(msrtrap_error, d0);
+		MSRTRAP_OPTS(msrtrap_error, d1);
 		int e0, e1;
 
 		f1 = load_ok(t0);

@@ -61,7 +61,7 @@ int main(void)
 	struct msrtrap_cfilter *cfilter = NULL;
 	struct msrtrap_map *map = NULL, *copy = NULL;
 	MSRTRAP_OPTS(msrtrap_msr_info, info);
-	struct msrtrap_error diag;
+	MSRTRAP_OPTS(msrtrap_error, diag);
 	char *json = NULL;
 	uint64_t cursor = 0;
 	uint32_t first, last;
