@@ -209,7 +209,7 @@ static void on_stats(struct report *r, const struct sim *m,
 	}
 	per = json_object();
 	for (unsigned int k = 0; k < m->nstrat; k++) {
-		const struct sim_vcpu_stats *row = &ev->stats[k * nv];
+		const struct sim_vcpu_stats *row = &ev->stats[(size_t)k * nv];
 		json_t *vcpus = json_array();
 
 		for (unsigned int v = 0; v < nv; v++)

@@ -485,6 +485,10 @@ static void parse_line(struct script *s, unsigned int line, char *text)
 
 	if (!n)
 		return;
+	/* tokens past the line read as empty at its end (check_arity()
+	 * keeps the parsers from them; the analyzer cannot see that) */
+	for (unsigned int i = n; i < MAX_TOKENS; i++)
+		t[i] = (struct tok){ (char *)"", end };
 	kw = find_keyword(t[0].s);
 	if (!kw) {
 		unknown_keyword(s, line, &t[0]);

@@ -293,10 +293,10 @@ static int count_dp(const struct ctx *c, const struct stretch *st, size_t n,
 	err = heap_push(&d, &s0);
 	while (!err && d.nheap) {
 		uint64_t pos = d.heap[0].pos;
-		size_t keep;
+		size_t keep = 0;
 
 		err = pop_front(&d, &keep);
-		for (size_t i = 0; i < keep && !err; i++)
+		for (size_t i = 0; !err && i < keep; i++)
 			err = expand(&d, &d.grp[i], pos);
 	}
 	*count = d.best;
