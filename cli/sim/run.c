@@ -48,7 +48,8 @@ static int run_error(struct sim *m, const struct op *op, const char *what,
 		snprintf(msg, sizeof(msg), "%s: %s: %s", what,
 			 input_errno_name(err), diag->message);
 	else
-		snprintf(msg, sizeof(msg), "%s: %s", what, strerror(-err));
+		snprintf(msg, sizeof(msg), "%s: %s", what,
+			 write_strerror(err));
 	ev.message = msg;
 	emit(m, &ev);
 	m->failed = true;
@@ -234,8 +235,8 @@ static int run_save(struct sim *m, const struct op *op)
 
 	if (!agree(m, op, op->vcpu))
 		return EXIT_BAD_INPUT;
-	/* complete or not at all, as compile -o */
-	err = write_file_atomic(op->path, bitmap(m, 0, (unsigned int)op->vcpu),
+	/* complete or not at all (or written through), as compile -o */
+	err = write_output_file(op->path, bitmap(m, 0, (unsigned int)op->vcpu),
 				m->size);
 	if (err)
 		return run_error(m, op, op->path, err, NULL);
