@@ -98,8 +98,12 @@ static int write_output(const char *path, const struct output *o)
 {
 	if (path && strcmp(path, "-"))
 		return write_out(path, o);
+	/*
+	 * No summary after a failed write; main() says why, as it does for
+	 * everything every command prints.
+	 */
 	if (fwrite(o->data, 1, o->len, stdout) != o->len || fflush(stdout))
-		return fail("stdout", "cannot write: %s", strerror(errno));
+		return EXIT_BAD_INPUT;
 	return EXIT_OK;
 }
 

@@ -23,6 +23,7 @@ struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	int trouble; /* exit code when the output cannot be written */
 };
 
 extern const struct command commands[];
@@ -41,6 +42,9 @@ int usage_error(const char *cmd, const char *fmt, ...)
  * The buffer is 8-byte aligned and NUL-terminated one past *len.
  */
 int read_file(const char *path, uint8_t **data, size_t *len);
+
+/* write(2) until all of buf is written. Returns 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len);
 
 /*
  * Write len bytes to an output file (compile -o, sim's save; every

@@ -97,7 +97,7 @@ int read_file(const char *path, uint8_t **data, size_t *len)
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+int write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *data = buf;
 

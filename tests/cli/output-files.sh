@@ -7,7 +7,10 @@
 #    as root, owner); a symlink is followed and its target replaced; a
 #    device, a FIFO or /dev/stdout is written through, never replaced; a
 #    file with other hard links is refused; -o naming the input, through
-#    any path, is refused.
+#    any path, is refused;
+#  - stdout: every command exits 1 (diff: 2) with one line
+#    "msrtrap: <stdout>: cannot write: REASON" when what it printed did not
+#    reach stdout (/dev/full, a closed stdout, RLIMIT_FSIZE).
 #
 # usage: output-files.sh /path/to/msrtrap SOURCE_ROOT
 set -u
@@ -40,7 +43,7 @@ printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 %s\n' d/null >save-dev.sim
 printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 %s\n' d/link.vmx >save-link.sim
 mkdir d
 
-echo "1..18"
+echo "1..55"
 
 # ---- output files ----
 # a character device (a private null device, never the real /dev/null)
@@ -183,5 +186,93 @@ check "compile - -o INPUT: refused (stdin is that file), the input unchanged" \
 	 [ "$(cat err)" = "msrtrap: d/p.policy: is the input file <stdin>: not overwritten" ]'
 rm -f d/*
 
-[ "$n" -eq 18 ] || { echo "# ran $n tests, planned 18"; failed=$((failed + 1)); }
+# ---- stdout ----
+# one_line REGEX: stderr is exactly one line, matching REGEX
+one_line() { [ "$(wc -l <err)" -eq 1 ] && grep -Eq -- "$1" err; }
+
+printf '{"default": "deny", "ranges": [{"flags": ["read"], "base": "0x10", "nmsrs": 70000, "bitmap": "00"}]}\n' >bad-check.json
+good="$src/examples/sandbox.policy"
+other="$src/examples/cloud-profile.policy"
+vmx="$src/examples/kvm-vcpu.vmx"
+sim="$src/examples/seed.sim"
+# each line: the exit code on a write error, then the arguments
+cat >commands <<EOF
+1 names
+1 names --json
+1 names efer
+1 decode $vmx
+1 decode --json $vmx
+1 check $good
+1 check --json $good
+1 query $good 0x10
+1 query --json $good 0x10
+1 explain $good 0x10
+1 explain --json $good 0x10
+1 compile $good
+1 compile --to policy $good
+1 compile --to c $good
+2 diff $good $other
+2 diff --json $good $other
+1 sim $sim
+1 sim --json $sim
+1 verify $good
+1 kvm-check --json
+1 --help
+1 --version
+1 help
+1 compile --help
+EOF
+while read -r want args; do
+	# shellcheck disable=SC2086
+	"$bin" $args >/dev/full 2>err
+	rc=$?
+	if [ "$want" = 1 ] && [ "$rc" -eq 77 ]; then
+		ok "# SKIP msrtrap $args >/dev/full: live KVM not usable"
+		continue
+	fi
+	check "msrtrap $args >/dev/full: exit $want, one line naming <stdout>" \
+		'[ $rc -eq $want ] &&
+		 one_line "^msrtrap: <stdout>: cannot write: No space left on device$"'
+done <commands
+# a closed stdout, a few of them
+for args in "names" "check $good" "diff $good $other" "sim $sim" "verify $good" "--version"; do
+	want=1
+	[ "${args%% *}" = diff ] && want=2
+	# shellcheck disable=SC2086
+	"$bin" $args >&- 2>err
+	rc=$?
+	if [ "$rc" -eq 77 ]; then
+		ok "# SKIP msrtrap $args >&-: live KVM not usable"
+		continue
+	fi
+	check "msrtrap $args >&-: exit $want, one line naming <stdout>" \
+		'[ $rc -eq $want ] &&
+		 one_line "^msrtrap: <stdout>: cannot write: Bad file descriptor$"'
+done
+# past RLIMIT_FSIZE (1 block): the commands with long output
+for args in "names" "names --json" "query $good 0-0xffff" "sim $sim"; do
+	# shellcheck disable=SC2086
+	(ulimit -f 1; exec "$bin" $args) >big.out 2>err
+	rc=$?
+	check "msrtrap $args past RLIMIT_FSIZE: exit 1, one line naming <stdout>" \
+		'[ $rc -eq 1 ] && one_line "^msrtrap: <stdout>: cannot write: File too large$"'
+done
+# EPIPE, SIGPIPE ignored (inherited through exec): more than a pipe holds
+{ sh -c 'trap "" PIPE; "$0" names 2>err; echo $? >rc' "$bin"; } | head -c 10 >/dev/null
+rc=$(cat rc)
+check "msrtrap names | head -c 10, SIGPIPE ignored: exit 1, one line naming <stdout>" \
+	'[ $rc -eq 1 ] && one_line "^msrtrap: <stdout>: cannot write: Broken pipe$"'
+# a command that failed already (its JSON says why) exits 1 all the same
+"$bin" check --json bad-check.json >/dev/full 2>err
+rc=$?
+check "check --json INVALID >/dev/full: exit 1, one line naming <stdout>" \
+	'[ $rc -eq 1 ] &&
+	 one_line "^msrtrap: <stdout>: cannot write: No space left on device$"'
+# ... and nothing printed, nothing to report
+"$bin" compile "$pol" -o d/quiet.json >&- 2>err
+rc=$?
+check "compile -o OUT with stdout closed: exit 0 (nothing goes to stdout)" \
+	'[ $rc -eq 0 ] && cmp -s d/quiet.json want.json'
+
+[ "$n" -eq 55 ] || { echo "# ran $n tests, planned 55"; failed=$((failed + 1)); }
 [ "$failed" -eq 0 ]
