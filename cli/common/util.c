@@ -142,7 +142,9 @@ static char *follow_links(const char *path)
 		target[n] = 0;
 		/* a relative target is relative to the link's directory */
 		slash = strrchr(cur, '/');
-		dirlen = target[0] == '/' || !slash ? 0 : (int)(slash - cur) + 1;
+		dirlen = 0;
+		if (target[0] != '/' && slash)
+			dirlen = (int)(slash - cur) + 1;
 		next = malloc((size_t)dirlen + (size_t)n + 1);
 		if (next)
 			sprintf(next, "%.*s%s", dirlen, cur, target);
