@@ -7,7 +7,7 @@
 #    as root, owner); a symlink is followed and its target replaced; a
 #    device, a FIFO or /dev/stdout is written through, never replaced; a
 #    file with other hard links is refused; -o naming the input, through
-#    any path, is refused;
+#    any path, is refused, and so is a sim save over its own script;
 #  - stdout: every command exits 1 (diff: 2) with one line
 #    "msrtrap: <stdout>: cannot write: REASON" when what it printed did not
 #    reach stdout (/dev/full, a closed stdout, RLIMIT_FSIZE).
@@ -43,7 +43,7 @@ printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 %s\n' d/null >save-dev.sim
 printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 %s\n' d/link.vmx >save-link.sim
 mkdir d
 
-echo "1..55"
+echo "1..57"
 
 # ---- output files ----
 # a character device (a private null device, never the real /dev/null)
@@ -185,6 +185,22 @@ check "compile - -o INPUT: refused (stdin is that file), the input unchanged" \
 	'[ $rc -eq 1 ] && cmp -s d/p.policy before.policy &&
 	 [ "$(cat err)" = "msrtrap: d/p.policy: is the input file <stdin>: not overwritten" ]'
 rm -f d/*
+# sim's save over its own script, through another path or from stdin
+printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 ../d/self.sim\n' >d/self.sim
+cp d/self.sim before.sim
+"$bin" sim d/self.sim >/dev/null 2>err
+rc=$?
+check "sim save over SCRIPT (../d/self.sim): refused, exit 1, the script unchanged" \
+	'[ $rc -eq 1 ] && cmp -s d/self.sim before.sim &&
+	 [ "$(cat err)" = "d/self.sim:4: error: d/../d/self.sim: is the script: not overwritten" ]'
+printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 d/self.sim\n' >d/self.sim
+cp d/self.sim before.sim
+"$bin" sim - <d/self.sim >/dev/null 2>err
+rc=$?
+check "sim - <SCRIPT saving over SCRIPT: refused, exit 1, the script unchanged" \
+	'[ $rc -eq 1 ] && cmp -s d/self.sim before.sim &&
+	 grep -q "^-:4: error: d/self.sim: is the script: not overwritten$" err'
+rm -f d/*
 
 # ---- stdout ----
 # one_line REGEX: stderr is exactly one line, matching REGEX
@@ -274,5 +290,5 @@ rc=$?
 check "compile -o OUT with stdout closed: exit 0 (nothing goes to stdout)" \
 	'[ $rc -eq 0 ] && cmp -s d/quiet.json want.json'
 
-[ "$n" -eq 55 ] || { echo "# ran $n tests, planned 55"; failed=$((failed + 1)); }
+[ "$n" -eq 57 ] || { echo "# ran $n tests, planned 57"; failed=$((failed + 1)); }
 [ "$failed" -eq 0 ]
