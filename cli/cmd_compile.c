@@ -84,22 +84,26 @@ struct output {
 
 /* ---- writing ---- */
 
-/* A temporary file next to path, renamed over it when complete. */
-static int write_atomic(const char *path, const struct output *o)
+/* OUT replaced atomically, or written through (cli.h) */
+static int write_out(const char *path, const struct output *o)
 {
-	int err = write_file_atomic(path, o->data, o->len);
+	int err = write_output_file(path, o->data, o->len);
 
 	if (err)
-		return fail(path, "cannot write: %s", strerror(-err));
+		return fail(path, "cannot write: %s", write_strerror(err));
 	return EXIT_OK;
 }
 
 static int write_output(const char *path, const struct output *o)
 {
 	if (path && strcmp(path, "-"))
-		return write_atomic(path, o);
+		return write_out(path, o);
+	/*
+	 * No summary after a failed write; main() says why, as it does for
+	 * everything every command prints.
+	 */
 	if (fwrite(o->data, 1, o->len, stdout) != o->len || fflush(stdout))
-		return fail("stdout", "cannot write: %s", strerror(errno));
+		return EXIT_BAD_INPUT;
 	return EXIT_OK;
 }
 
@@ -403,6 +407,10 @@ static int compile(const char *path, enum input_kind want, enum target to,
 	struct input in;
 	int rc, err = 0;
 
+	/* through whatever path: replacing the input loses it, by mistake */
+	if (out_path && strcmp(out_path, "-") && same_file(path, out_path))
+		return fail(out_path, "is the input file %s: not overwritten",
+			    label);
 	rc = input_open_or_report(path, want,
 				  to == TO_KVM || to == TO_C ? INPUT_FOR_KVM : 0,
 				  &in);

@@ -23,6 +23,7 @@ struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	int trouble; /* exit code when the output cannot be written */
 };
 
 extern const struct command commands[];
@@ -42,13 +43,34 @@ int usage_error(const char *cmd, const char *fmt, ...)
  */
 int read_file(const char *path, uint8_t **data, size_t *len);
 
+/* write(2) until all of buf is written. Returns 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len);
+
 /*
- * Write len bytes to path atomically: to a temporary file in path's
- * directory, renamed over path once complete, so path is either untouched
- * or complete, never partial, and on failure no file is left behind.
- * Returns 0 or -errno.
+ * Write len bytes to an output file (compile -o, sim's save; every
+ * writer). path, once symlinks are followed (a dangling link names the
+ * file to create):
+ *  - a regular file, or none: replaced atomically, by a temporary file in
+ *    its directory renamed over it once complete, so it is either
+ *    untouched or complete, never partial, and on failure nothing is left
+ *    behind; the old file's mode (and, as root, owner) is kept, a new one
+ *    gets 0666 & ~umask;
+ *  - a regular file with other hard links: refused (-EMLINK), as
+ *    replacing would split the links and writing in place is not atomic;
+ *  - anything else (a device, a FIFO, /dev/stdout): written through with
+ *    open() + write(), never replaced.
+ * Returns 0 or -errno; write_strerror() words it.
  */
-int write_file_atomic(const char *path, const void *data, size_t len);
+int write_output_file(const char *path, const void *data, size_t len);
+
+/* strerror(-err), with write_output_file()'s own meaning of -EMLINK. */
+const char *write_strerror(int err);
+
+/*
+ * Is output the regular file that input ("-": stdin) is, through whatever
+ * path (same st_dev and st_ino)? Writing it would clobber the input.
+ */
+bool same_file(const char *input, const char *output);
 
 /* Parse an MSR number: 0x-prefixed hex or decimal, full 32-bit range. */
 bool parse_u32(const char *s, uint32_t *out);

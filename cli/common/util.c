@@ -2,6 +2,7 @@
 /* Helpers shared by the subcommands: errors, input, number parsing. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -96,8 +97,10 @@ int read_file(const char *path, uint8_t **data, size_t *len)
 	return 0;
 }
 
-static int write_all(int fd, const uint8_t *data, size_t len)
+int write_all(int fd, const void *buf, size_t len)
 {
+	const uint8_t *data = buf;
+
 	while (len) {
 		ssize_t n = write(fd, data, len);
 
@@ -111,7 +114,74 @@ static int write_all(int fd, const uint8_t *data, size_t len)
 	return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len)
+/*
+ * The name a path stands for once symbolic links are followed, for a
+ * file that may not exist yet: a dangling link names the file to create
+ * (as shell redirection does). Magic links (/proc/self/fd/N) do not get
+ * here: they resolve to files that exist, which stat() already found.
+ * Returns a malloc()ed path, or NULL with errno set.
+ */
+static char *follow_links(const char *path)
+{
+	char *cur = strdup(path);
+
+	for (int hops = 0; cur && hops < 40; hops++) {
+		char target[PATH_MAX], *next;
+		const char *slash;
+		struct stat st;
+		ssize_t n;
+		int dirlen;
+
+		if (lstat(cur, &st) || !S_ISLNK(st.st_mode))
+			return cur;
+		n = readlink(cur, target, sizeof(target) - 1);
+		if (n < 0) {
+			free(cur);
+			return NULL;
+		}
+		target[n] = 0;
+		/* a relative target is relative to the link's directory */
+		slash = strrchr(cur, '/');
+		dirlen = 0;
+		if (target[0] != '/' && slash)
+			dirlen = (int)(slash - cur) + 1;
+		next = malloc((size_t)dirlen + (size_t)n + 1);
+		if (next)
+			sprintf(next, "%.*s%s", dirlen, cur, target);
+		free(cur);
+		cur = next;
+	}
+	if (cur) {
+		free(cur);
+		errno = ELOOP;
+	}
+	return NULL;
+}
+
+/*
+ * Not a regular file (a device, a FIFO, /dev/stdout): written through,
+ * as shell redirection would. Replacing it would destroy the node.
+ */
+static int write_through(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = write_all(fd, data, len);
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+/*
+ * A regular file (old: the one it replaces, or NULL): a temporary file
+ * in path's directory, renamed over path once complete, so path is either
+ * untouched or complete, never partial.
+ */
+static int replace_file(const char *path, const void *data, size_t len,
+			const struct stat *old)
 {
 	const char *slash = strrchr(path, '/');
 	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
@@ -148,7 +218,15 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 	/* a full disk or RLIMIT_FSIZE fails here (EFBIG: main() ignores
 	 * SIGXFSZ), and the temporary file goes */
 	err = write_all(fd, data, len);
-	if (!err && fchmod(fd, 0666 & ~mask))
+	/*
+	 * The replacement keeps what the old file had: its owner (only root
+	 * may give a file away; first, as chown clears set-id bits) and its
+	 * mode. A new file gets 0666 & ~umask, as open(O_CREAT) would.
+	 */
+	if (!err && old && geteuid() == 0 &&
+	    fchown(fd, old->st_uid, old->st_gid))
+		err = -errno;
+	if (!err && fchmod(fd, old ? old->st_mode & 07777 : 0666 & ~mask))
 		err = -errno;
 	if (!err && fsync(fd))
 		err = -errno;
@@ -161,6 +239,51 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 	free(tmp);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return err;
+}
+
+int write_output_file(const char *path, const void *data, size_t len)
+{
+	struct stat st;
+	bool exists = stat(path, &st) == 0;
+	char *real;
+	int err;
+
+	if (!exists && errno != ENOENT)
+		return -errno;
+	if (exists && !S_ISREG(st.st_mode))
+		return write_through(path, data, len);
+	/*
+	 * Replacing one name of a file with several would split them: the
+	 * other names would keep the old contents. Writing in place would
+	 * not be atomic. Refused; write_strerror() says how to get either.
+	 */
+	if (exists && st.st_nlink > 1)
+		return -EMLINK;
+	real = follow_links(path);
+	if (!real)
+		return -errno;
+	err = replace_file(real, data, len, exists ? &st : NULL);
+	free(real);
+	return err;
+}
+
+const char *write_strerror(int err)
+{
+	if (err == -EMLINK)
+		return "has other hard links: not replaced (write through "
+		       "them with '>', or remove them)";
+	return strerror(-err);
+}
+
+bool same_file(const char *input, const char *output)
+{
+	struct stat in, out;
+
+	if (stat(output, &out) || !S_ISREG(out.st_mode))
+		return false;
+	if (strcmp(input, "-") ? stat(input, &in) : fstat(STDIN_FILENO, &in))
+		return false;
+	return in.st_dev == out.st_dev && in.st_ino == out.st_ino;
 }
 
 bool parse_u32(const char *s, uint32_t *out)

@@ -35,10 +35,21 @@ static void emit(struct sim *m, struct sim_event *ev)
 	m->on_event(m->ctx, m, ev);
 }
 
+/* The line of op failed with msg: the run stops there. */
+static int run_fail(struct sim *m, const struct op *op, const char *msg)
+{
+	struct sim_event ev = {
+		.kind = SIM_EV_ERROR, .op = op, .message = msg,
+	};
+
+	emit(m, &ev);
+	m->failed = true;
+	return EXIT_BAD_INPUT;
+}
+
 static int run_error(struct sim *m, const struct op *op, const char *what,
 		     int err, const struct msrtrap_error *diag)
 {
-	struct sim_event ev = { .kind = SIM_EV_ERROR, .op = op };
 	char msg[256];
 
 	if (diag && diag->where[0])
@@ -48,11 +59,9 @@ static int run_error(struct sim *m, const struct op *op, const char *what,
 		snprintf(msg, sizeof(msg), "%s: %s: %s", what,
 			 input_errno_name(err), diag->message);
 	else
-		snprintf(msg, sizeof(msg), "%s: %s", what, strerror(-err));
-	ev.message = msg;
-	emit(m, &ev);
-	m->failed = true;
-	return EXIT_BAD_INPUT;
+		snprintf(msg, sizeof(msg), "%s: %s", what,
+			 write_strerror(err));
+	return run_fail(m, op, msg);
 }
 
 static void report_disagreement(struct sim *m, const struct op *op,
@@ -234,8 +243,16 @@ static int run_save(struct sim *m, const struct op *op)
 
 	if (!agree(m, op, op->vcpu))
 		return EXIT_BAD_INPUT;
-	/* complete or not at all, as compile -o */
-	err = write_file_atomic(op->path, bitmap(m, 0, (unsigned int)op->vcpu),
+	/* as compile -o INPUT: through whatever path, the script is lost */
+	if (same_file(m->s->path, op->path)) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s: is the script: not overwritten",
+			 op->path);
+		return run_fail(m, op, msg);
+	}
+	/* complete or not at all (or written through), as compile -o */
+	err = write_output_file(op->path, bitmap(m, 0, (unsigned int)op->vcpu),
 				m->size);
 	if (err)
 		return run_error(m, op, op->path, err, NULL);

@@ -184,7 +184,7 @@ fi
 # stdout past the limit: an error, not death by SIGXFSZ
 (ulimit -f 1; exec "$bin" compile "$src/examples/cloud-profile.policy" --to c >fresh/stdout.c) 2>err
 rc=$?
-if [ "$rc" -eq 1 ] && [ "$(cat err)" = "msrtrap: stdout: cannot write: File too large" ]; then
+if [ "$rc" -eq 1 ] && [ "$(cat err)" = "msrtrap: <stdout>: cannot write: File too large" ]; then
 	ok "compile to stdout past RLIMIT_FSIZE: exit 1 naming stdout"
 else
 	notok "compile to stdout past RLIMIT_FSIZE: exit $rc"
