@@ -65,7 +65,7 @@ _msrtrap()
 		return 0
 		;;
 	--to | -t)
-		mapfile -t COMPREPLY < <(compgen -W 'kvm c vmx svm policy' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W 'kvm c rust vmx svm vmx-c svm-c policy' -- "$cur")
 		return 0
 		;;
 	--strategy | -s)
