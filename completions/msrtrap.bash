@@ -92,7 +92,7 @@ _msrtrap()
 	compile) opts='--to --output --name --format --help' ;;
 	diff) opts='--json --help' ;;
 	sim) opts='--strategy --json --help' ;;
-	verify) opts='--all --json --help' ;;
+	verify) opts='--all --list --json --help' ;;
 	kvm-check) opts='--json --help' ;;
 	help) return 0 ;;
 	*) return 0 ;;
