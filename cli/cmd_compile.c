@@ -263,18 +263,6 @@ static void print_summary(const char *label, const struct msrtrap_pack_report *r
 		(unsigned long long)rep->naive_bytes);
 }
 
-static const char *kvm_flags(uint32_t flags)
-{
-	switch (flags) {
-	case MSRTRAP_KVM_MSR_FILTER_READ:
-		return "KVM_MSR_FILTER_READ";
-	case MSRTRAP_KVM_MSR_FILTER_WRITE:
-		return "KVM_MSR_FILTER_WRITE";
-	default:
-		return "KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE";
-	}
-}
-
 /* The filter as a C source file; NULL on OOM. */
 static char *c_source(const char *label, const char *name,
 		      const struct msrtrap_policy *p,
@@ -346,7 +334,7 @@ static char *c_source(const char *label, const char *name,
 			   "\t\t\t.base = 0x%x,\n"
 			   "\t\t\t.bitmap = %s_bitmap%u,\n"
 			   "\t\t},\n",
-			kvm_flags(r.flags), r.nmsrs, r.base, name, i);
+			emit_kvm_flags(r.flags), r.nmsrs, r.base, name, i);
 	}
 	fprintf(o, "%s};\n", n ? "\t},\n" : "");
 	if (fclose(o)) {
@@ -566,8 +554,8 @@ int cmd_compile(int argc, char **argv)
 				   "rust, vmx-c and svm-c");
 	/* the identifier check is the option's; keywords depend on --to */
 	if (name && to == TO_RUST && emit_rust_keyword(name))
-		return usage_error("compile", "--name '%s' is a Rust keyword",
-				   name);
+		return usage_error("compile", "--name '%s' is a Rust keyword "
+				   "or a name the module defines", name);
 	if (name && to != TO_RUST && emit_c_keyword(name))
 		return usage_error("compile", "--name '%s' is a C keyword",
 				   name);

@@ -26,9 +26,14 @@ static const char *const c_keywords[] = {
 
 /*
  * Rust 2021's strict and reserved keywords, and `_`: none can name a
- * function (weak keywords such as `union` can).
+ * function (weak keywords such as `union` can). Then the module's own
+ * items in the function's namespace (a tuple struct's constructor is
+ * there too), which `pub fn NAME` would clash with.
  */
 static const char *const rust_keywords[] = {
+	"Bitmap", "KVM_MSR_FILTER_DEFAULT_ALLOW", "KVM_MSR_FILTER_DEFAULT_DENY",
+	"KVM_MSR_FILTER_MAX_RANGES", "KVM_MSR_FILTER_READ",
+	"KVM_MSR_FILTER_WRITE", "KVM_X86_SET_MSR_FILTER",
 	"Self", "_", "abstract", "as", "async", "await", "become", "box",
 	"break", "const", "continue", "crate", "do", "dyn", "else", "enum",
 	"extern", "false", "final", "fn", "for", "if", "impl", "in", "let",
@@ -56,6 +61,25 @@ bool emit_rust_keyword(const char *name)
 {
 	return in_list(name, rust_keywords,
 		       sizeof(rust_keywords) / sizeof(rust_keywords[0]));
+}
+
+/*
+ * The input's name inside a comment of the output: a newline would end a
+ * `//` comment and a star then a slash a C one, so neither may reach the
+ * file as is.
+ */
+static void put_label(struct mt_strbuf *b, const char *label)
+{
+	for (const char *s = label; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			mt_strbuf_putc(b, '?');
+		else if (c == '*' && s[1] == '/')
+			mt_strbuf_put(b, "* ", 2);
+		else
+			mt_strbuf_putc(b, (char)c);
+	}
 }
 
 /* ---- Rust ---- */
@@ -116,7 +140,7 @@ static const char rust_abi[] =
 	"#[repr(C, align(8))]\n"
 	"pub struct Bitmap<const N: usize>(pub [u8; N]);\n";
 
-static const char *rust_flags(uint32_t flags)
+const char *emit_kvm_flags(uint32_t flags)
 {
 	switch (flags) {
 	case MSRTRAP_KVM_MSR_FILTER_READ:
@@ -181,7 +205,7 @@ static void rust_body(struct mt_strbuf *b, const char *name, const char *up,
 				 "        nmsrs: 0x%x,\n"
 				 "        bitmap: &%s_BITMAP%u.0,\n"
 				 "    },\n",
-				 rust_flags(r.flags), r.base, r.nmsrs, up, i);
+				 emit_kvm_flags(r.flags), r.base, r.nmsrs, up, i);
 	}
 	mt_strbuf_printf(b, "];\n"
 			 "\n/// The struct to hand to ioctl(vm_fd, KVM_X86_SET_MSR_FILTER, &f);\n"
@@ -225,7 +249,9 @@ char *emit_rust(const char *label, const char *name,
 		up[i] = name[i] >= 'a' && name[i] <= 'z' ?
 				(char)(name[i] - 'a' + 'A') : name[i];
 	up[i] = '\0';
-	mt_strbuf_printf(&b, "// KVM userspace MSR filter compiled by msrtrap from %s:\n"
+	mt_strbuf_printf(&b, "// KVM userspace MSR filter compiled by msrtrap from ");
+	put_label(&b, label);
+	mt_strbuf_printf(&b, ":\n"
 			 "// default %s, %u range%s.\n"
 			 "//\n"
 			 "//     let f = %s();\n"
@@ -234,8 +260,7 @@ char *emit_rust(const char *label, const char *name,
 			 "// A dependency-free module: the structs mirror <linux/kvm.h>.\n"
 			 "// Bitmap bit i (byte i / 8, bit i %% 8) = 1 allows MSR base + i.\n"
 			 "// x2APIC MSRs 0x800-0x8ff are never filtered.\n\n",
-			 label, deny ? "deny" : "allow", n, n == 1 ? "" : "s",
-			 name);
+			 deny ? "deny" : "allow", n, n == 1 ? "" : "s", name);
 	mt_strbuf_put(&b, rust_abi, sizeof(rust_abi) - 1);
 	rust_body(&b, name, up, f);
 	return mt_strbuf_steal(&b, len);
@@ -249,8 +274,10 @@ char *emit_map_c(const char *label, const char *name, enum msrtrap_format fmt,
 	struct mt_strbuf b = MT_STRBUF_INIT;
 	bool vmx = fmt == MSRTRAP_FMT_VMX;
 
-	mt_strbuf_printf(&b, "/*\n"
-			 " * %s compiled by msrtrap from %s: %zu bytes, a set bit\n"
+	mt_strbuf_printf(&b, "/*\n * %s compiled by msrtrap from ",
+			 vmx ? "VMX MSR bitmap" : "SVM MSR permission map");
+	put_label(&b, label);
+	mt_strbuf_printf(&b, ": %zu bytes, a set bit\n"
 			 " * intercepts the access (allow = pass through).\n"
 			 " * %s\n"
 			 " * Page-aligned, so its physical address can go straight into\n"
@@ -258,8 +285,7 @@ char *emit_map_c(const char *label, const char *name, enum msrtrap_format fmt,
 			 " */\n"
 			 "#include <stdint.h>\n\n"
 			 "static const _Alignas(4096) uint8_t %s[%zu] = {\n",
-			 vmx ? "VMX MSR bitmap" : "SVM MSR permission map",
-			 label, size,
+			 size,
 			 vmx ? "Read low 0x000, read high 0x400, write low 0x800, "
 			       "write high 0xc00;\n * low MSRs 0-0x1fff, high "
 			       "0xc0000000-0xc0001fff, 1 bit per MSR." :

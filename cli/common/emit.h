@@ -13,7 +13,16 @@
 
 #include <msrtrap/msrtrap.h>
 
-/* Is name a keyword of C (C23 and GNU C included) / of Rust 2021? */
+/*
+ * A range's flags as <linux/kvm.h> spells them, which the Rust module's
+ * constants copy: "KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE".
+ */
+const char *emit_kvm_flags(uint32_t flags);
+
+/*
+ * Is name a keyword of C (C23 and GNU C included) / of Rust 2021 (or an
+ * item of the --to rust module that `pub fn NAME` would clash with)?
+ */
 bool emit_c_keyword(const char *name);
 bool emit_rust_keyword(const char *name);
 

@@ -23,8 +23,8 @@ printf 'default allow\ndeny rw 0x800-0x8ff\n' >"$work/x2apic.policy"
 printf '# nothing but a comment\n' >"$work/comment.policy"
 policies="$(ls "$src"/examples/*.policy) $work/x2apic.policy $work/comment.policy"
 npol=$(echo $policies | wc -w)
-keywords="c:int c:while vmx-c:static svm-c:_Bool rust:fn rust:self rust:_"
-echo "1..$((npol * 4 + 1 + $(echo $keywords | wc -w) + 2))"
+keywords="c:int c:while vmx-c:static svm-c:_Bool rust:fn rust:self rust:_ rust:Bitmap rust:KVM_X86_SET_MSR_FILTER"
+echo "1..$((npol * 4 + 1 + $(echo $keywords | wc -w) + 2 + 3))"
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
@@ -157,4 +157,25 @@ check $? "--to rust --name int is accepted"
 "$msrtrap" compile --to c --name fn "$src/examples/sandbox.policy" \
 	>/dev/null 2>&1
 check $? "--to c --name fn is accepted"
+# the input's name cannot end the comment it is quoted in
+mkdir "$work/a*"
+cp "$src/examples/sandbox.policy" "$work/a*/p.policy"
+nl="$work/new
+line.policy"
+cp "$src/examples/sandbox.policy" "$nl"
+for fmt in vmx svm; do
+	"$msrtrap" compile --to $fmt-c --name compiled_map -o "$work/odd.h" \
+		"$work/a*/p.policy" 2>/dev/null &&
+	$cc -std=c11 -pedantic-errors -Wall -Wextra -Werror \
+		-DMAP_FILE="\"$work/odd.h\"" -o "$work/odd" "$work/map.c"
+	check $? "--to $fmt-c from a file under 'a*/': still C"
+done
+if [ "$have_rustc" -eq 0 ]; then
+	skip "--to rust from a file with a newline in its name" "no rustc"
+else
+	"$msrtrap" compile --to rust -o "$work/odd.rs" "$nl" 2>/dev/null &&
+	rustc --edition 2021 -D warnings --crate-type lib \
+		-o "$work/libodd.rlib" "$work/odd.rs"
+	check $? "--to rust from a file with a newline in its name: still Rust"
+fi
 [ "$failed" -eq 0 ]
