@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * msrtrap compile [--to kvm|c|vmx|svm|policy] [-o OUT] [--name NAME] FILE:
- * a policy (or a filter or map, decompiled first) to a KVM MSR filter in
- * the JSON format, a C source file with a ready struct kvm_msr_filter, a
- * VMX bitmap, an SVM map, or the canonical policy.
+ * msrtrap compile [--to kvm|c|rust|vmx|svm|vmx-c|svm-c|policy] [-o OUT]
+ * [--name NAME] FILE: a policy (or a filter or map, decompiled first) to a
+ * KVM MSR filter in the JSON format, a C source file with a ready struct
+ * kvm_msr_filter, a Rust module with the same, a VMX bitmap, an SVM map
+ * (raw or as a C array: cli/common/emit.c), or the canonical policy.
  *
  * Everything is produced in memory first; with -o the bytes go to a
  * temporary file in OUT's directory that is renamed over OUT, so OUT is
@@ -21,13 +22,15 @@
 
 #include <msrtrap/msrtrap.h>
 
+#include "common/emit.h"
 #include "common/input.h"
 #include "common/cli.h"
 #include "common/opts.h"
 
 static const char compile_head[] =
-	"usage: msrtrap compile [--to kvm|c|vmx|svm|policy] [-o OUT] [--name NAME]\n"
-	"                       [--format policy|json|vmx|svm] FILE\n"
+	"usage: msrtrap compile [--to kvm|c|rust|vmx|svm|vmx-c|svm-c|policy]\n"
+	"                       [-o OUT] [--name NAME] [--format policy|json|vmx|svm]\n"
+	"                       FILE\n"
 	"\n"
 	"Compile the policy in FILE (docs/policy.md). FILE may also be a KVM MSR\n"
 	"filter (JSON) or a VMX/SVM map: it is decompiled first, so --to policy\n"
@@ -44,9 +47,15 @@ static const char help_to[] =
 	"               an error naming the MSR clusters that force them, exit 1\n"
 	"  --to c       the same filter as a self-contained C source file: the\n"
 	"               bitmaps and a struct kvm_msr_filter initializer\n"
+	"  --to rust    the same filter as a dependency-free Rust module:\n"
+	"               #[repr(C)] mirrors of the kernel structs, the ranges\n"
+	"               and bitmaps as statics, and pub fn NAME() returning\n"
+	"               the struct kvm_msr_filter for the ioctl\n"
 	"  --to vmx     a VMX MSR bitmap, 4096 bytes (allow = pass through,\n"
 	"               deny = intercept; other MSRs always exit)\n"
 	"  --to svm     an SVM MSR permission map, 8192 bytes (the same)\n"
+	"  --to vmx-c, --to svm-c  that map as a page-aligned static const\n"
+	"               uint8_t array in ISO C11, for a bare-metal hypervisor\n"
 	"  --to policy  the canonical policy text\n";
 
 static const char help_output[] =
@@ -55,7 +64,10 @@ static const char help_output[] =
 	"               terminal\n";
 
 static const char help_name[] =
-	"  --name NAME  the C identifier of the --to c filter (msr_filter)\n";
+	"  --name NAME  the identifier of the --to c filter and of the --to rust\n"
+	"               function (msr_filter), of the --to vmx-c array\n"
+	"               (msr_bitmap) and of the --to svm-c array (msrpm); not\n"
+	"               a keyword of the output's language\n";
 
 static const char help_format[] =
 	"  --format F   read FILE as policy, json, vmx or svm\n";
@@ -66,6 +78,9 @@ enum target {
 	TO_VMX,
 	TO_SVM,
 	TO_POLICY,
+	TO_RUST,
+	TO_VMX_C,
+	TO_SVM_C,
 };
 
 static const char *const target_names[] = {
@@ -74,6 +89,17 @@ static const char *const target_names[] = {
 	[TO_VMX] = "vmx",
 	[TO_SVM] = "svm",
 	[TO_POLICY] = "policy",
+	[TO_RUST] = "rust",
+	[TO_VMX_C] = "vmx-c",
+	[TO_SVM_C] = "svm-c",
+};
+
+/* --name's default per target; NULL: --name does not apply */
+static const char *const default_names[] = {
+	[TO_C] = "msr_filter",
+	[TO_RUST] = "msr_filter",
+	[TO_VMX_C] = "msr_bitmap",
+	[TO_SVM_C] = "msrpm",
 };
 
 struct output {
@@ -241,18 +267,6 @@ static void print_summary(const char *label, const struct msrtrap_pack_report *r
 		(unsigned long long)rep->naive_bytes);
 }
 
-static const char *kvm_flags(uint32_t flags)
-{
-	switch (flags) {
-	case MSRTRAP_KVM_MSR_FILTER_READ:
-		return "KVM_MSR_FILTER_READ";
-	case MSRTRAP_KVM_MSR_FILTER_WRITE:
-		return "KVM_MSR_FILTER_WRITE";
-	default:
-		return "KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE";
-	}
-}
-
 /* The filter as a C source file; NULL on OOM. */
 static char *c_source(const char *label, const char *name,
 		      const struct msrtrap_policy *p,
@@ -309,8 +323,11 @@ static char *c_source(const char *label, const char *name,
 		fprintf(o, "};\n");
 	}
 	fprintf(o, "\nstruct kvm_msr_filter %s = {\n"
-		   "\t.flags = KVM_MSR_FILTER_DEFAULT_%s,\n"
-		   "\t.ranges = {\n", name, deny ? "DENY" : "ALLOW");
+		   "\t.flags = KVM_MSR_FILTER_DEFAULT_%s,\n",
+		name, deny ? "DENY" : "ALLOW");
+	/* ISO C has no empty braces: with no range, .ranges is left out */
+	if (n)
+		fprintf(o, "\t.ranges = {\n");
 	for (unsigned int i = 0; i < n; i++) {
 		struct msrtrap_filter_range r;
 
@@ -321,9 +338,9 @@ static char *c_source(const char *label, const char *name,
 			   "\t\t\t.base = 0x%x,\n"
 			   "\t\t\t.bitmap = %s_bitmap%u,\n"
 			   "\t\t},\n",
-			kvm_flags(r.flags), r.nmsrs, r.base, name, i);
+			emit_kvm_flags(r.flags), r.nmsrs, r.base, name, i);
 	}
-	fprintf(o, "\t},\n};\n");
+	fprintf(o, "%s};\n", n ? "\t},\n" : "");
 	if (fclose(o)) {
 		free(text);
 		return NULL;
@@ -373,12 +390,15 @@ static void map_warnings(const struct input *in, const char *label,
 
 /* ---- the command ---- */
 
-/* The policy as a VMX bitmap or SVM map (--to vmx|svm), into *o. */
+/*
+ * The policy as a VMX bitmap or SVM map (--to vmx|svm), or as that map in
+ * a C array (--to vmx-c|svm-c), into *o.
+ */
 static int to_map(const struct input *in, const char *label, enum target to,
-		  struct output *o)
+		  const char *name, struct output *o)
 {
-	enum msrtrap_format fmt = to == TO_VMX ? MSRTRAP_FMT_VMX :
-						 MSRTRAP_FMT_SVM;
+	enum msrtrap_format fmt = to == TO_VMX || to == TO_VMX_C ?
+					  MSRTRAP_FMT_VMX : MSRTRAP_FMT_SVM;
 	struct msrtrap_map *map;
 	int err;
 
@@ -387,13 +407,18 @@ static int to_map(const struct input *in, const char *label, enum target to,
 	if (err)
 		return fail(label, "cannot compile: %s", strerror(-err));
 	o->len = msrtrap_map_size(map);
-	o->data = malloc(o->len);
-	if (o->data)
-		memcpy(o->data, msrtrap_map_data(map), o->len);
+	if (to == TO_VMX_C || to == TO_SVM_C) {
+		o->data = emit_map_c(label, name, fmt, msrtrap_map_data(map),
+				     o->len, &o->len);
+	} else {
+		o->data = malloc(o->len);
+		if (o->data)
+			memcpy(o->data, msrtrap_map_data(map), o->len);
+		o->binary = true;
+	}
 	msrtrap_map_free(map);
 	if (!o->data)
 		return fail(label, "out of memory");
-	o->binary = true;
 	return EXIT_OK;
 }
 
@@ -412,7 +437,8 @@ static int compile(const char *path, enum input_kind want, enum target to,
 		return fail(out_path, "is the input file %s: not overwritten",
 			    label);
 	rc = input_open_or_report(path, want,
-				  to == TO_KVM || to == TO_C ? INPUT_FOR_KVM : 0,
+				  to == TO_KVM || to == TO_C || to == TO_RUST ?
+					  INPUT_FOR_KVM : 0,
 				  &in);
 	if (rc)
 		return rc;
@@ -424,11 +450,14 @@ static int compile(const char *path, enum input_kind want, enum target to,
 	switch (to) {
 	case TO_KVM:
 	case TO_C:
+	case TO_RUST:
 		rc = to_filter(label, in.policy, &f, &rep);
 		if (rc)
 			goto out;
 		if (to == TO_KVM)
 			err = msrtrap_filter_to_json(f, &o.data);
+		else if (to == TO_RUST)
+			o.data = emit_rust(label, name, f, &o.len);
 		else
 			o.data = c_source(label, name, in.policy, f, &rep, &o.len);
 		if (err || !o.data) {
@@ -440,7 +469,9 @@ static int compile(const char *path, enum input_kind want, enum target to,
 		break;
 	case TO_VMX:
 	case TO_SVM:
-		rc = to_map(&in, label, to, &o);
+	case TO_VMX_C:
+	case TO_SVM_C:
+		rc = to_map(&in, label, to, name, &o);
 		if (rc)
 			goto out;
 		break;
@@ -486,7 +517,8 @@ static int target_option(const char *arg, void *to)
 {
 	if (!parse_target(arg, to))
 		return usage_error("compile", "unknown target '%s' "
-				   "(expected kvm, c, vmx, svm or policy)", arg);
+				   "(expected kvm, c, rust, vmx, svm, vmx-c, svm-c "
+				   "or policy)", arg);
 	return -1;
 }
 
@@ -524,8 +556,18 @@ int cmd_compile(int argc, char **argv)
 		return rc;
 	if (argc - optind != 1)
 		return usage_error("compile", "expected exactly one FILE");
-	if (name && to != TO_C)
-		return usage_error("compile", "--name only applies to --to c");
-	return compile(argv[optind], want, to, out_path,
-		       name ? name : "msr_filter");
+	if (name && (to >= sizeof(default_names) / sizeof(*default_names) ||
+		     !default_names[to]))
+		return usage_error("compile", "--name only applies to --to c, "
+				   "rust, vmx-c and svm-c");
+	/* the identifier check is the option's; keywords depend on --to */
+	if (name && to == TO_RUST && emit_rust_keyword(name))
+		return usage_error("compile", "--name '%s' is a Rust keyword "
+				   "or a name the module defines", name);
+	if (name && to != TO_RUST && emit_c_keyword(name))
+		return usage_error("compile", "--name '%s' is a C keyword",
+				   name);
+	if (!name && (size_t)to < sizeof(default_names) / sizeof(*default_names))
+		name = default_names[to];
+	return compile(argv[optind], want, to, out_path, name);
 }

@@ -24,7 +24,9 @@ static const char kvm_check_head[] =
 	"and a guest's read of a denied MSR exits to userspace with reason\n"
 	"FILTER, gets the value userspace answers, and raises #GP instead when\n"
 	"the exit is off, all within 10 seconds.\n"
-	"Exit 0 when live KVM is usable, 77 (skip) when not, with the reason.\n"
+	"Exit 0 when live KVM is usable, 77 (skip) when not, with the reason;\n"
+	"1 when it failed for want of descriptors or memory (EMFILE, ENFILE,\n"
+	"ENOMEM), which is not a reason to skip.\n"
 	"\n";
 
 static const char help_json[] =
@@ -45,6 +47,7 @@ int cmd_kvm_check(int argc, char **argv)
 {
 	char reason[256];
 	bool json = false;
+	int err;
 	const struct cli_opt opts[] = {
 		CLI_FLAG("json", 'j', &json, help_json),
 		CLI_END,
@@ -64,10 +67,13 @@ int cmd_kvm_check(int argc, char **argv)
 		return usage_error("kvm-check", "unexpected argument '%s'",
 				   argv[optind]);
 	t0 = now();
-	if (kvm_gate(GATE_SECONDS, reason, sizeof(reason))) {
+	err = kvm_gate(GATE_SECONDS, reason, sizeof(reason));
+	if (err) {
 		if (json)
 			print_json(json_pack("{s:b, s:s}", "usable", 0, "reason",
 					     reason));
+		if (kvm_resource_error(err))
+			return fail("kvm-check", "live KVM failed: %s", reason);
 		fprintf(stderr, "msrtrap kvm-check: live KVM not usable here (%s): "
 			"skipped\n", reason);
 		return EXIT_SKIP;

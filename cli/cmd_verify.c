@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * msrtrap verify [--all] [--json] FILE: compile FILE to a KVM MSR filter,
+ * msrtrap verify [--all] [--list] [--json] FILE: compile FILE to a KVM MSR filter,
  * install it on a VM of live KVM, let the probe guest RDMSR and WRMSR each
  * MSR of a set, and compare, access by access, what KVM filtered (an exit
  * with reason FILTER) with what the model denies. Exit 0 when all agree,
- * 1 on any mismatch or bad input, 2 on usage errors, 77 when live KVM is
- * not usable here.
+ * 1 on any mismatch or bad input (or when live KVM failed for want of
+ * descriptors or memory), 2 on usage errors, 77 when live KVM is not
+ * usable here.
  *
  * The model: for a policy, its own verdicts (so the compiler is checked
  * too), except that the x2APIC MSRs 0x800-0x8ff pass (KVM never filters
@@ -32,7 +33,7 @@
 #include "util/vec.h"
 
 static const char verify_head[] =
-	"usage: msrtrap verify [--all] [--json] FILE\n"
+	"usage: msrtrap verify [--all] [--list] [--json] FILE\n"
 	"\n"
 	"Install FILE as a KVM userspace MSR filter on a VM of live KVM\n"
 	"(/dev/kvm) and check that the kernel filters exactly what the model\n"
@@ -52,14 +53,25 @@ static const char verify_head[] =
 	"range, each +-1, and a fixed sample of 1024 MSRs elsewhere.\n"
 	"Prints the mismatches (MSR, access, names, the model's verdict, what\n"
 	"KVM did) and a summary; a progress bar on a terminal.\n"
+	"A signal that is not the time limit's (a stop and continue, SIGCHLD)\n"
+	"only pauses the probe.\n"
 	"Exit 0 when every access agrees, 1 on any mismatch or bad input, 2 on\n"
-	"usage errors, 77 when live KVM is not usable here (with the reason).\n"
+	"usage errors, 77 when live KVM is not usable here (with the reason);\n"
+	"running out of descriptors or memory (EMFILE, ENFILE, ENOMEM) is 1.\n"
 	"\n";
 
 static const char help_all[] =
 	"  --all   probe every MSR of 0-0x1fff, 0x40000000-0x400001ff,\n"
 	"          0x4b564d00-0x4b564dff, 0xc0000000-0xc0001fff and\n"
 	"          0xc0010000-0xc0011fff (25344 MSRs, 50688 accesses)\n";
+
+static const char help_list[] =
+	"  --list  print every access probed, in MSR order: MSR, name, access,\n"
+	"          the model's verdict, what KVM did and the value (read: what\n"
+	"          RDMSR returned; write: the value written); with --json the\n"
+	"          array \"probed\":[{\"msr\":N,\"name\":...,\"access\":\"read\",\n"
+	"          \"expected\":\"allow\",\"observed\":\"kernel\",\n"
+	"          \"value\":\"0x...\"},...]\n";
 
 static const char help_json[] =
 	"  --json  print {\"file\":...,\"format\":...,\"live\":true,\"msrs\":N,\n"
@@ -377,7 +389,8 @@ static const char *observed_text(uint8_t o)
 
 struct run {
 	const char *label;
-	bool json;
+	bool json, list;
+	bool *expect; /* with list: the model's verdict, 2 per probe */
 	struct msrtrap_probe *probes;
 	size_t n;
 	struct mismatch *mm;
@@ -389,9 +402,65 @@ struct run {
 	bool x2apic_note;
 };
 
+static const struct msrtrap_probe_access *probe_access(const struct msrtrap_probe *p,
+							unsigned int a)
+{
+	return a == MSRTRAP_READ ? &p->read : &p->write;
+}
+
+/* --list: one line per access, MSR order, read before write. */
+static void print_list(const struct run *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct msrtrap_probe *p = &r->probes[i];
+		const char *name = msrtrap_msr_name(p->msr);
+
+		for (unsigned int a = MSRTRAP_READ; a <= MSRTRAP_WRITE; a++) {
+			const struct msrtrap_probe_access *pa = probe_access(p, a);
+
+			printf("probe: 0x%08x %-24s %-5s expected %-5s observed "
+			       "%-8s value 0x%016llx\n", p->msr,
+			       name ? name : "-", access_name(a),
+			       r->expect[2 * i + a - MSRTRAP_READ] ? "allow" : "deny",
+			       observed_name(pa->outcome),
+			       (unsigned long long)pa->value);
+		}
+	}
+}
+
+static json_t *json_list(const struct run *r)
+{
+	json_t *list = json_array();
+	char value[24];
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct msrtrap_probe *p = &r->probes[i];
+		const char *name = msrtrap_msr_name(p->msr);
+
+		for (unsigned int a = MSRTRAP_READ; a <= MSRTRAP_WRITE; a++) {
+			const struct msrtrap_probe_access *pa = probe_access(p, a);
+
+			/* a string: JSON integers stop short of 2^64 */
+			snprintf(value, sizeof(value), "0x%016llx",
+				 (unsigned long long)pa->value);
+			json_array_append_new(list, json_pack(
+				"{s:I, s:s?, s:s, s:s, s:s, s:s}",
+				"msr", (json_int_t)p->msr, "name", name,
+				"access", access_name(a), "expected",
+				r->expect[2 * i + a - MSRTRAP_READ] ? "allow" : "deny",
+				"observed", observed_name(pa->outcome),
+				"value", value));
+		}
+	}
+	return list;
+}
+
 static void print_text(const struct run *r)
 {
 	char names[256];
+
+	if (r->list)
+		print_list(r);
 
 	for (size_t i = 0; i < r->nmm && i < MAX_LISTED; i++) {
 		const struct mismatch *m = &r->mm[i];
@@ -422,7 +491,7 @@ static void print_text(const struct run *r)
 
 static void print_json_report(const struct run *r)
 {
-	json_t *mm = json_array();
+	json_t *mm = json_array(), *doc;
 
 	for (size_t i = 0; i < r->nmm; i++) {
 		const struct mismatch *m = &r->mm[i];
@@ -434,7 +503,7 @@ static void print_json_report(const struct run *r)
 			m->model_allow ? "allow" : "deny", "observed",
 			observed_name(m->observed)));
 	}
-	print_json(json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:o, "
+	doc = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:o, "
 			     "s:{s:I, s:I, s:I, s:I}, s:I, s:f}",
 			     "file", r->label, "format", r->format, "live", 1,
 			     "msrs", (json_int_t)r->n, "accesses",
@@ -445,13 +514,17 @@ static void print_json_report(const struct run *r)
 			     (json_int_t)r->count[MSRTRAP_PROBE_KERNEL], "gp",
 			     (json_int_t)r->count[MSRTRAP_PROBE_GP], "exit",
 			     (json_int_t)r->count[MSRTRAP_PROBE_EXIT], "exits",
-			     (json_int_t)r->stats.msr_exits, "seconds", r->seconds));
+			     (json_int_t)r->stats.msr_exits, "seconds", r->seconds);
+	if (r->list)
+		json_object_set_new(doc, "probed", json_list(r));
+	print_json(doc);
 }
 
 static void compare(struct run *r, const struct model *model)
 {
 	r->mm = calloc(2 * r->n + 1, sizeof(*r->mm));
-	if (!r->mm)
+	r->expect = calloc(2 * r->n + 1, sizeof(*r->expect));
+	if (!r->mm || !r->expect)
 		abort();
 	for (size_t i = 0; i < r->n; i++) {
 		const struct msrtrap_probe *p = &r->probes[i];
@@ -461,6 +534,7 @@ static void compare(struct run *r, const struct model *model)
 				a == MSRTRAP_READ ? &p->read : &p->write;
 			bool allow = model_allows(model, p->msr, a);
 
+			r->expect[2 * i + a - MSRTRAP_READ] = allow;
 			r->count[pa->outcome < 5 ? pa->outcome : 0]++;
 			if (allow != (pa->outcome != MSRTRAP_PROBE_FILTERED))
 				r->mm[r->nmm++] = (struct mismatch){ p->msr, a, allow,
@@ -573,7 +647,9 @@ static int install(struct msrtrap_kvm_vm *kvm, const char *label,
 static int probe(struct msrtrap_kvm_vm *kvm, struct run *r,
 		 const struct msrset *set)
 {
-	MSRTRAP_OPTS(msrtrap_probe_opts, opts);
+	/* only the timeout ends the probe: other signals just pause it */
+	MSRTRAP_OPTS(msrtrap_probe_opts, opts,
+		     .cancelled = kvm_probe_cancelled);
 	MSRTRAP_OPTS(msrtrap_error, diag);
 	double t0;
 	int err;
@@ -601,14 +677,14 @@ static int probe(struct msrtrap_kvm_vm *kvm, struct run *r,
 		    kvm_timed_out() ? " (timed out)" : "");
 }
 
-static int verify(const char *path, bool all, bool json)
+static int verify(const char *path, bool all, bool list, bool json)
 {
 	const char *label = input_label(path);
 	struct msrtrap_filter *f = NULL;
 	struct model model = { NULL, NULL };
 	struct msrset set = { NULL, 0, 0 };
 	struct msrtrap_kvm_vm *kvm = NULL;
-	struct run r = { .label = label, .json = json };
+	struct run r = { .label = label, .json = json, .list = list };
 	void *storage = NULL;
 	char reason[256];
 	struct input in;
@@ -625,7 +701,12 @@ static int verify(const char *path, bool all, bool json)
 		r.format = "policy";
 	collect(&set, &in, &model, f, all);
 	r.x2apic_note = x2apic_note(&set, model.policy);
-	if (kvm_open_gated(GATE_SECONDS, &kvm, reason, sizeof(reason))) {
+	rc = kvm_open_gated(GATE_SECONDS, &kvm, reason, sizeof(reason));
+	if (rc && kvm_resource_error(rc)) {
+		rc = fail(label, "live KVM failed: %s", reason);
+		goto out;
+	}
+	if (rc) {
 		skip(label, json, reason);
 		rc = EXIT_SKIP;
 		goto out;
@@ -651,14 +732,16 @@ out:
 	free(set.v);
 	free(r.probes);
 	free(r.mm);
+	free(r.expect);
 	return rc;
 }
 
 int cmd_verify(int argc, char **argv)
 {
-	bool all = false, json = false;
+	bool all = false, json = false, list = false;
 	const struct cli_opt opts[] = {
 		CLI_FLAG("all", 'a', &all, help_all),
+		CLI_FLAG("list", 'l', &list, help_list),
 		CLI_FLAG("json", 'j', &json, help_json),
 		CLI_END,
 	};
@@ -676,5 +759,5 @@ int cmd_verify(int argc, char **argv)
 	if (argc - optind != 1)
 		return usage_error("verify", argc == optind ? "expected a FILE" :
 					     "expected one FILE");
-	return verify(argv[optind], all, json);
+	return verify(argv[optind], all, list, json);
 }

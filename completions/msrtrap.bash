@@ -65,7 +65,7 @@ _msrtrap()
 		return 0
 		;;
 	--to | -t)
-		mapfile -t COMPREPLY < <(compgen -W 'kvm c vmx svm policy' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W 'kvm c rust vmx svm vmx-c svm-c policy' -- "$cur")
 		return 0
 		;;
 	--strategy | -s)
@@ -92,7 +92,7 @@ _msrtrap()
 	compile) opts='--to --output --name --format --help' ;;
 	diff) opts='--json --help' ;;
 	sim) opts='--strategy --json --help' ;;
-	verify) opts='--all --json --help' ;;
+	verify) opts='--all --list --json --help' ;;
 	kvm-check) opts='--json --help' ;;
 	help) return 0 ;;
 	*) return 0 ;;

@@ -142,10 +142,20 @@ struct msrtrap_kvm_vm;
 void kvm_timeout_start(unsigned int seconds);
 void kvm_timeout_stop(void);
 bool kvm_timed_out(void);
+/* kvm_timed_out() as msrtrap_probe_opts.cancelled (ctx unused). */
+bool kvm_probe_cancelled(void *ctx);
 
 /*
- * The gate (msrtrap_kvm_open() + msrtrap_kvm_selftest()) within `seconds`.
- * 0 with the VM in *kvm (NULL: closed again), or a negative errno with
+ * Did live KVM fail for want of resources (EMFILE, ENFILE, ENOMEM)? That
+ * is an error (exit 1), not "live KVM is not usable here" (77): the
+ * README's `verify || [ $? -eq 77 ]` must not pass on it.
+ */
+bool kvm_resource_error(int err);
+
+/*
+ * The gate (msrtrap_kvm_open() + msrtrap_kvm_selftest()) within `seconds`;
+ * a signal other than the timeout's (a stop and continue) restarts the
+ * self-test. 0 with the VM in *kvm (NULL: closed again), or a negative errno with
  * the reason ("/dev/kvm: No such file or directory", "timed out after
  * 10 s", ...) in reason.
  */

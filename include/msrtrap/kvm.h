@@ -19,7 +19,9 @@
  *
  * Nothing here installs signal handlers or timers: a KVM_RUN interrupted
  * by a signal ends the call with -EINTR, so a caller bounds a run with
- * alarm() and a SIGALRM handler installed without SA_RESTART.
+ * alarm() and a SIGALRM handler installed without SA_RESTART. A probe
+ * can tell its own timeout from other signals (a stop and continue, a
+ * SIGCHLD) through msrtrap_probe_opts.cancelled and run on after those.
  */
 #ifndef MSRTRAP_KVM_H
 #define MSRTRAP_KVM_H
@@ -167,8 +169,15 @@ struct msrtrap_probe_opts {
 	/* Called after each batch of MSRs with the MSRs done so far. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *ctx;
+	/*
+	 * KVM_RUN was interrupted by a signal: true ends the probe with
+	 * -EINTR (the caller's timeout fired), false runs the guest on from
+	 * where it stopped (the kernel loses nothing), so a stop/continue or
+	 * a harmless signal does not end it. NULL: end with -EINTR.
+	 */
+	bool (*cancelled)(void *ctx);
 };
-#define msrtrap_probe_opts__last_field ctx
+#define msrtrap_probe_opts__last_field cancelled
 
 /*
  * Counters of one msrtrap_kvm_probe() call. An output struct that can
@@ -201,7 +210,8 @@ struct msrtrap_probe_stats {
  * without the exit.
  *
  * Returns 0 with every result filled, or a negative errno with diag (may
- * be NULL) saying why: -EINTR when a signal interrupted KVM_RUN, -EIO for
+ * be NULL) saying why: -EINTR when a signal interrupted KVM_RUN (and
+ * opts->cancelled, if set, said so), -EIO for
  * an exit the guest should not cause (a triple fault, an unexpected
  * exception, an internal error), -EPROTO for an MSR exit that matches no
  * access of the table, an ioctl's -errno. stats (may be NULL) is filled

@@ -384,6 +384,35 @@ static int bad_exit(struct msrtrap_kvm_vm *kvm, struct msrtrap_error *diag)
 	return -EIO;
 }
 
+/*
+ * KVM_RUN until it returns for the guest's sake. A signal interrupts it
+ * (-EINTR, or an exit with KVM_EXIT_INTR): the caller's cancelled() says
+ * whether that was its timeout; any other signal, a SIGSTOP/SIGCONT
+ * above all, just costs a restart, which resumes the guest where it was.
+ */
+static int run_vcpu(struct batch *b, struct msrtrap_error *diag)
+{
+	bool (*cancelled)(void *ctx) = OPTS_GET(b->opts, cancelled, NULL);
+	struct msrtrap_kvm_vm *kvm = b->kvm;
+	int err;
+
+	for (;;) {
+		b->stats->runs++;
+		if (ioctl(kvm->vcpu_fd, KVM_RUN, NULL) < 0)
+			err = -errno;
+		else if (kvm->run->exit_reason == KVM_EXIT_INTR)
+			err = -EINTR;
+		else
+			return 0;
+		if (err != -EINTR)
+			return mt_error_set(diag, err, "KVM_RUN", "%s",
+					    strerror(-err));
+		if (!cancelled || cancelled(OPTS_GET(b->opts, ctx, NULL)))
+			return mt_error_set(diag, -EINTR, "KVM_RUN",
+					    "interrupted by a signal");
+	}
+}
+
 static int run_batch(struct batch *b, struct msrtrap_error *diag)
 {
 	struct msrtrap_kvm_vm *kvm = b->kvm;
@@ -400,12 +429,9 @@ static int run_batch(struct batch *b, struct msrtrap_error *diag)
 	b->cursor = 0;
 
 	for (;;) {
-		b->stats->runs++;
-		if (ioctl(kvm->vcpu_fd, KVM_RUN, NULL) < 0) {
-			err = -errno;
-			return mt_error_set(diag, err, "KVM_RUN", "%s",
-					    err == -EINTR ? "interrupted by a signal" : strerror(-err));
-		}
+		err = run_vcpu(b, diag);
+		if (err)
+			return err;
 		switch (run->exit_reason) {
 		case KVM_EXIT_X86_RDMSR:
 		case KVM_EXIT_X86_WRMSR:
@@ -421,9 +447,6 @@ static int run_batch(struct batch *b, struct msrtrap_error *diag)
 			if (run->io.port == PORT_UNEXPECTED)
 				return unexpected(kvm, diag);
 			break;
-		case KVM_EXIT_INTR:
-			return mt_error_set(diag, -EINTR, "KVM_RUN",
-					    "interrupted by a signal");
 		}
 		return bad_exit(kvm, diag);
 	}

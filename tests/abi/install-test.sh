@@ -105,8 +105,8 @@ complete_words() { # complete_words WORD... (the last one is completed)
 }
 check "completion: msrtrap co -> compile" \
 	test "$(complete_words msrtrap co)" = compile
-check "completion: msrtrap compile --to -> kvm c vmx svm policy" \
-	test "$(complete_words msrtrap compile --to '' | tr '\n' ' ')" = "kvm c vmx svm policy "
+check "completion: msrtrap compile --to -> kvm c rust vmx svm vmx-c svm-c policy" \
+	test "$(complete_words msrtrap compile --to '' | tr '\n' ' ')" = "kvm c rust vmx svm vmx-c svm-c policy "
 check "completion: msrtrap verify --a -> --all" \
 	test "$(complete_words msrtrap verify --a)" = --all
 

@@ -1008,6 +1008,72 @@ static void test_probe_interrupted(void **state)
 	msrtrap_filter_free(f);
 }
 
+struct cancel_ctx {
+	unsigned int calls, stop_at; /* stop_at 0: never */
+};
+
+static bool cancel_after(void *ctx)
+{
+	struct cancel_ctx *c = ctx;
+
+	return ++c->calls == c->stop_at;
+}
+
+/*
+ * opts.cancelled: a signal it does not take for the caller's timeout only
+ * pauses the probe (every result right, as after a stop/continue); the
+ * one it does ends it with -EINTR, as the CLI's SIGALRM timeout.
+ */
+static void test_probe_cancelled(void **state)
+{
+	struct msrtrap_kvm_vm *kvm = *state;
+	struct msrtrap_filter *f = mkfilter(ALLOW);
+	struct itimerval tick = { { 0, 1000 }, { 0, 1000 } }, off;
+	struct cancel_ctx c;
+	MSRTRAP_OPTS(msrtrap_probe_opts, opts,
+		     .cancelled = cancel_after,
+		     .ctx = &c);
+	struct sigaction sa;
+	size_t n = 20000;
+	struct msrtrap_probe *p = calloc(n, sizeof(*p));
+	int err[2];
+
+	assert_non_null(p);
+	range_fill(f, R, MSR_PAT, 1, 0);
+	install(kvm, f);
+	memset(&off, 0, sizeof(off));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	for (int run = 0; run < 2; run++) {
+		for (size_t i = 0; i < n; i++)
+			p[i].msr = (uint32_t)i;
+		c.calls = 0;
+		c.stop_at = run ? 3 : 0;
+		setitimer(ITIMER_REAL, &tick, NULL);
+		err[run] = msrtrap_kvm_probe(kvm, p, n, &opts, NULL, NULL);
+		setitimer(ITIMER_REAL, &off, NULL);
+		if (!run) {
+			/* interrupted many times, yet complete and right */
+			assert_true(c.calls > 0);
+			for (size_t i = 0; i < n; i++)
+				assert_int_equal(filtered(&p[i].read),
+						 p[i].msr == MSR_PAT);
+		}
+	}
+	sa.sa_handler = SIG_IGN; /* a late tick is not the test's timeout */
+	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(TEST_SECONDS);
+	assert_int_equal(err[0], 0);
+	assert_int_equal(err[1], -EINTR);
+	assert_int_equal(c.calls, 3);
+	free(p);
+	msrtrap_filter_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1030,6 +1096,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_inv31_host_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inv9_11_16_replacement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_repeats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_stats_sz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_interrupted, setup, teardown),

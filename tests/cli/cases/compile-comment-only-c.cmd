@@ -1,0 +1,1 @@
+msrtrap compile --to c p-comment.policy

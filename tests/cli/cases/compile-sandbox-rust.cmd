@@ -1,0 +1,1 @@
+msrtrap compile --to rust examples/sandbox.policy

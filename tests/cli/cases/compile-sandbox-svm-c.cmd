@@ -1,0 +1,1 @@
+msrtrap compile --to svm-c --name guest_msrpm examples/sandbox.policy

@@ -1,0 +1,1 @@
+msrtrap compile --to vmx-c examples/sandbox.policy

@@ -1,0 +1,1 @@
+msrtrap compile --to c --name int examples/sandbox.policy

@@ -1,0 +1,1 @@
+msrtrap compile --to rust --name fn examples/sandbox.policy
