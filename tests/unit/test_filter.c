@@ -16,6 +16,7 @@
 #include <msrtrap/filter.h>
 #include <msrtrap/policy.h>
 
+#include "testfilter.h"
 #include "testutil.h"
 
 #define R MSRTRAP_KVM_MSR_FILTER_READ
@@ -23,26 +24,6 @@
 #define RW (R | W)
 #define DENY MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY
 #define ALLOW MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW
-
-static struct msrtrap_filter *mk(uint32_t flags)
-{
-	struct msrtrap_filter *f;
-
-	assert_int_equal(msrtrap_filter_new(flags, &f), 0);
-	return f;
-}
-
-/* A range whose bitmap bytes are all `fill` (0xff allow-all, 0 deny-all). */
-static void add_fill(struct msrtrap_filter *f, uint32_t flags, uint32_t base,
-		     uint32_t nmsrs, uint8_t fill)
-{
-	size_t len = msrtrap_kvm_bitmap_bytes(nmsrs);
-	uint8_t *bm = malloc(len + 1);
-
-	memset(bm, fill, len);
-	assert_int_equal(msrtrap_filter_add_range(f, flags, base, nmsrs, bm, len), 0);
-	free(bm);
-}
 
 /* Allow-all range except the listed MSRs, which are denied. */
 static void add_except(struct msrtrap_filter *f, uint32_t flags, uint32_t base,
