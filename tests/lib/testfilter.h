@@ -2,7 +2,7 @@
 /*
  * Building submitted filters in tests, through the public API only:
  * mk() a filter with raw default flags, add_fill() a range whose bitmap
- * bytes are all one value. Both assert success.
+ * bytes are all one value (both assert success), test_random_bitmap().
  */
 #ifndef MSRTRAP_TESTFILTER_H
 #define MSRTRAP_TESTFILTER_H
@@ -37,6 +37,32 @@ static inline void add_fill(struct msrtrap_filter *f, uint32_t flags,
 	memset(bm, fill, len + 1);
 	assert_int_equal(msrtrap_filter_add_range(f, flags, base, nmsrs, bm, len), 0);
 	free(bm);
+}
+
+/*
+ * A random range bitmap of `len` bytes, one of the first `kinds` shapes
+ * (2 to 4): all deny, all allow, random bytes, sparse (all one value with
+ * 8 bits flipped). The shape is drawn with test_below(kinds), so a caller
+ * keeps its random sequence whatever kinds it asks for.
+ */
+static inline void test_random_bitmap(uint8_t *bm, size_t len,
+				      unsigned int kinds)
+{
+	switch (test_below(kinds)) {
+	case 0:
+		memset(bm, 0, len);
+		break;
+	case 1:
+		memset(bm, 0xff, len);
+		break;
+	case 2:
+		test_fill_random(bm, len);
+		break;
+	default: /* sparse */
+		memset(bm, test_below(2) ? 0xff : 0, len);
+		for (int k = 0; k < 8; k++)
+			bm[test_below((uint32_t)len)] ^= (uint8_t)(1u << test_below(8));
+	}
 }
 
 #endif /* MSRTRAP_TESTFILTER_H */

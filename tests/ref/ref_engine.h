@@ -153,7 +153,7 @@ static inline bool ref_capable(const struct ref_vm *m, uint32_t msr)
 }
 
 static inline void ref_init(struct ref_vm *m, enum msrtrap_format fmt,
-		     enum msrtrap_passthrough pt)
+			    enum msrtrap_passthrough pt)
 {
 	m->fmt = fmt;
 	m->pt = pt;
@@ -175,7 +175,7 @@ static inline void ref_vcpu_add(struct ref_vm *m)
 
 /* What msrtrap_engine_vcpu_intercept() must return. */
 static inline int ref_intercept_err(enum msrtrap_format fmt, uint32_t first,
-			     uint32_t last, unsigned int access)
+				    uint32_t last, unsigned int access)
 {
 	if (first > last || access < MSRTRAP_READ || access > MSRTRAP_RW)
 		return -EINVAL;
@@ -186,7 +186,7 @@ static inline int ref_intercept_err(enum msrtrap_format fmt, uint32_t first,
 }
 
 static inline void ref_intercept(struct ref_vm *m, unsigned int v, uint32_t first,
-			  uint32_t last, unsigned int access, bool on)
+				 uint32_t last, unsigned int access, bool on)
 {
 	struct ref_vcpu *c = &m->vcpu[v];
 
@@ -223,7 +223,7 @@ static inline void ref_set_filter(struct ref_vm *m, const struct msrtrap_filter 
  * whole bitmap anyway.
  */
 static inline void ref_refresh_one(struct ref_vm *m, struct ref_vcpu *c, uint32_t msr,
-			    unsigned int slot, unsigned int *wish0)
+				   unsigned int slot, unsigned int *wish0)
 {
 	for (int d = 0; d < 2; d++) {
 		if (c->wish[d][slot])
