@@ -76,7 +76,10 @@ MSRTRAP_API int msrtrap_filter_dup(const struct msrtrap_filter *filter,
 /*
  * Append a range slot, exactly as it would sit in ranges[i]. The filter
  * keeps a copy of `bitmap_len` bytes of `bitmap`; bitmap may be NULL. Any
- * values are accepted here (validation judges them). -ENOSPC after 16.
+ * flags, base and nmsrs are accepted here (validation judges them).
+ * 0; -ENOSPC after 16; -EINVAL for a NULL filter, a NULL bitmap with a
+ * non-zero bitmap_len, or a bitmap_len over PTRDIFF_MAX (no object is
+ * that large); -ENOMEM. On failure the filter is unchanged.
  */
 MSRTRAP_API int msrtrap_filter_add_range(struct msrtrap_filter *filter,
 					 uint32_t flags, uint32_t base,
@@ -236,7 +239,8 @@ MSRTRAP_API void msrtrap_cfilter_free(struct msrtrap_cfilter *cfilter);
 
 /*
  * O(1) verdict: true = allowed. access is MSRTRAP_READ or MSRTRAP_WRITE
- * (anything else: false). A NULL cfilter means no filter: allowed.
+ * (anything else: false, with or without a filter). A NULL cfilter means
+ * no filter: allowed.
  * Freestanding code; never scans ranges.
  */
 MSRTRAP_API bool msrtrap_cfilter_allowed(const struct msrtrap_cfilter *cfilter,

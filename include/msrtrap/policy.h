@@ -109,7 +109,9 @@ MSRTRAP_API int msrtrap_policy_parse(const char *text, size_t len,
  * Build a policy from its canonical model: every MSR gets `default_allow`
  * for both accesses, except those in the read (write) intervals, which get
  * the opposite for reads (writes). Intervals may be given in any order and
- * may overlap or touch (their union counts); first > last is -EINVAL.
+ * may overlap or touch (their union counts); first > last is -EINVAL, and
+ * so are a NULL array with a non-zero count and a count no array can have
+ * (its bytes over PTRDIFF_MAX).
  * The policy's rules are one per maximal interval, `rw` where the read and
  * write intervals coincide, numbered as lines 2, 3, ... after a
  * `default` on line 1, in ascending order of MSR (then r, w).

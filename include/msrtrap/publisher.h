@@ -82,7 +82,9 @@ MSRTRAP_API void msrtrap_publisher_reader_free(struct msrtrap_publisher_reader *
 /*
  * Enter a read-side section and return the installed filter (NULL: none).
  * The pointer stays valid until the matching msrtrap_publisher_exit(); do not
- * keep it past that. Wait-free.
+ * keep it past that. Wait-free. r must be a live reader handle, never
+ * NULL: there is no error to return, and answering NULL would read as "no
+ * filter, everything allowed".
  *
  * Sections nest: an inner enter returns the same filter as the outermost
  * one, so one section decides with one filter even if a publish happens
@@ -93,7 +95,10 @@ MSRTRAP_API void msrtrap_publisher_reader_free(struct msrtrap_publisher_reader *
 MSRTRAP_API const struct msrtrap_cfilter *
 msrtrap_publisher_enter(struct msrtrap_publisher_reader *r);
 
-/* Leave the section; an exit without an enter is ignored. Wait-free. */
+/*
+ * Leave the section; an exit without an enter, or with a NULL r, is
+ * ignored. Wait-free.
+ */
 MSRTRAP_API void msrtrap_publisher_exit(struct msrtrap_publisher_reader *r);
 
 /*
@@ -102,7 +107,7 @@ MSRTRAP_API void msrtrap_publisher_exit(struct msrtrap_publisher_reader *r);
  * later one, never an earlier one, so a caller that caches work derived
  * from the filter and tags it with this value will notice every later
  * publish through msrtrap_publisher_generation() (at worst it redoes the work
- * once too often; it never misses a change).
+ * once too often; it never misses a change). 0 for a NULL r.
  */
 MSRTRAP_API uint64_t
 msrtrap_publisher_reader_generation(const struct msrtrap_publisher_reader *r);
@@ -125,6 +130,7 @@ MSRTRAP_API int msrtrap_publisher_publish(struct msrtrap_publisher *publisher,
  * Number of publishes whose swap readers can see: 0 for a new publisher, +1 per
  * publish (including ones that install NULL). Cheap; callable from any
  * thread, e.g. a vCPU's "has the filter changed since I last looked".
+ * 0 for a NULL publisher.
  */
 MSRTRAP_API uint64_t msrtrap_publisher_generation(const struct msrtrap_publisher *publisher);
 

@@ -35,10 +35,14 @@ bool mt_cfilter_allowed(const struct mt_cfilter *cf, uint32_t msr,
 	uint32_t tag;
 	uint64_t word;
 
-	if (!cf)
-		return true; /* no filter: allow everything (invariant 19) */
+	/*
+	 * The access first: a bad one is refused with or without a filter,
+	 * as msrtrap_cfilter_view_allowed() refuses it.
+	 */
 	if (MT_UNLIKELY(dir > 1))
 		return false;
+	if (!cf)
+		return true; /* no filter: allow everything (invariant 19) */
 	if (msrtrap_msr_is_x2apic(msr))
 		return true; /* never filtered (invariant 20) */
 	tag = msr >> MT_CF_BLOCK_SHIFT;

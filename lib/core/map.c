@@ -330,7 +330,7 @@ int msrtrap_raw_next_pass(enum msrtrap_format fmt, const void *map,
 	unsigned int dir;
 	uint64_t pattern;
 
-	if (!l || !map || !cursor ||
+	if (!l || !map || !cursor || !first || !last ||
 	    (access != MSRTRAP_READ && access != MSRTRAP_WRITE))
 		return -MT_EINVAL;
 	dir = access == MSRTRAP_WRITE;

@@ -209,7 +209,7 @@ const struct msrtrap_cfilter *msrtrap_publisher_enter(struct msrtrap_publisher_r
 
 void msrtrap_publisher_exit(struct msrtrap_publisher_reader *r)
 {
-	if (!r->depth || --r->depth)
+	if (!r || !r->depth || --r->depth)
 		return;
 	r->held = NULL;
 	/*
@@ -223,7 +223,7 @@ void msrtrap_publisher_exit(struct msrtrap_publisher_reader *r)
 
 uint64_t msrtrap_publisher_reader_generation(const struct msrtrap_publisher_reader *r)
 {
-	return r->gen;
+	return r ? r->gen : 0;
 }
 
 uint64_t msrtrap_publisher_generation(const struct msrtrap_publisher *publisher)
@@ -232,6 +232,8 @@ uint64_t msrtrap_publisher_generation(const struct msrtrap_publisher *publisher)
 	 * acquire: a caller that sees generation g and then enters gets the
 	 * filter of publish g or a later one (same pairing as in enter).
 	 */
+	if (!publisher)
+		return 0;
 	return atomic_load_explicit(&publisher->epoch, memory_order_acquire) - 1;
 }
 

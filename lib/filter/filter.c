@@ -58,7 +58,12 @@ int msrtrap_filter_add_range(struct msrtrap_filter *filter, uint32_t flags,
 {
 	struct mt_range_slot *s;
 
-	if (!filter || (!bitmap && bitmap_len))
+	/*
+	 * No object is larger than PTRDIFF_MAX bytes, so a longer bitmap is
+	 * a bogus length, and refusing it keeps bitmap_len + 1 below from
+	 * wrapping to a tiny allocation.
+	 */
+	if (!filter || (!bitmap && bitmap_len) || bitmap_len > PTRDIFF_MAX)
 		return -EINVAL;
 	if (filter->n == MSRTRAP_KVM_MSR_FILTER_MAX_RANGES)
 		return -ENOSPC;

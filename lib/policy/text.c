@@ -284,7 +284,13 @@ int msrtrap_policy_from_intervals(bool default_allow,
 	long nr, nw, n;
 	int err = -ENOMEM;
 
-	if (!out || (!read && nread) || (!write && nwrite))
+	/*
+	 * No array has more than PTRDIFF_MAX bytes: a larger count is a
+	 * bogus one, and would wrap n * sizeof(*c) in normalize().
+	 */
+	if (!out || (!read && nread) || (!write && nwrite) ||
+	    nread > PTRDIFF_MAX / sizeof(*read) ||
+	    nwrite > PTRDIFF_MAX / sizeof(*write))
 		return -EINVAL;
 	*out = NULL;
 	for (size_t i = 0; i < nread; i++)

@@ -26,6 +26,8 @@
 #include <msrtrap/map.h>
 #include <msrtrap/compile.h>
 
+#include "testfilter.h"
+#include "testpolicy.h"
 #include "testutil.h"
 
 #define R MSRTRAP_READ
@@ -126,37 +128,6 @@ static void add_edges(struct pts *s, const struct msrtrap_policy *p)
 		}
 		free(v);
 	}
-}
-
-/* The MSRs one access allows, as sorted intervals (caller frees). */
-static size_t allowed_set(const struct msrtrap_policy *p, unsigned int access,
-			  struct msrtrap_interval **out)
-{
-	long n = msrtrap_policy_exceptions(p, access, NULL, 0);
-	struct msrtrap_interval *e = malloc(((size_t)n + 1) * sizeof(*e));
-	struct msrtrap_interval *v = malloc(((size_t)n + 2) * sizeof(*v));
-	size_t m = 0;
-	uint64_t next = 0;
-
-	assert_non_null(e);
-	assert_non_null(v);
-	msrtrap_policy_exceptions(p, access, e, (size_t)n);
-	if (!msrtrap_policy_default_allow(p)) {
-		memcpy(v, e, (size_t)n * sizeof(*e));
-		m = (size_t)n;
-	} else {
-		for (long i = 0; i < n; i++) {
-			if (e[i].first > next)
-				v[m++] = (struct msrtrap_interval){ (uint32_t)next,
-								    e[i].first - 1 };
-			next = (uint64_t)e[i].last + 1;
-		}
-		if (next <= UINT32_MAX)
-			v[m++] = (struct msrtrap_interval){ (uint32_t)next, UINT32_MAX };
-	}
-	free(e);
-	*out = v;
-	return m;
 }
 
 /*
@@ -1030,17 +1001,7 @@ static void test_random_from_filter(void **state)
 			uint8_t bm[0x600];
 			size_t len = msrtrap_kvm_bitmap_bytes(nmsrs);
 
-			switch (test_below(3)) {
-			case 0:
-				memset(bm, 0, len);
-				break;
-			case 1:
-				memset(bm, 0xff, len);
-				break;
-			default:
-				test_fill_random(bm, len);
-				break;
-			}
+			test_random_bitmap(bm, len, 3);
 			if (test_below(8) == 0)
 				nmsrs = 0; /* an empty slot */
 			assert_int_equal(msrtrap_filter_add_range(f, 1 + test_below(3),

@@ -6,8 +6,9 @@
  * caller-supplied bitmaps, and a randomized differential test of the four
  * refresh strategies against a deliberately simple reference model.
  *
- * The reference model is written from the spec (§4 VMX June 2022, §5 SVM,
- * §6 Linux 6.17, §9), not from lib/engine/engine.c: per vCPU a bitmap in the
+ * The reference model, tests/ref/ref_engine.h, is written from the spec
+ * (§4 VMX June 2022, §5 SVM, §6 Linux 6.17, §9), not from
+ * lib/engine/engine.c: per vCPU a bitmap in the
  * format's layout (written bit by bit with tests/ref/ref_map.h) and a byte per
  * pass-through-capable MSR and direction for the wish; the VM's filter is
  * the submitted struct msrtrap_filter, evaluated with the linear scan
@@ -35,7 +36,9 @@
 #include <msrtrap/filter.h>
 #include <msrtrap/map.h>
 
+#include "ref_engine.h"
 #include "ref_map.h"
+#include "testfilter.h"
 #include "testutil.h"
 
 #define R MSRTRAP_READ
@@ -75,94 +78,6 @@
 static const enum msrtrap_format fmts[2] = { VMX, SVM };
 static const enum msrtrap_passthrough pts[2] = { PT_ALL, PT_2022 };
 
-/* ---- spec facts, written down independently of the library ---- */
-
-/* §4.1: vmx_possible_passthrough_msrs[], June 2022, in publisher order */
-static const uint32_t kvm2022_list[15] = {
-	0x48, 0x49, 0x10, 0xc0000100, 0xc0000101, 0xc0000102, 0x1c4, 0x1c5,
-	0x174, 0x175, 0x176, 0x660, 0x3fc, 0x3fd, 0x3fe,
-};
-
-static bool ref_listed(uint32_t msr)
-{
-	for (unsigned int i = 0; i < 15; i++)
-		if (kvm2022_list[i] == msr)
-			return true;
-	return false;
-}
-
-/* §4.1: valid pass-through MSRs without a publisher (no WARN) */
-static bool ref_exempt(uint32_t msr)
-{
-	if (msr >= 0x800 && msr <= 0x8ff)	/* x2APIC */
-		return true;
-	if (msr == 0x560 || msr == 0x561 || msr == 0x571 || msr == 0x572 ||
-	    (msr >= 0x580 && msr <= 0x587))	/* Intel PT */
-		return true;
-	if (msr == 0x1c8 || msr == 0x1c9 ||	/* LBR */
-	    (msr >= 0xdc0 && msr <= 0xddf) || (msr >= 0x680 && msr <= 0x69f) ||
-	    (msr >= 0x6c0 && msr <= 0x6df) || (msr >= 0x40 && msr <= 0x47) ||
-	    (msr >= 0x60 && msr <= 0x67))
-		return true;
-	return false;
-}
-
-/* §2.1/§2.2: the representable spans (VMX the first two, SVM all three) */
-#define SPAN_LEN 0x2000u
-static const uint32_t span_first[3] = { 0x0, 0xc0000000, 0xc0010000 };
-
-static unsigned int ref_nspans(enum msrtrap_format fmt)
-{
-	return fmt == SVM ? 3 : 2;
-}
-
-static size_t ref_size(enum msrtrap_format fmt)
-{
-	return fmt == SVM ? 8192 : 4096;
-}
-
-static uint32_t span_last(unsigned int span)
-{
-	return span_first[span] + SPAN_LEN - 1;
-}
-
-/* Index of a representable MSR in the wish arrays, -1 otherwise. */
-static int ref_slot(enum msrtrap_format fmt, uint32_t msr)
-{
-	for (unsigned int s = 0; s < ref_nspans(fmt); s++)
-		if (msr >= span_first[s] && msr <= span_last(s))
-			return (int)(s * SPAN_LEN + (msr - span_first[s]));
-	return -1;
-}
-
-static uint32_t ref_slot_msr(unsigned int publisher)
-{
-	return span_first[publisher / SPAN_LEN] + publisher % SPAN_LEN;
-}
-
-/* Which MSR and direction a bit of the map belongs to (ref_position^-1). */
-static bool ref_bit_msr(enum msrtrap_format fmt, size_t byte, unsigned int bit,
-			uint32_t *msr, int *dir)
-{
-	if (fmt == VMX) {
-		unsigned int quarter = byte / 0x400;
-
-		*dir = quarter >= 2;
-		*msr = ((quarter & 1) ? 0xc0000000 : 0) + (byte % 0x400) * 8 + bit;
-		return true;
-	}
-	if (byte >= 0x1800)
-		return false;
-	*msr = span_first[byte / 0x800] + (byte % 0x800) * 4 + bit / 2;
-	*dir = bit & 1;
-	return true;
-}
-
-static unsigned int dir_access(int dir)
-{
-	return dir ? W : R;
-}
-
 static const char *dir_name(int dir)
 {
 	return dir ? "write" : "read";
@@ -184,26 +99,7 @@ static unsigned int popcount_diff(const uint8_t *a, const uint8_t *b, size_t n)
 	return c;
 }
 
-/* ---- filters ---- */
-
-static struct msrtrap_filter *mk(uint32_t flags)
-{
-	struct msrtrap_filter *f;
-
-	assert_int_equal(msrtrap_filter_new(flags, &f), 0);
-	return f;
-}
-
-static void add_fill(struct msrtrap_filter *f, uint32_t flags, uint32_t base,
-		     uint32_t nmsrs, uint8_t fill)
-{
-	size_t len = msrtrap_kvm_bitmap_bytes(nmsrs);
-	uint8_t *bm = malloc(len + 1);
-
-	memset(bm, fill, len + 1);
-	assert_int_equal(msrtrap_filter_add_range(f, flags, base, nmsrs, bm, len), 0);
-	free(bm);
-}
+/* ---- filters (mk(), add_fill(): testfilter.h) ---- */
 
 /* Default allow, one range denying `flags` of one MSR. */
 static struct msrtrap_filter *deny1(uint32_t flags, uint32_t msr)
@@ -223,14 +119,6 @@ static struct msrtrap_filter *u1_filter(void)
 	add_fill(f, FRW, MSR_FLUSH_CMD, 1, 0x00);
 	add_fill(f, FRW, MSR_FAKE, 1, 0x00);
 	return f;
-}
-
-static int allowed(const struct msrtrap_filter *f, uint32_t msr, int dir)
-{
-	int a = msrtrap_filter_allowed(f, msr, dir_access(dir));
-
-	assert_true(a == 0 || a == 1);
-	return a;
 }
 
 static void describe_filter(const struct msrtrap_filter *f, char *buf, size_t len)
@@ -406,144 +294,7 @@ static void stats_sub(struct msrtrap_engine_vcpu_stats *d, const struct msrtrap_
 	d->refreshes = a->refreshes - b->refreshes;
 }
 
-/* ---- the reference model ---- */
-
-#define MAXV 4
-#define NSLOT (3 * SPAN_LEN)
-
-struct ref_vcpu {
-	uint8_t hw[MSRTRAP_SVM_MSRPM_SIZE];	/* the bitmap, format layout */
-	uint8_t wish[2][NSLOT];			/* [dir][publisher]: 1 intercept */
-	bool pending;
-	uint64_t warnings;
-	uint64_t refreshes;
-};
-
-struct ref_vm {
-	enum msrtrap_format fmt;
-	enum msrtrap_passthrough pt;
-	size_t size;
-	const struct msrtrap_filter *filter;	/* in force; NULL: none */
-	unsigned int nvcpus;
-	struct ref_vcpu vcpu[MAXV];
-};
-
-static bool ref_capable(const struct ref_vm *m, uint32_t msr)
-{
-	return ref_covers(m->fmt, msr) && (m->pt == PT_ALL || ref_listed(msr));
-}
-
-static void ref_init(struct ref_vm *m, enum msrtrap_format fmt,
-		     enum msrtrap_passthrough pt)
-{
-	m->fmt = fmt;
-	m->pt = pt;
-	m->size = ref_size(fmt);
-	m->filter = NULL;
-	m->nvcpus = 0;
-}
-
-static void ref_vcpu_add(struct ref_vm *m)
-{
-	struct ref_vcpu *c = &m->vcpu[m->nvcpus++];
-
-	memset(c->hw, 0xff, sizeof(c->hw));
-	memset(c->wish, 1, sizeof(c->wish));
-	c->pending = false;
-	c->warnings = 0;
-	c->refreshes = 0;
-}
-
-/* What msrtrap_engine_vcpu_intercept() must return. */
-static int ref_intercept_err(enum msrtrap_format fmt, uint32_t first,
-			     uint32_t last, unsigned int access)
-{
-	if (first > last || access < R || access > RW)
-		return -EINVAL;
-	for (unsigned int s = 0; s < ref_nspans(fmt); s++)
-		if (first >= span_first[s] && last <= span_last(s))
-			return 0;
-	return -ERANGE;
-}
-
-static void ref_intercept(struct ref_vm *m, unsigned int v, uint32_t first,
-			  uint32_t last, unsigned int access, bool on)
-{
-	struct ref_vcpu *c = &m->vcpu[v];
-
-	for (uint64_t x = first; x <= last; x++) {
-		uint32_t msr = (uint32_t)x;
-		bool capable = ref_capable(m, msr);
-
-		for (int d = 0; d < 2; d++) {
-			if (!(access & dir_access(d)))
-				continue;
-			if (capable)
-				c->wish[d][ref_slot(m->fmt, msr)] = on;
-			ref_put(m->fmt, c->hw, msr, d,
-				on ? 1 : !allowed(m->filter, msr, d));
-		}
-		/* enable and disable share the WARNing list look-up (§4.2/§4.3) */
-		if (m->pt == PT_2022 && !ref_listed(msr) && !ref_exempt(msr))
-			c->warnings++;
-	}
-}
-
-static void ref_set_filter(struct ref_vm *m, const struct msrtrap_filter *f)
-{
-	m->filter = f;
-	for (unsigned int v = 0; v < m->nvcpus; v++)
-		m->vcpu[v].pending = true;
-}
-
-/*
- * hw = wish OR denied. Where the wish is "intercept" the bit is 1 already
- * (only "on" sets a wish, and it sets the bit), so only the pass-through
- * wishes need the filter; the final check of every sequence compares the
- * whole bitmap anyway.
- */
-static void ref_refresh_one(struct ref_vm *m, struct ref_vcpu *c, uint32_t msr,
-			    unsigned int publisher, unsigned int *wish0)
-{
-	for (int d = 0; d < 2; d++) {
-		if (c->wish[d][publisher])
-			continue;
-		(*wish0)++;
-		ref_put(m->fmt, c->hw, msr, d, !allowed(m->filter, msr, d));
-	}
-}
-
-/*
- * sync: 1 if it refreshed. *wish0 counts the capable (MSR, direction)
- * pairs whose wish is pass-through.
- */
-static int ref_sync(struct ref_vm *m, unsigned int v, unsigned int *wish0)
-{
-	struct ref_vcpu *c = &m->vcpu[v];
-
-	*wish0 = 0;
-	if (!c->pending)
-		return 0;
-	if (m->pt == PT_2022) {
-		for (unsigned int i = 0; i < 15; i++)
-			ref_refresh_one(m, c, kvm2022_list[i],
-					(unsigned int)ref_slot(m->fmt, kvm2022_list[i]), wish0);
-	} else {
-		for (unsigned int publisher = 0; publisher < ref_nspans(m->fmt) * SPAN_LEN; publisher++)
-			if (!c->wish[0][publisher] || !c->wish[1][publisher])
-				ref_refresh_one(m, c, ref_slot_msr(publisher), publisher, wish0);
-	}
-	c->pending = false;
-	c->refreshes++;
-	return 1;
-}
-
-static unsigned int ref_ncapable(const struct ref_vm *m)
-{
-	return m->pt == PT_2022 ? 15 : ref_nspans(m->fmt) * SPAN_LEN;
-}
-
-/* ---- the randomized differential test ---- */
+/* ---- the randomized differential test (the model: ref_engine.h) ---- */
 
 static const uint32_t interesting[] = {
 	/* §4.1 list */

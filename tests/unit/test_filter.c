@@ -16,6 +16,8 @@
 #include <msrtrap/filter.h>
 #include <msrtrap/policy.h>
 
+#include "ref_filter.h"
+#include "testfilter.h"
 #include "testutil.h"
 
 #define R MSRTRAP_KVM_MSR_FILTER_READ
@@ -23,26 +25,6 @@
 #define RW (R | W)
 #define DENY MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY
 #define ALLOW MSRTRAP_KVM_MSR_FILTER_DEFAULT_ALLOW
-
-static struct msrtrap_filter *mk(uint32_t flags)
-{
-	struct msrtrap_filter *f;
-
-	assert_int_equal(msrtrap_filter_new(flags, &f), 0);
-	return f;
-}
-
-/* A range whose bitmap bytes are all `fill` (0xff allow-all, 0 deny-all). */
-static void add_fill(struct msrtrap_filter *f, uint32_t flags, uint32_t base,
-		     uint32_t nmsrs, uint8_t fill)
-{
-	size_t len = msrtrap_kvm_bitmap_bytes(nmsrs);
-	uint8_t *bm = malloc(len + 1);
-
-	memset(bm, fill, len);
-	assert_int_equal(msrtrap_filter_add_range(f, flags, base, nmsrs, bm, len), 0);
-	free(bm);
-}
 
 /* Allow-all range except the listed MSRs, which are denied. */
 static void add_except(struct msrtrap_filter *f, uint32_t flags, uint32_t base,
@@ -598,30 +580,7 @@ static void test_abi_reads_whole_words(void **state)
 
 /* ---- property: compiled = linear scan = independent reference ---- */
 
-struct ref_range {
-	uint32_t flags, base, nmsrs;
-	uint8_t bm[0x600 + 8]; /* room for the +1 fill past a full bitmap */
-};
-
-/* kvm_msr_allowed() from the spec's pseudo-code, nothing shared */
-static int ref_allowed(uint32_t fflags, const struct ref_range *r, int n,
-		       uint32_t index, uint32_t type)
-{
-	if (index >= 0x800 && index <= 0x8ff)
-		return 1;
-	for (int i = 0; i < n; i++) {
-		uint32_t end = r[i].base + r[i].nmsrs;
-
-		if (r[i].nmsrs == 0)
-			continue;
-		if (index >= r[i].base && index < end && (r[i].flags & type)) {
-			uint32_t b = index - r[i].base;
-
-			return (r[i].bm[b / 8] >> (b % 8)) & 1;
-		}
-	}
-	return !(fflags & 1);
-}
+/* The reference evaluator is tests/ref/ref_filter.h. */
 
 static uint32_t random_base(void)
 {
@@ -637,25 +596,6 @@ static uint32_t random_base(void)
 		return anchors[test_below(12)];
 	default:
 		return anchors[test_below(12)] + test_below(0x4000) - 0x2000;
-	}
-}
-
-static void random_bitmap(uint8_t *bm, size_t len)
-{
-	switch (test_below(4)) {
-	case 0:
-		memset(bm, 0, len);
-		break;
-	case 1:
-		memset(bm, 0xff, len);
-		break;
-	case 2:
-		test_fill_random(bm, len);
-		break;
-	default: /* sparse */
-		memset(bm, test_below(2) ? 0xff : 0, len);
-		for (int k = 0; k < 8; k++)
-			bm[test_below((uint32_t)len)] ^= (uint8_t)(1u << test_below(8));
 	}
 }
 
@@ -709,7 +649,7 @@ static void test_compiled_equals_linear(void **state)
 			r[i].flags = nmsrs ? 1 + test_below(3) : test_rand32();
 			r[i].base = random_base();
 			r[i].nmsrs = nmsrs;
-			random_bitmap(r[i].bm, msrtrap_kvm_bitmap_bytes(nmsrs) + 1);
+			test_random_bitmap(r[i].bm, msrtrap_kvm_bitmap_bytes(nmsrs) + 1, 4);
 			assert_int_equal(msrtrap_filter_add_range(f, r[i].flags, r[i].base, nmsrs,
 								  nmsrs ? r[i].bm : NULL,
 								  msrtrap_kvm_bitmap_bytes(nmsrs)), 0);

@@ -15,6 +15,8 @@
 #include <msrtrap/names.h>
 #include <msrtrap/policy.h>
 
+#include "ref_policy.h"
+#include "testpolicy.h"
 #include "testutil.h"
 
 #define R MSRTRAP_READ
@@ -1064,48 +1066,7 @@ static void test_from_intervals(void **state)
 	assert_int_equal(msrtrap_policy_from_intervals(true, NULL, 0, NULL, 0, NULL), -EINVAL);
 }
 
-/* ---- property test against a reference evaluator ------------------------ */
-
-#define MAX_TARGETS 6
-#define MAX_RULES 48
-
-struct ref_rule {
-	bool allow;
-	unsigned int access;
-	unsigned int line, column;
-	size_t n;
-	struct msrtrap_interval iv[MAX_TARGETS * 6];
-};
-
-struct ref_policy {
-	bool default_allow;
-	size_t n;
-	struct ref_rule r[MAX_RULES];
-};
-
-/* The reference: the last rule naming the MSR and access decides. */
-static int ref_decider(const struct ref_policy *rp, uint32_t msr,
-		       unsigned int access)
-{
-	for (size_t i = rp->n; i-- > 0;) {
-		const struct ref_rule *r = &rp->r[i];
-
-		if (!(r->access & access))
-			continue;
-		for (size_t k = 0; k < r->n; k++)
-			if (msr >= r->iv[k].first && msr <= r->iv[k].last)
-				return (int)i;
-	}
-	return -1;
-}
-
-static int ref_verdict(const struct ref_policy *rp, uint32_t msr,
-		       unsigned int access)
-{
-	int i = ref_decider(rp, msr, access);
-
-	return i < 0 ? rp->default_allow : rp->r[i].allow;
-}
+/* ---- property test against the reference evaluator (ref_policy.h) ------- */
 
 struct text {
 	char *s;
@@ -1310,80 +1271,6 @@ static void random_policy(struct ref_policy *rp, struct text *t, size_t nrules)
 	}
 }
 
-/* Breakpoints of the reference: 0 and every first and last+1. */
-static size_t breakpoints(const struct ref_policy *rp, uint32_t *pts, size_t cap)
-{
-	size_t n = 0;
-
-	pts[n++] = 0;
-	for (size_t i = 0; i < rp->n; i++)
-		for (size_t k = 0; k < rp->r[i].n && n + 2 <= cap; k++) {
-			pts[n++] = rp->r[i].iv[k].first;
-			if (rp->r[i].iv[k].last != UINT32_MAX)
-				pts[n++] = rp->r[i].iv[k].last + 1;
-		}
-	return n;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The reference exceptions, built from the breakpoints: exact, 2^32. */
-static size_t ref_exceptions(const struct ref_policy *rp, unsigned int access,
-			     const uint32_t *pts, size_t npts,
-			     struct msrtrap_interval *out)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < npts; i++) {
-		uint32_t first = pts[i];
-		uint32_t last = i + 1 < npts ? pts[i + 1] - 1 : UINT32_MAX;
-
-		if (ref_verdict(rp, first, access) == rp->default_allow)
-			continue;
-		if (n && (uint64_t)out[n - 1].last + 1 == first)
-			out[n - 1].last = last;
-		else
-			out[n++] = (struct msrtrap_interval){ first, last };
-	}
-	return n;
-}
-
-/* The allowed MSRs of a policy as intervals (the verdict function, exactly). */
-static size_t allowed_set(const struct msrtrap_policy *p, unsigned int access,
-			  struct msrtrap_interval **out)
-{
-	long n = msrtrap_policy_exceptions(p, access, NULL, 0);
-	struct msrtrap_interval *e, *a;
-	size_t m = 0;
-	uint64_t next = 0;
-
-	assert_true(n >= 0);
-	e = malloc(((size_t)n + 1) * sizeof(*e));
-	a = malloc(((size_t)n + 2) * sizeof(*a));
-	assert_int_equal(msrtrap_policy_exceptions(p, access, e, (size_t)n), n);
-	if (!msrtrap_policy_default_allow(p)) {
-		memcpy(a, e, (size_t)n * sizeof(*e));
-		m = (size_t)n;
-	} else {
-		for (long i = 0; i < n; i++) {
-			if (e[i].first > next)
-				a[m++] = (struct msrtrap_interval){ (uint32_t)next,
-								    e[i].first - 1 };
-			next = (uint64_t)e[i].last + 1;
-		}
-		if (next <= UINT32_MAX)
-			a[m++] = (struct msrtrap_interval){ (uint32_t)next, UINT32_MAX };
-	}
-	free(e);
-	*out = a;
-	return m;
-}
-
 static void expect_same_verdicts(const struct msrtrap_policy *a,
 				 const struct msrtrap_policy *b)
 {
@@ -1396,44 +1283,6 @@ static void expect_same_verdicts(const struct msrtrap_policy *a,
 		free(x);
 		free(y);
 	}
-}
-
-/*
- * The reference overridden-rule analysis for rule i: the deciding rule is
- * constant between breakpoints, so the pieces [pts[j], pts[j+1]) that meet
- * the rule's intervals tell everything. dec[acc-1][j] is the reference
- * decider at pts[j].
- */
-static bool ref_overridden(const struct ref_policy *rp, size_t i,
-			   const uint32_t *pts, size_t npts, int *const dec[2],
-			   int *mn, int *mx)
-{
-	const struct ref_rule *r = &rp->r[i];
-
-	*mn = INT32_MAX;
-	*mx = -1;
-	for (unsigned int acc = R; acc <= W; acc++) {
-		if (!(r->access & acc))
-			continue;
-		for (size_t k = 0; k < r->n; k++) {
-			size_t j = 0;
-
-			/* the piece holding first: last breakpoint <= first */
-			while (j + 1 < npts && pts[j + 1] <= r->iv[k].first)
-				j++;
-			for (; j < npts && pts[j] <= r->iv[k].last; j++) {
-				int dcd = dec[acc - 1][j];
-
-				if (dcd == (int)i)
-					return false;
-				if (dcd < *mn)
-					*mn = dcd;
-				if (dcd > *mx)
-					*mx = dcd;
-			}
-		}
-	}
-	return true;
 }
 
 static void check_random_policy(const struct ref_policy *rp, const char *text,
