@@ -509,7 +509,7 @@ static struct msrtrap_filter *gen_filter(void)
 		uint32_t msr = pick_pool(), base, nmsrs;
 
 		switch (test_below(12)) {
-		case 0: /* an empty publisher is ignored, whatever it holds */
+		case 0: /* an empty range slot is ignored, whatever it holds */
 			assert_int_equal(msrtrap_filter_add_range(f, test_rand32(),
 						test_rand32(), 0, NULL, 0), 0);
 			continue;
@@ -1262,11 +1262,11 @@ static void test_concurrent_set_filter(void **state)
 					msrtrap_engine_vcpu_sync(c[k].v);
 					assert_false(msrtrap_engine_vcpu_refresh_pending(c[k].v));
 					memset(expect, 0xff, sizeof(expect));
-					for (unsigned int publisher = 0; publisher < ref_nspans(fmts[i]) * SPAN_LEN; publisher++) {
-						uint32_t msr = ref_slot_msr(publisher);
+					for (unsigned int slot = 0; slot < ref_nspans(fmts[i]) * SPAN_LEN; slot++) {
+						uint32_t msr = ref_slot_msr(slot);
 
 						for (int d = 0; d < 2; d++)
-							if (!c[k].wish[d][publisher])
+							if (!c[k].wish[d][slot])
 								ref_put(fmts[i], expect, msr, d,
 									!allowed(f[NF - 1], msr, d));
 					}
@@ -2157,7 +2157,7 @@ static void test_counters_skip_vs_reapply(void **state)
 			}
 			assert_true(d[SKIP].notifications < d[REAPPLY].notifications);
 			assert_true(d[SKIP].lookups <= d[REAPPLY].lookups);
-			/* KVM: one call per publisher and direction, resp. per pass wish */
+			/* KVM: one call per slot and direction, resp. per pass wish */
 			assert_int_equal(d[REAPPLY].notifications, 2 * ncap);
 			assert_int_equal(d[SKIP].notifications, 4);
 			assert_int_equal(d[SKIP].lookups, 4);
