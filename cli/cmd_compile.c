@@ -503,12 +503,10 @@ int cmd_compile(int argc, char **argv)
 		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
 		CLI_END,
 	};
-	/* options may follow FILE: msrtrap compile FILE --to kvm */
 	const struct cli_cmd cmd = {
 		.name = "compile",
 		.head = compile_head,
 		.opts = opts,
-		.permute = true,
 	};
 	int rc = cli_options(&cmd, argc, argv);
 

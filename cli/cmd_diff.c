@@ -183,12 +183,10 @@ int cmd_diff(int argc, char **argv)
 		CLI_FLAG("json", 'j', &json, help_json),
 		CLI_END,
 	};
-	/* options may follow the files */
 	const struct cli_cmd cmd = {
 		.name = "diff",
 		.head = diff_head,
 		.opts = opts,
-		.permute = true,
 	};
 	int rc = cli_options(&cmd, argc, argv);
 

@@ -53,7 +53,6 @@ int cmd_kvm_check(int argc, char **argv)
 		.name = "kvm-check",
 		.head = kvm_check_head,
 		.opts = opts,
-		.permute = true,
 	};
 	int rc = cli_options(&cmd, argc, argv);
 	double t0;

@@ -662,12 +662,10 @@ int cmd_verify(int argc, char **argv)
 		CLI_FLAG("json", 'j', &json, help_json),
 		CLI_END,
 	};
-	/* options may follow FILE */
 	const struct cli_cmd cmd = {
 		.name = "verify",
 		.head = verify_head,
 		.opts = opts,
-		.permute = true,
 	};
 	int rc = cli_options(&cmd, argc, argv);
 
