@@ -36,7 +36,7 @@ static const char compile_head[] =
 	"\n";
 
 static const char help_to[] =
-	"  --to kvm     (default) a KVM userspace MSR filter in the JSON format\n"
+	"  -t, --to kvm (default) a KVM userspace MSR filter in the JSON format\n"
 	"               (docs/filter-json.md): exact for every MSR outside the\n"
 	"               x2APIC MSRs 0x800-0x8ff, which KVM never filters, with\n"
 	"               the fewest ranges possible, then the fewest bitmap bytes.\n"
@@ -55,10 +55,10 @@ static const char help_output[] =
 	"               terminal\n";
 
 static const char help_name[] =
-	"  --name NAME  the C identifier of the --to c filter (msr_filter)\n";
+	"  -n, --name NAME  the C identifier of the --to c filter (msr_filter)\n";
 
 static const char help_format[] =
-	"  --format F   read FILE as policy, json, vmx or svm\n";
+	"  -f, --format F  read FILE as policy, json, vmx or svm\n";
 
 enum target {
 	TO_KVM,

@@ -32,9 +32,9 @@ static const char diff_head[] =
 	"\n";
 
 static const char help_json[] =
-	"  --json  print {\"a\":{\"path\":...,\"format\":...},\"b\":{...},\"differ\":B,\n"
-	"          \"read\":[{\"first\":N,\"last\":N,\"a\":\"allow\",\"b\":\"deny\"},...],\n"
-	"          \"write\":[...]}\n";
+	"  -j, --json  print {\"a\":{\"path\":...,\"format\":...},\"b\":{...},\"differ\":B,\n"
+	"              \"read\":[{\"first\":N,\"last\":N,\"a\":\"allow\",\"b\":\"deny\"},...],\n"
+	"              \"write\":[...]}\n";
 
 static const char *verdict(int v)
 {

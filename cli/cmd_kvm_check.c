@@ -28,8 +28,8 @@ static const char kvm_check_head[] =
 	"\n";
 
 static const char help_json[] =
-	"  --json  print {\"usable\":true,\"seconds\":S} or\n"
-	"          {\"usable\":false,\"reason\":\"...\"} on stdout\n";
+	"  -j, --json  print {\"usable\":true,\"seconds\":S} or\n"
+	"              {\"usable\":false,\"reason\":\"...\"} on stdout\n";
 
 #define GATE_SECONDS 10
 

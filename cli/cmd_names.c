@@ -23,8 +23,8 @@ static const char names_head[] =
 	"\n";
 
 static const char help_json[] =
-	"  --json   print [{\"index\":N,\"name\":...,\"vendor\":...,\n"
-	"            \"description\":...,\"aliases\":[...]}, ...]\n";
+	"  -j, --json   print [{\"index\":N,\"name\":...,\"vendor\":...,\n"
+	"                \"description\":...,\"aliases\":[...]}, ...]\n";
 
 enum match_kind { MATCH_ALL, MATCH_INDEX, MATCH_GLOB, MATCH_SUBSTRING };
 

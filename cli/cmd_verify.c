@@ -57,17 +57,17 @@ static const char verify_head[] =
 	"\n";
 
 static const char help_all[] =
-	"  --all   probe every MSR of 0-0x1fff, 0x40000000-0x400001ff,\n"
-	"          0x4b564d00-0x4b564dff, 0xc0000000-0xc0001fff and\n"
-	"          0xc0010000-0xc0011fff (25344 MSRs, 50688 accesses)\n";
+	"  -a, --all   probe every MSR of 0-0x1fff, 0x40000000-0x400001ff,\n"
+	"              0x4b564d00-0x4b564dff, 0xc0000000-0xc0001fff and\n"
+	"              0xc0010000-0xc0011fff (25344 MSRs, 50688 accesses)\n";
 
 static const char help_json[] =
-	"  --json  print {\"file\":...,\"format\":...,\"live\":true,\"msrs\":N,\n"
-	"          \"accesses\":N,\"agree\":N,\"mismatches\":[{\"msr\":N,\"name\":...,\n"
-	"          \"access\":\"read\",\"model\":\"allow\",\"observed\":\"filtered\"},\n"
-	"          ...],\"observed\":{\"filtered\":N,\"kernel\":N,\"gp\":N,\"exit\":N},\n"
-	"          \"exits\":N,\"seconds\":S} or {\"file\":...,\"live\":false,\n"
-	"          \"reason\":...} on stdout\n";
+	"  -j, --json  print {\"file\":...,\"format\":...,\"live\":true,\"msrs\":N,\n"
+	"              \"accesses\":N,\"agree\":N,\"mismatches\":[{\"msr\":N,\"name\":...,\n"
+	"              \"access\":\"read\",\"model\":\"allow\",\"observed\":\"filtered\"},\n"
+	"              ...],\"observed\":{\"filtered\":N,\"kernel\":N,\"gp\":N,\"exit\":N},\n"
+	"              \"exits\":N,\"seconds\":S} or {\"file\":...,\"live\":false,\n"
+	"              \"reason\":...} on stdout\n";
 
 #define GATE_SECONDS 10
 #define PROBE_SECONDS 120

@@ -7,7 +7,7 @@
  *
  *	bool json = false;
  *	const struct cli_opt opts[] = {
- *		CLI_FLAG("json", 'j', &json, "  --json  print ...\n"),
+ *		CLI_FLAG("json", 'j', &json, "  -j, --json  print ...\n"),
  *		CLI_END,
  *	};
  *	const struct cli_cmd cmd = { "names", usage, NULL, opts };
