@@ -182,6 +182,7 @@ int cmd_names(int argc, char **argv)
 	if (json)
 		print_json(out);
 	if (!found && m.pattern)
-		return fail(m.pattern, "%s", msr_name_why(m.pattern, "no MSR matches"));
+		return fail(m.pattern, "%s",
+			    msr_name_why(m.pattern, "no MSR matches"));
 	return EXIT_OK;
 }

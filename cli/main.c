@@ -57,7 +57,8 @@ static int unknown_command(const char *name)
 		names[n++] = c->name;
 	hint = mt_suggest(name, strlen(name), names, n);
 	if (hint)
-		fprintf(stderr, "%s: unknown command '%s' (did you mean '%s'?)\n",
+		fprintf(stderr,
+			"%s: unknown command '%s' (did you mean '%s'?)\n",
 			progname, name, hint);
 	else
 		fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n",

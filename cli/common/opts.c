@@ -112,7 +112,8 @@ int cli_options(const struct cli_cmd *cmd, int argc, char **argv)
 		return fail(cmd->name, "cannot parse options: out of memory");
 	getopt_spec(cmd, shorts, longs);
 	opterr = 0;
-	while (rc < 0 && (c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+	while (rc < 0 &&
+	       (c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		if (c == 1) {
 			ops[nops++] = optarg;
 		} else if (c == 'h') {

@@ -60,8 +60,9 @@ struct cli_cmd {
 /*
  * Parse argv's options by cmd's table, one grammar for every command:
  * options anywhere among the operands (GNU permutation, POSIXLY_CORRECT
- * or not), "--" ends the options, "-" is an operand. Returns -1 to go on,
- * with argv[optind..argc) the operands in their order, or the exit code to return: EXIT_OK after --help,
+ * or not), "--" ends the options, "-" is an operand. Returns -1 to go
+ * on, with argv[optind..argc) the operands in their order (argv is
+ * reordered), or the exit code to return: EXIT_OK after --help,
  * EXIT_USAGE after an unknown option or a missing argument, or what a
  * parse callback returned.
  */
