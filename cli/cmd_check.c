@@ -33,7 +33,7 @@ static const char check_head[] =
 	"\n";
 
 static const char help_json[] =
-	"  --json      print {\"valid\":false,\"errno\":\"EINVAL\",\"where\":...,\n"
+	"  -j, --json  print {\"valid\":false,\"errno\":\"EINVAL\",\"where\":...,\n"
 	"              \"message\":...} or {\"valid\":true,\"format\":...} on stdout\n";
 
 struct summary {

@@ -39,7 +39,7 @@ static const char compile_head[] =
 	"\n";
 
 static const char help_to[] =
-	"  --to kvm     (default) a KVM userspace MSR filter in the JSON format\n"
+	"  -t, --to kvm (default) a KVM userspace MSR filter in the JSON format\n"
 	"               (docs/filter-json.md): exact for every MSR outside the\n"
 	"               x2APIC MSRs 0x800-0x8ff, which KVM never filters, with\n"
 	"               the fewest ranges possible, then the fewest bitmap bytes.\n"
@@ -59,18 +59,19 @@ static const char help_to[] =
 	"  --to policy  the canonical policy text\n";
 
 static const char help_output[] =
-	"  -o, --output OUT  write OUT (atomically: complete or not at all)\n"
-	"               instead of stdout; binary maps are not written to a\n"
-	"               terminal\n";
+	"  -o, --output OUT  write OUT instead of stdout: a regular file is\n"
+	"               replaced atomically (complete or not at all), a device\n"
+	"               or FIFO written through; binary maps are not written\n"
+	"               to a terminal\n";
 
 static const char help_name[] =
-	"  --name NAME  the identifier of the --to c filter and of the --to rust\n"
-	"               function (msr_filter), of the --to vmx-c array\n"
-	"               (msr_bitmap) and of the --to svm-c array (msrpm); not\n"
-	"               a keyword of the output's language\n";
+	"  -n, --name NAME  the identifier of the --to c filter and of the\n"
+	"               --to rust function (msr_filter), of the --to vmx-c\n"
+	"               array (msr_bitmap) and of the --to svm-c array (msrpm);\n"
+	"               not a keyword of the output's language\n";
 
 static const char help_format[] =
-	"  --format F   read FILE as policy, json, vmx or svm\n";
+	"  -f, --format F  read FILE as policy, json, vmx or svm\n";
 
 enum target {
 	TO_KVM,
@@ -543,12 +544,10 @@ int cmd_compile(int argc, char **argv)
 		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
 		CLI_END,
 	};
-	/* options may follow FILE: msrtrap compile FILE --to kvm */
 	const struct cli_cmd cmd = {
 		.name = "compile",
 		.head = compile_head,
 		.opts = opts,
-		.permute = true,
 	};
 	int rc = cli_options(&cmd, argc, argv);
 

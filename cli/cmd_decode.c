@@ -24,10 +24,10 @@ static const char decode_head[] =
 	"\n";
 
 static const char help_format[] =
-	"  --format vmx|svm  the map's format\n";
+	"  -f, --format vmx|svm  the map's format\n";
 
 static const char help_json[] =
-	"  --json            print {\"format\":\"vmx\",\"read\":{\"pass\":[[lo,hi],...]},\n"
+	"  -j, --json        print {\"format\":\"vmx\",\"read\":{\"pass\":[[lo,hi],...]},\n"
 	"                    \"write\":{\"pass\":[[lo,hi],...]}} with integer bounds\n";
 
 static int decode(const char *path, enum msrtrap_format fmt, bool json)

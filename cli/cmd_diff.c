@@ -32,9 +32,9 @@ static const char diff_head[] =
 	"\n";
 
 static const char help_json[] =
-	"  --json  print {\"a\":{\"path\":...,\"format\":...},\"b\":{...},\"differ\":B,\n"
-	"          \"read\":[{\"first\":N,\"last\":N,\"a\":\"allow\",\"b\":\"deny\"},...],\n"
-	"          \"write\":[...]}\n";
+	"  -j, --json  print {\"a\":{\"path\":...,\"format\":...},\"b\":{...},\"differ\":B,\n"
+	"              \"read\":[{\"first\":N,\"last\":N,\"a\":\"allow\",\"b\":\"deny\"},...],\n"
+	"              \"write\":[...]}\n";
 
 static const char *verdict(int v)
 {
@@ -183,12 +183,10 @@ int cmd_diff(int argc, char **argv)
 		CLI_FLAG("json", 'j', &json, help_json),
 		CLI_END,
 	};
-	/* options may follow the files */
 	const struct cli_cmd cmd = {
 		.name = "diff",
 		.head = diff_head,
 		.opts = opts,
-		.permute = true,
 	};
 	int rc = cli_options(&cmd, argc, argv);
 

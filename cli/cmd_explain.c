@@ -37,7 +37,7 @@ static const char explain_head[] =
 	"\n";
 
 static const char help_json[] =
-	"  --json      print {\"msr\":N,\"name\":...,\"read\":{\"verdict\":...,\n"
+	"  -j, --json  print {\"msr\":N,\"name\":...,\"read\":{\"verdict\":...,\n"
 	"              \"by\":\"rule\"|\"range\"|\"default\"|\"x2apic\"|\"no-filter\"|\n"
 	"              \"map\"|\"unrepresentable\",...},\"write\":{...}}\n";
 

@@ -30,8 +30,8 @@ static const char kvm_check_head[] =
 	"\n";
 
 static const char help_json[] =
-	"  --json  print {\"usable\":true,\"seconds\":S} or\n"
-	"          {\"usable\":false,\"reason\":\"...\"} on stdout\n";
+	"  -j, --json  print {\"usable\":true,\"seconds\":S} or\n"
+	"              {\"usable\":false,\"reason\":\"...\"} on stdout\n";
 
 #define GATE_SECONDS 10
 
@@ -56,7 +56,6 @@ int cmd_kvm_check(int argc, char **argv)
 		.name = "kvm-check",
 		.head = kvm_check_head,
 		.opts = opts,
-		.permute = true,
 	};
 	int rc = cli_options(&cmd, argc, argv);
 	double t0;

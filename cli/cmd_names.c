@@ -18,13 +18,14 @@ static const char names_head[] =
 	"description and aliases. PATTERN selects entries:\n"
 	"  a number (0x10, 16) or interval (0xc0000080-0xc0000103), by index;\n"
 	"  a glob with * ? [ ] (IA32_MTRR_PHYS*), on any name, no case;\n"
-	"  anything else, a case-insensitive substring of any name.\n"
+	"  anything else, a case-insensitive substring of any name, the MSR\n"
+	"  it names exactly (MSR_ prefix optional) listed first.\n"
 	"Without PATTERN every entry is listed. Exit 1 when nothing matches.\n"
 	"\n";
 
 static const char help_json[] =
-	"  --json   print [{\"index\":N,\"name\":...,\"vendor\":...,\n"
-	"            \"description\":...,\"aliases\":[...]}, ...]\n";
+	"  -j, --json   print [{\"index\":N,\"name\":...,\"vendor\":...,\n"
+	"                \"description\":...,\"aliases\":[...]}, ...]\n";
 
 enum match_kind { MATCH_ALL, MATCH_INDEX, MATCH_GLOB, MATCH_SUBSTRING };
 
@@ -32,6 +33,9 @@ struct matcher {
 	enum match_kind kind;
 	const char *pattern;
 	uint32_t first, last;
+	/* a substring that is a whole name: its index is listed first */
+	bool exact;
+	uint32_t exact_index;
 };
 
 static bool name_matches(const struct matcher *m, const char *name)
@@ -59,6 +63,8 @@ static bool group_matches(const struct matcher *m, size_t i, size_t end,
 		return true;
 	if (m->kind == MATCH_INDEX)
 		return index >= m->first && index <= m->last;
+	if (m->exact && index == m->exact_index)
+		return false; /* already listed first */
 	for (; i < end; i++)
 		if (msrtrap_msr_at(i, &info) == 0 && name_matches(m, info.name))
 			return true;
@@ -141,12 +147,25 @@ int cmd_names(int argc, char **argv)
 		} else if (strpbrk(m.pattern, "*?[")) {
 			m.kind = MATCH_GLOB;
 		} else {
+			MSRTRAP_OPTS(msrtrap_msr_info, info);
+
 			m.kind = MATCH_SUBSTRING;
+			m.exact = msrtrap_msr_lookup(m.pattern, &info) == 0;
+			m.exact_index = info.index;
 		}
 	}
 
 	if (json)
 		out = json_array();
+	if (m.exact) {
+		size_t i = msrtrap_msr_lower_bound(m.exact_index);
+
+		found++;
+		if (json)
+			json_array_append_new(out, entry_json(i, group_end(i)));
+		else
+			print_text(i, group_end(i));
+	}
 	for (size_t i = 0, end; i < msrtrap_msr_count(); i = end) {
 		MSRTRAP_OPTS(msrtrap_msr_info, info);
 
@@ -163,6 +182,7 @@ int cmd_names(int argc, char **argv)
 	if (json)
 		print_json(out);
 	if (!found && m.pattern)
-		return fail(m.pattern, "no MSR matches");
+		return fail(m.pattern, "%s",
+			    msr_name_why(m.pattern, "no MSR matches"));
 	return EXIT_OK;
 }

@@ -37,7 +37,7 @@ static const char query_head[] =
 	"\n";
 
 static const char help_json[] =
-	"  --json      print [{\"msr\":16,\"read\":\"allow\",\"write\":\"deny\"},...]\n";
+	"  -j, --json  print [{\"msr\":16,\"read\":\"allow\",\"write\":\"deny\"},...]\n";
 
 /* Largest interval one operand may expand to. */
 #define MAX_INTERVAL 0x10000u

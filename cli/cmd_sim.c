@@ -34,11 +34,11 @@ static const char sim_head[] =
 	"\n";
 
 static const char help_strategy[] =
-	"  --strategy S  reapply-all, skip-intercepted, recompute, delta or all;\n"
-	"                wins over the script's strategy line\n";
+	"  -s, --strategy S  reapply-all, skip-intercepted, recompute, delta or all;\n"
+	"                    wins over the script's strategy line\n";
 
 static const char help_json[] =
-	"  --json        print one JSON document for the whole run: set-up,\n"
+	"  -j, --json    print one JSON document for the whole run: set-up,\n"
 	"                events (sync, expect, print, save, stats, disagree),\n"
 	"                totals and \"ok\" (docs/sim.md)\n";
 

@@ -61,25 +61,25 @@ static const char verify_head[] =
 	"\n";
 
 static const char help_all[] =
-	"  --all   probe every MSR of 0-0x1fff, 0x40000000-0x400001ff,\n"
-	"          0x4b564d00-0x4b564dff, 0xc0000000-0xc0001fff and\n"
-	"          0xc0010000-0xc0011fff (25344 MSRs, 50688 accesses)\n";
+	"  -a, --all   probe every MSR of 0-0x1fff, 0x40000000-0x400001ff,\n"
+	"              0x4b564d00-0x4b564dff, 0xc0000000-0xc0001fff and\n"
+	"              0xc0010000-0xc0011fff (25344 MSRs, 50688 accesses)\n";
 
 static const char help_list[] =
-	"  --list  print every access probed, in MSR order: MSR, name, access,\n"
-	"          the model's verdict, what KVM did and the value (read: what\n"
-	"          RDMSR returned; write: the value written); with --json the\n"
-	"          array \"probed\":[{\"msr\":N,\"name\":...,\"access\":\"read\",\n"
-	"          \"expected\":\"allow\",\"observed\":\"kernel\",\n"
-	"          \"value\":\"0x...\"},...]\n";
+	"  -l, --list  print every access probed, in MSR order: MSR, name,\n"
+	"              access, the model's verdict, what KVM did and the value\n"
+	"              (read: what RDMSR returned; write: the value written);\n"
+	"              with --json the array \"probed\":[{\"msr\":N,\"name\":...,\n"
+	"              \"access\":\"read\",\"expected\":\"allow\",\n"
+	"              \"observed\":\"kernel\",\"value\":\"0x...\"},...]\n";
 
 static const char help_json[] =
-	"  --json  print {\"file\":...,\"format\":...,\"live\":true,\"msrs\":N,\n"
-	"          \"accesses\":N,\"agree\":N,\"mismatches\":[{\"msr\":N,\"name\":...,\n"
-	"          \"access\":\"read\",\"model\":\"allow\",\"observed\":\"filtered\"},\n"
-	"          ...],\"observed\":{\"filtered\":N,\"kernel\":N,\"gp\":N,\"exit\":N},\n"
-	"          \"exits\":N,\"seconds\":S} or {\"file\":...,\"live\":false,\n"
-	"          \"reason\":...} on stdout\n";
+	"  -j, --json  print {\"file\":...,\"format\":...,\"live\":true,\"msrs\":N,\n"
+	"              \"accesses\":N,\"agree\":N,\"mismatches\":[{\"msr\":N,\"name\":...,\n"
+	"              \"access\":\"read\",\"model\":\"allow\",\"observed\":\"filtered\"},\n"
+	"              ...],\"observed\":{\"filtered\":N,\"kernel\":N,\"gp\":N,\"exit\":N},\n"
+	"              \"exits\":N,\"seconds\":S} or {\"file\":...,\"live\":false,\n"
+	"              \"reason\":...} on stdout\n";
 
 #define GATE_SECONDS 10
 #define PROBE_SECONDS 120
@@ -745,12 +745,10 @@ int cmd_verify(int argc, char **argv)
 		CLI_FLAG("json", 'j', &json, help_json),
 		CLI_END,
 	};
-	/* options may follow FILE */
 	const struct cli_cmd cmd = {
 		.name = "verify",
 		.head = verify_head,
 		.opts = opts,
-		.permute = true,
 	};
 	int rc = cli_options(&cmd, argc, argv);
 

@@ -2,7 +2,8 @@
 /*
  * msrtrap: command table and dispatch. One file per subcommand
  * (cmd_*.c); this file only finds the command, handles the global
- * --help / --version and checks that what was printed was written.
+ * --help / --version and `help [COMMAND]`, and checks that what was
+ * printed was written.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <msrtrap/msrtrap.h>
 
 #include "common/cli.h"
+#include "util/strdist.h"
 
 /* the last column: the exit code for trouble (diff: 1 means "differ") */
 const struct command commands[] = {
@@ -31,11 +33,12 @@ const struct command commands[] = {
 
 static void print_usage(FILE *out)
 {
-	fprintf(out, "usage: %s [--version] [--help] COMMAND [ARGS]\n\n"
+	fprintf(out, "usage: %s [-V|--version] [-h|--help] COMMAND [ARGS]\n\n"
 		     "commands:\n", progname);
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
-	fprintf(out, "\nRun '%s COMMAND --help' for a command's options.\n",
+	fprintf(out, "  %-10s %s\n", "help", "this list, or a command's help");
+	fprintf(out, "\nRun '%s help COMMAND' for a command's options.\n",
 		progname);
 }
 
@@ -93,8 +96,61 @@ static int check_stdout(int rc, int trouble)
 	return rc == EXIT_USAGE ? rc : trouble;
 }
 
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(name, c->name))
+			return c;
+	return NULL;
+}
+
+/* One line naming the closest command, exit 2. */
+static int unknown_command(const char *name)
+{
+	const char *names[32];
+	const char *hint;
+	size_t n = 0;
+
+	for (const struct command *c = commands; c->name && n < 32; c++)
+		names[n++] = c->name;
+	hint = mt_suggest(name, strlen(name), names, n);
+	if (hint)
+		fprintf(stderr,
+			"%s: unknown command '%s' (did you mean '%s'?)\n",
+			progname, name, hint);
+	else
+		fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n",
+			progname, name, progname);
+	return EXIT_USAGE;
+}
+
+/* `help COMMAND` is `COMMAND --help`: the command's own text, exit 0. */
+static int help(int argc, char **argv)
+{
+	const struct command *c;
+	char *args[3];
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "%s help: expected at most one COMMAND (see '%s "
+			"--help')\n", progname, progname);
+		return EXIT_USAGE;
+	}
+	c = find_command(argv[1]);
+	if (!c)
+		return unknown_command(argv[1]);
+	args[0] = argv[1];
+	args[1] = (char *)"--help";
+	args[2] = NULL;
+	return c->run(2, args);
+}
+
 int main(int argc, char **argv)
 {
+	const struct command *cmd;
 	const char *name;
 
 	watch_stdout();
@@ -109,20 +165,22 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	name = argv[1];
-	if (!strcmp(name, "--help") || !strcmp(name, "-h") ||
-	    !strcmp(name, "help")) {
+	if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
 		print_usage(stdout);
 		return check_stdout(EXIT_OK, EXIT_BAD_INPUT);
 	}
+	if (!strcmp(name, "help"))
+		return check_stdout(help(argc - 1, argv + 1), EXIT_BAD_INPUT);
 	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
 		printf("msrtrap %s\n", msrtrap_version());
 		return check_stdout(EXIT_OK, EXIT_BAD_INPUT);
 	}
-	for (const struct command *c = commands; c->name; c++)
-		if (!strcmp(name, c->name))
-			return check_stdout(c->run(argc - 1, argv + 1),
-					    c->trouble);
-	fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n",
-		progname, name, progname);
-	return EXIT_USAGE;
+	if (name[0] == '-' && name[1]) {
+		fprintf(stderr, "%s: bad option '%s' (see '%s --help')\n",
+			progname, name, progname);
+		return EXIT_USAGE;
+	}
+	cmd = find_command(name);
+	return cmd ? check_stdout(cmd->run(argc - 1, argv + 1), cmd->trouble) :
+		     unknown_command(name);
 }

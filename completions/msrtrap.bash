@@ -47,7 +47,7 @@ _msrtrap()
 
 	if [[ -z $cmd ]]; then
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--help --version' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '-h --help -V --version' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W "$_msrtrap_commands help" -- "$cur")
 		fi
@@ -84,34 +84,33 @@ _msrtrap()
 		;;
 	esac
 
+	# every command takes the short and the long form (msrtrap(1))
 	local opts
 	case $cmd in
-	names) opts='--json --help' ;;
-	decode) opts='--format --json --help' ;;
-	check | query | explain) opts='--format --json --help' ;;
-	compile) opts='--to --output --name --format --help' ;;
-	diff) opts='--json --help' ;;
-	sim) opts='--strategy --json --help' ;;
-	verify) opts='--all --list --json --help' ;;
-	kvm-check) opts='--json --help' ;;
-	help) return 0 ;;
+	names | diff | kvm-check) opts='-j --json' ;;
+	decode | check | query | explain) opts='-f --format -j --json' ;;
+	compile) opts='-t --to -o --output -n --name -f --format' ;;
+	sim) opts='-s --strategy -j --json' ;;
+	verify) opts='-a --all -l --list -j --json' ;;
+	help) opts= ;;
 	*) return 0 ;;
 	esac
 
-	if [[ $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
-		return 0
-	fi
-
-	# positional arguments: count those before the cursor
-	local npos=0 skip=0
+	# positional arguments: count those before the cursor; options may
+	# sit anywhere among them, and after -- every word is one
+	local npos=0 skip=0 ended=0
 	for ((i = i + 1; i < cword; i++)); do
 		word=${words[i]}
 		if ((skip)); then
 			skip=0
 			continue
 		fi
+		if ((ended)); then
+			((npos++))
+			continue
+		fi
 		case $word in
+		--) ended=1 ;;
 		--format | -f | --to | -t | --strategy | -s | --output | -o | --name | -n)
 			skip=1
 			;;
@@ -121,7 +120,19 @@ _msrtrap()
 		esac
 	done
 
+	if [[ $cur == -* ]] && ((!ended)); then
+		[[ $cmd != help ]] && opts="$opts -h --help"
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+		return 0
+	fi
+
 	case $cmd in
+	help)
+		# one COMMAND
+		((npos == 0)) &&
+			mapfile -t COMPREPLY < <(compgen -W "$_msrtrap_commands" -- "$cur")
+		return 0
+		;;
 	names)
 		# PATTERN: an MSR name
 		[[ -n $cur ]] &&

@@ -76,8 +76,17 @@ bool same_file(const char *input, const char *output);
 bool parse_u32(const char *s, uint32_t *out);
 
 /*
+ * Why the name database gives no MSR for name, as "WHAT (did you mean
+ * 'IA32_EFER'?)" when a name is close, "ambiguous MSR name: HINT" when
+ * msrtrap_msr_lookup() refuses it (MSR_IA32_PMC0), else WHAT. Static
+ * storage, valid until the next call.
+ */
+const char *msr_name_why(const char *name, const char *what);
+
+/*
  * Parse an MSR operand: a number, a name from the database, or an
- * inclusive interval A-B of those. Returns false with *why set.
+ * inclusive interval A-B of those. Returns false with *why set (for a
+ * name, by msr_name_why(), so it may name the closest one).
  */
 bool parse_msr_operand(const char *s, uint32_t *first, uint32_t *last,
 		       const char **why);

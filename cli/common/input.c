@@ -323,7 +323,7 @@ const char *input_access_name(uint32_t flags, char buf[16])
 }
 
 const char input_format_help[] =
-	"  --format F  read FILE as policy, json, vmx or svm\n";
+	"  -f, --format F  read FILE as policy, json, vmx or svm\n";
 
 int input_format_option(const char *arg, void *want)
 {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The option parser of every command (opts.h). The option grammar lives
- * in one place, getopt_spec(): '+' (stop at the first operand) unless the
- * command permutes, ':' so that a missing argument is told from an
- * unknown option, and --help/-h added to every table.
+ * in one place: getopt_spec() asks for '-' (operands come back in order
+ * as option 1, so options may sit anywhere among them whatever
+ * POSIXLY_CORRECT says) and ':' (a missing argument is told from an
+ * unknown option), and adds --help/-h to every table; cli_options()
+ * moves the operands to the end of argv, "--" ending the options.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -46,8 +48,7 @@ static void getopt_spec(const struct cli_cmd *cmd, char *shorts,
 {
 	size_t n = 0, i = 0;
 
-	if (!cmd->permute)
-		shorts[n++] = '+';
+	shorts[n++] = '-';
 	shorts[n++] = ':';
 	for (const struct cli_opt *o = cmd->opts; o->name; o++, i++) {
 		if (i == MAX_OPTS)
@@ -85,26 +86,47 @@ static int take(const struct cli_opt *o, const char *arg)
 	return -1;
 }
 
+/*
+ * Operands in their order, then what follows "--", at the end of argv so
+ * that argv[optind..argc) are exactly the operands. ops has room for
+ * argc pointers; everything before index end is an option or its value.
+ */
+static void gather(int argc, char **argv, char **ops, int nops, int end)
+{
+	while (end < argc)
+		ops[nops++] = argv[end++];
+	memcpy(argv + argc - nops, ops, (size_t)nops * sizeof(*ops));
+	optind = argc - nops;
+}
+
 int cli_options(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	char shorts[3 * MAX_OPTS + 4];
 	struct option longs[MAX_OPTS + 2];
 	const struct cli_opt *o;
-	int c, rc;
+	char **ops;
+	int c, rc = -1, nops = 0;
 
+	ops = malloc((size_t)argc * sizeof(*ops));
+	if (!ops)
+		return fail(cmd->name, "cannot parse options: out of memory");
 	getopt_spec(cmd, shorts, longs);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		if (c == 'h') {
+	while (rc < 0 &&
+	       (c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == 1) {
+			ops[nops++] = optarg;
+		} else if (c == 'h') {
 			print_help(cmd);
-			return EXIT_OK;
+			rc = EXIT_OK;
+		} else if (!(o = find(cmd, c))) {
+			rc = bad_option(cmd->name, argv, c);
+		} else {
+			rc = take(o, optarg);
 		}
-		o = find(cmd, c);
-		if (!o)
-			return bad_option(cmd->name, argv, c);
-		rc = take(o, optarg);
-		if (rc >= 0)
-			return rc;
 	}
-	return -1;
+	if (rc < 0)
+		gather(argc, argv, ops, nops, optind);
+	free(ops);
+	return rc;
 }

@@ -7,7 +7,7 @@
  *
  *	bool json = false;
  *	const struct cli_opt opts[] = {
- *		CLI_FLAG("json", 'j', &json, "  --json  print ...\n"),
+ *		CLI_FLAG("json", 'j', &json, "  -j, --json  print ...\n"),
  *		CLI_END,
  *	};
  *	const struct cli_cmd cmd = { "names", usage, NULL, opts };
@@ -55,16 +55,14 @@ struct cli_cmd {
 	const char *head;
 	const char *tail;
 	const struct cli_opt *opts;
-	/*
-	 * Options may follow operands (GNU permutation): today compile,
-	 * diff, verify and kvm-check; the others stop at the first operand.
-	 */
-	bool permute;
 };
 
 /*
- * Parse argv's options by cmd's table. Returns -1 to go on, with optind
- * at the first operand, or the exit code to return: EXIT_OK after --help,
+ * Parse argv's options by cmd's table, one grammar for every command:
+ * options anywhere among the operands (GNU permutation, POSIXLY_CORRECT
+ * or not), "--" ends the options, "-" is an operand. Returns -1 to go
+ * on, with argv[optind..argc) the operands in their order (argv is
+ * reordered), or the exit code to return: EXIT_OK after --help,
  * EXIT_USAGE after an unknown option or a missing argument, or what a
  * parse callback returned.
  */

@@ -308,6 +308,23 @@ bool parse_u32(const char *s, uint32_t *out)
 	return true;
 }
 
+const char *msr_name_why(const char *name, const char *what)
+{
+	/* one operand at a time: the CLI is single-threaded */
+	static char buf[256];
+	const char *hint = msrtrap_msr_lookup_hint(name);
+
+	if (hint) {
+		snprintf(buf, sizeof(buf), "ambiguous MSR name: %s", hint);
+		return buf;
+	}
+	hint = msrtrap_msr_suggest(name);
+	if (!hint)
+		return what;
+	snprintf(buf, sizeof(buf), "%s (did you mean '%s'?)", what, hint);
+	return buf;
+}
+
 static bool parse_one(const char *s, uint32_t *out, const char **why)
 {
 	MSRTRAP_OPTS(msrtrap_msr_info, info);
@@ -319,7 +336,7 @@ static bool parse_one(const char *s, uint32_t *out, const char **why)
 		return false;
 	}
 	if (msrtrap_msr_lookup(s, &info)) {
-		*why = "unknown MSR name";
+		*why = msr_name_why(s, "unknown MSR name");
 		return false;
 	}
 	*out = info.index;

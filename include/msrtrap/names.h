@@ -68,10 +68,21 @@ MSRTRAP_API int msrtrap_msr_info(uint32_t msr, struct msrtrap_msr_info *info);
  * Look a name up, ASCII case-insensitively, canonical names and aliases
  * alike; a leading "MSR_" is ignored ("msr_ia32_efer" finds IA32_EFER).
  * Returns 0 and fills *info (may be NULL), or -ENOENT, or -EINVAL (also
- * for an info->sz smaller than sizeof(size_t)).
+ * for an info->sz smaller than sizeof(size_t)), or -ENOTUNIQ for a name
+ * whose "MSR_" spelling is the Linux kernel's name of a different MSR
+ * than the SDM name without it: "MSR_IA32_PMC0" is 0x4c1 in Linux's
+ * msr-index.h (the SDM's IA32_A_PMC0) but IA32_PMC0 is the SDM's 0xc1.
+ * "IA32_PMC0" alone still finds 0xc1. msrtrap_msr_lookup_hint() says why.
  */
 MSRTRAP_API int msrtrap_msr_lookup(const char *name,
 				   struct msrtrap_msr_info *info);
+
+/*
+ * For a name msrtrap_msr_lookup() refuses with -ENOTUNIQ: one line (no
+ * newline, static storage) naming both MSRs and the names that pick one,
+ * for a caller to print after the name; NULL for every other name.
+ */
+MSRTRAP_API const char *msrtrap_msr_lookup_hint(const char *name);
 
 /*
  * The known name closest to `name` (edit distance, case-insensitive), for

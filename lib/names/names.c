@@ -124,6 +124,32 @@ static const struct mt_msr_entry *find_name(const char *name)
 	return NULL;
 }
 
+/*
+ * Names whose Linux spelling (MSR_ + name in msr-index.h) means another
+ * MSR than the SDM name the table keeps: with the prefix, which one the
+ * user meant is unknown, so the lookup refuses rather than guess.
+ */
+static const struct {
+	const char *name;	/* without MSR_, upper case */
+	const char *hint;
+} hazards[] = {
+	{ "IA32_PMC0",
+	  "the kernel's MSR_IA32_PMC0 is 0x4c1 (IA32_A_PMC0), the SDM's "
+	  "IA32_PMC0 is 0xc1: write IA32_A_PMC0 or IA32_PMC0" },
+};
+
+const char *msrtrap_msr_lookup_hint(const char *name)
+{
+	const char *rest;
+
+	if (!name || name == (rest = skip_msr_prefix(name)))
+		return NULL;
+	for (size_t i = 0; i < sizeof(hazards) / sizeof(*hazards); i++)
+		if (!cmp_upper(rest, hazards[i].name))
+			return hazards[i].hint;
+	return NULL;
+}
+
 int msrtrap_msr_lookup(const char *name, struct msrtrap_msr_info *info)
 {
 	const struct mt_msr_entry *e;
@@ -132,6 +158,8 @@ int msrtrap_msr_lookup(const char *name, struct msrtrap_msr_info *info)
 		return -EINVAL;
 	/* A real name may itself start with MSR_ (none do today). */
 	e = find_name(name);
+	if (!e && msrtrap_msr_lookup_hint(name))
+		return -ENOTUNIQ;
 	if (!e)
 		e = find_name(skip_msr_prefix(name));
 	if (!e)

@@ -77,9 +77,16 @@ static int endpoint(struct parser *ps, const struct mt_token *t, uint32_t *v)
 	if (t->len < sizeof(name)) {
 		memcpy(name, t->text, t->len);
 		name[t->len] = 0;
-		if (msrtrap_msr_lookup(name, &info) == 0) {
+		r = msrtrap_msr_lookup(name, &info);
+		if (r == 0) {
 			*v = info.index;
 			return 0;
+		}
+		if (r == -ENOTUNIQ) {
+			error_at(ps, t, MSRTRAP_DIAG_UNKNOWN_NAME,
+				 "ambiguous MSR name '%s': %s", SHOW(t),
+				 msrtrap_msr_lookup_hint(name));
+			return -1;
 		}
 		hint = msrtrap_msr_suggest(name);
 	} else {

@@ -109,6 +109,18 @@ check "completion: msrtrap compile --to -> kvm c rust vmx svm vmx-c svm-c policy
 	test "$(complete_words msrtrap compile --to '' | tr '\n' ' ')" = "kvm c rust vmx svm vmx-c svm-c policy "
 check "completion: msrtrap verify --a -> --all" \
 	test "$(complete_words msrtrap verify --a)" = --all
+check "completion: msrtrap verify -a -> -a (short options)" \
+	test "$(complete_words msrtrap verify -a)" = -a
+check "completion: msrtrap help co -> compile" \
+	test "$(complete_words msrtrap help co)" = compile
+check "completion: msrtrap help compile '' -> nothing (one COMMAND)" \
+	test -z "$(complete_words msrtrap help compile '')"
+check "completion: msrtrap query F --json 0x10 --j -> --json (options anywhere)" \
+	test "$(complete_words msrtrap query F --json 0x10 --j)" = --json
+check "completion: msrtrap query F -- --j -> no option after --" \
+	test -z "$(complete_words msrtrap query F -- --j)"
+check "completion: msrtrap -V -> -V" \
+	test "$(complete_words msrtrap -V)" = -V
 
 # ---- an out-of-tree program, through pkg-config ----------------------------
 read -r -a cc <<<"$CC"

@@ -258,6 +258,130 @@ static void test_suggest_matches_reference(void **state)
 	}
 }
 
+/* name -> index, and whether it is the index's canonical name */
+static void expect_name(const char *name, uint32_t msr, bool canonical)
+{
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
+
+	assert_int_equal(msrtrap_msr_lookup(name, &info), 0);
+	assert_int_equal(info.index, msr);
+	assert_int_equal(info.canonical, canonical);
+	assert_string_equal(info.name, name);
+}
+
+/*
+ * The database against Linux 6.19's msr-index.h (kvm-versions.md §4): the
+ * 41 indices added after 6.1, the 7 kernel spellings of known indices,
+ * CORE_THREAD_COUNT and AMD's SFMASK; the exact counts of data/README.md.
+ */
+static void test_linux_6_19(void **state)
+{
+	static const struct {
+		uint32_t msr;
+		const char *name;
+	} added[] = {
+		{ 0x35, "CORE_THREAD_COUNT" },
+		{ 0x7b, "IA32_MCU_ENUMERATION" },
+		{ 0x87, "IA32_MKTME_KEYID_PARTITIONING" },
+		{ 0x1cc, "IA32_FRED_RSP0" }, { 0x1cd, "IA32_FRED_RSP1" },
+		{ 0x1ce, "IA32_FRED_RSP2" }, { 0x1cf, "IA32_FRED_RSP3" },
+		{ 0x1d0, "IA32_FRED_STKLVLS" }, { 0x1d1, "IA32_FRED_SSP1" },
+		{ 0x1d2, "IA32_FRED_SSP2" }, { 0x1d3, "IA32_FRED_SSP3" },
+		{ 0x1d4, "IA32_FRED_CONFIG" },
+		{ 0x3f4, "IA32_PEBS_BASE" }, { 0x3f5, "IA32_PEBS_INDEX" },
+		{ 0x7a5, "IA32_MCU_STAGING_MBOX_ADDR" },
+		{ 0xca0, "RMID_SNC_CONFIG" },
+		{ 0xd50, "IA32_MBA_THRTL_BASE" },
+		{ 0x1328, "SNOOP_RSP_0" }, { 0x1329, "SNOOP_RSP_1" },
+		{ 0x1901, "IA32_PMC_V6_GP0_CFG_A" },
+		{ 0x1902, "IA32_PMC_V6_GP0_CFG_B" },
+		{ 0x1903, "IA32_PMC_V6_GP0_CFG_C" },
+		{ 0x1980, "IA32_PMC_V6_FX0_CTR" },
+		{ 0x1982, "IA32_PMC_V6_FX0_CFG_B" },
+		{ 0x1983, "IA32_PMC_V6_FX0_CFG_C" },
+		{ 0xc0000200, "IA32_MBA_BW_BASE" },
+		{ 0xc0000280, "IA32_SMBA_BW_BASE" },
+		{ 0xc0000303, "AMD64_PERF_CNTR_GLOBAL_STATUS_SET" },
+		{ 0xc00003fd, "IA32_L3_QOS_ABMC_CFG" },
+		{ 0xc00003ff, "IA32_L3_QOS_EXT_CFG" },
+		{ 0xc0000400, "IA32_EVT_CFG_BASE" },
+		{ 0xc0000500, "AMD_WORKLOAD_CLASS_CONFIG" },
+		{ 0xc0000501, "AMD_WORKLOAD_CLASS_ID" },
+		{ 0xc0000502, "AMD_WORKLOAD_HRST" },
+		{ 0xc0010134, "AMD64_GUEST_TSC_FREQ" },
+		{ 0xc0010136, "AMD64_RMP_CFG" },
+		{ 0xc0010138, "AMD64_SAVIC_CONTROL" },
+		{ 0xc0010800, "F19H_UMC_PERF_CTL" },
+		{ 0xc0010801, "F19H_UMC_PERF_CTR" },
+		{ 0xc0011002, "AMD64_CPUID_FN_7" },
+		{ 0xc0011005, "AMD64_CPUID_EXT_FEAT" },
+		{ 0xc001f000, "SVSM_CAA" },
+	}, aliases[] = {
+		{ 0x35, "INTEL_CORE_THREAD_COUNT" },
+		{ 0x18a, "IA32_MCG_RESERVED" },
+		{ 0x6a4, "IA32_FRED_SSP0" },
+		{ 0xc90, "IA32_L3_CBM_BASE" },
+		{ 0xd10, "IA32_L2_CBM_BASE" },
+		{ 0x1900, "IA32_PMC_V6_GP0_CTR" },
+		{ 0xc0000084, "SFMASK" },
+		{ 0xc0010132, "AMD64_RMP_BASE" },
+		{ 0xc0010133, "AMD64_RMP_END" },
+	};
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
+	size_t canonical = 0;
+
+	for (size_t i = 0; i < sizeof(added) / sizeof(*added); i++)
+		expect_name(added[i].name, added[i].msr, true);
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(*aliases); i++)
+		expect_name(aliases[i].name, aliases[i].msr, false);
+	/* the kernel spelling of each, prefix and all */
+	assert_int_equal(msrtrap_msr_lookup("MSR_IA32_FRED_CONFIG", &info), 0);
+	assert_int_equal(info.index, 0x1d4);
+	assert_int_equal(msrtrap_msr_lookup("msr_sfmask", &info), 0);
+	assert_string_equal(msrtrap_msr_name(info.index), "IA32_FMASK");
+	assert_string_equal(msrtrap_msr_name(0x35), "CORE_THREAD_COUNT");
+	assert_int_equal(msrtrap_msr_info(0x35, &info), 0);
+	assert_int_equal(info.vendor, MSRTRAP_VENDOR_INTEL);
+
+	for (size_t i = 0; msrtrap_msr_at(i, &info) == 0; i++)
+		canonical += info.canonical;
+	assert_int_equal(msrtrap_msr_count(), 1284);
+	assert_int_equal(canonical, 1091);
+}
+
+/*
+ * Linux's MSR_IA32_PMC0 is 0x4c1 (the SDM's IA32_A_PMC0), the SDM's
+ * IA32_PMC0 is 0xc1: the prefixed spelling is refused with -ENOTUNIQ and
+ * a hint naming both, in any case; the bare SDM name keeps its meaning.
+ */
+static void test_pmc0_refused(void **state)
+{
+	MSRTRAP_OPTS(msrtrap_msr_info, info);
+	const char *hint;
+
+	info.index = 0x12345678;
+	assert_int_equal(msrtrap_msr_lookup("MSR_IA32_PMC0", &info), -ENOTUNIQ);
+	assert_int_equal(info.index, 0x12345678);
+	assert_int_equal(msrtrap_msr_lookup("msr_ia32_pmc0", NULL), -ENOTUNIQ);
+	hint = msrtrap_msr_lookup_hint("Msr_Ia32_Pmc0");
+	assert_non_null(hint);
+	assert_non_null(strstr(hint, "0x4c1"));
+	assert_non_null(strstr(hint, "0xc1"));
+	assert_non_null(strstr(hint, "IA32_A_PMC0"));
+	assert_null(strchr(hint, '\n'));
+
+	assert_int_equal(msrtrap_msr_lookup("IA32_PMC0", &info), 0);
+	assert_int_equal(info.index, 0xc1);
+	assert_int_equal(msrtrap_msr_lookup("MSR_IA32_A_PMC0", &info), 0);
+	assert_int_equal(info.index, 0x4c1);
+	assert_int_equal(msrtrap_msr_lookup("MSR_IA32_PMC1", &info), 0);
+	assert_int_equal(info.index, 0xc2);
+	assert_null(msrtrap_msr_lookup_hint("IA32_PMC0"));
+	assert_null(msrtrap_msr_lookup_hint("MSR_IA32_PMC1"));
+	assert_null(msrtrap_msr_lookup_hint("MSR_"));
+	assert_null(msrtrap_msr_lookup_hint(NULL));
+}
+
 static void test_lower_bound(void **state)
 {
 	MSRTRAP_OPTS(msrtrap_msr_info, info);
@@ -282,6 +406,8 @@ int main(void)
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_suggest_matches_reference),
 		cmocka_unit_test(test_lower_bound),
+		cmocka_unit_test(test_linux_6_19),
+		cmocka_unit_test(test_pmc0_refused),
 	};
 
 	return TEST_MAIN(tests);

@@ -1,0 +1,1 @@
+msrtrap explain examples/sandbox.policy MSR_IA32_PMC0

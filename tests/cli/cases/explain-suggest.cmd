@@ -1,0 +1,1 @@
+msrtrap explain examples/sandbox.policy IA32_LSTR

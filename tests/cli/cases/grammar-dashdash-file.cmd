@@ -1,0 +1,1 @@
+msrtrap check -- examples/seed-unrelated.json

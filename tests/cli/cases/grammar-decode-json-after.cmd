@@ -1,0 +1,1 @@
+msrtrap decode efer-w.vmx --json

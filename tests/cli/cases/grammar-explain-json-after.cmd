@@ -1,0 +1,1 @@
+msrtrap explain examples/sandbox.policy 0x10 -j

@@ -1,0 +1,1 @@
+msrtrap names 0x10 --json

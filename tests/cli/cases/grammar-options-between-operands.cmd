@@ -1,0 +1,1 @@
+msrtrap diff efer-w.vmx --json none.vmx

@@ -1,0 +1,1 @@
+echo 0x10 | msrtrap query examples/sandbox.policy - --json

@@ -1,0 +1,1 @@
+msrtrap sim examples/seed.sim --json >/dev/null && echo parsed

@@ -1,0 +1,1 @@
+msrtrap names msr_core_thread_count

@@ -1,0 +1,1 @@
+msrtrap names --json efer

@@ -1,0 +1,1 @@
+msrtrap names MSR_IA32_PMC0

@@ -1,0 +1,1 @@
+msrtrap names ia32_efr

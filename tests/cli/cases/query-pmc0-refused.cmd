@@ -1,0 +1,1 @@
+msrtrap query examples/sandbox.policy msr_ia32_pmc0
