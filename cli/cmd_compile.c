@@ -501,6 +501,7 @@ int cmd_compile(int argc, char **argv)
 		CLI_VALUE("output", 'o', &out_path, help_output),
 		CLI_PARSE("name", 'n', name_option, &name, help_name),
 		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
+		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
 	/* options may follow FILE: msrtrap compile FILE --to kvm */

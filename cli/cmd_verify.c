@@ -660,6 +660,7 @@ int cmd_verify(int argc, char **argv)
 	const struct cli_opt opts[] = {
 		CLI_FLAG("all", 'a', &all, help_all),
 		CLI_FLAG("json", 'j', &json, help_json),
+		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
 	/* options may follow FILE */

@@ -82,17 +82,21 @@ _msrtrap()
 	--name | -n)
 		[[ $cmd == compile ]] && return 0
 		;;
+	--max-input)
+		# a size: 64M, 1G, bytes
+		return 0
+		;;
 	esac
 
 	local opts
 	case $cmd in
 	names) opts='--json --help' ;;
-	decode) opts='--format --json --help' ;;
-	check | query | explain) opts='--format --json --help' ;;
-	compile) opts='--to --output --name --format --help' ;;
-	diff) opts='--json --help' ;;
-	sim) opts='--strategy --json --help' ;;
-	verify) opts='--all --json --help' ;;
+	decode) opts='--format --json --max-input --help' ;;
+	check | query | explain) opts='--format --json --max-input --help' ;;
+	compile) opts='--to --output --name --format --max-input --help' ;;
+	diff) opts='--json --max-input --help' ;;
+	sim) opts='--strategy --json --max-input --help' ;;
+	verify) opts='--all --json --max-input --help' ;;
 	kvm-check) opts='--json --help' ;;
 	help) return 0 ;;
 	*) return 0 ;;
@@ -112,7 +116,7 @@ _msrtrap()
 			continue
 		fi
 		case $word in
-		--format | -f | --to | -t | --strategy | -s | --output | -o | --name | -n)
+		--format | -f | --to | -t | --strategy | -s | --output | -o | --name | -n | --max-input)
 			skip=1
 			;;
 		=) skip=1 ;;

@@ -149,7 +149,7 @@ int input_open_flags(const char *path, enum input_kind want,
 	in->path = path;
 	err = read_file(path, &data, &len);
 	if (err)
-		return fail(path, "cannot read: %s", strerror(-err));
+		return input_read_fail(path, err);
 	kind = want != INPUT_AUTO ? want : recognise(data, len);
 	in->kind = kind;
 	switch (kind) {
@@ -328,4 +328,40 @@ const char input_format_help[] =
 int input_format_option(const char *arg, void *want)
 {
 	return input_parse_format(arg, want) ? -1 : EXIT_BAD_INPUT;
+}
+
+const char input_max_help[] =
+	"  --max-input SIZE  refuse a FILE larger than SIZE bytes (K, M, G\n"
+	"              suffixes; default 64M)\n";
+
+int input_max_option(const char *arg, void *limit)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (end != arg && *end && !end[1]) {
+		const char *suffix = strchr("KMG", *end & ~0x20);
+
+		if (suffix)
+			shift = 10 * (unsigned int)(suffix - "KMG" + 1);
+		end += !!suffix;
+	}
+	if (end == arg || *end || *arg == '-' || errno || !v ||
+	    v > (SIZE_MAX >> 1) >> shift)
+		return fail("--max-input",
+			    "'%s' is not a size (bytes, or a number with K, M "
+			    "or G)", arg);
+	*(size_t *)limit = (size_t)v << shift;
+	return -1;
+}
+
+int input_read_fail(const char *path, int err)
+{
+	if (err == -EFBIG)
+		return fail(path, "larger than %zu bytes (see --max-input)",
+			    read_file_limit);
+	return fail(path, "cannot read: %s", strerror(-err));
 }

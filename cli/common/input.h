@@ -59,6 +59,23 @@ extern const char input_format_help[];
 	CLI_PARSE("format", 'f', input_format_option, (want), input_format_help)
 
 /*
+ * --max-input SIZE (every command that reads a FILE): bytes, or with a
+ * K, M or G suffix (KiB, MiB, GiB) into read_file_limit (cli.h). The
+ * option has no short form: its letter is a byte no one types.
+ */
+int input_max_option(const char *arg, void *limit);
+extern const char input_max_help[];
+#define INPUT_OPT_MAX_INPUT                                                    \
+	CLI_PARSE("max-input", '\001', input_max_option, &read_file_limit,     \
+		  input_max_help)
+
+/*
+ * Report read_file()'s error for path: "FILE: larger than N bytes (see
+ * --max-input)" for -EFBIG, else "FILE: cannot read: ...". EXIT_BAD_INPUT.
+ */
+int input_read_fail(const char *path, int err);
+
+/*
  * Read and recognise FILE (- is stdin), load it and, for a filter,
  * validate it. Returns EXIT_OK with *in filled (content errors only in
  * in->err / in->diag), or EXIT_BAD_INPUT after printing the one-line
