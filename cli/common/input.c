@@ -95,12 +95,26 @@ const char *input_label(const char *path)
 
 void input_print_diags(const struct msrtrap_diags *diags)
 {
-	for (size_t i = 0; i < msrtrap_diags_count(diags); i++) {
+	size_t n = msrtrap_diags_count(diags), errors = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		MSRTRAP_OPTS(msrtrap_diagnostic, d);
 		char line[1024];
 
+		if (i >= INPUT_MAX_DIAGS) {
+			/* the rest only counted: a broken file is not a flood */
+			errors += !msrtrap_diags_get(diags, i, &d) &&
+				  d.severity == MSRTRAP_SEV_ERROR;
+			continue;
+		}
 		if (msrtrap_diags_format(diags, i, line, sizeof(line)) >= 0)
 			fprintf(stderr, "%s\n", line);
 	}
+	if (n > INPUT_MAX_DIAGS)
+		fprintf(stderr, "%s: %zu more diagnostic%s not shown (%zu "
+			"error%s)\n", progname, n - INPUT_MAX_DIAGS,
+			n - INPUT_MAX_DIAGS == 1 ? "" : "s", errors,
+			errors == 1 ? "" : "s");
 }
 
 static int open_policy(struct input *in, uint8_t *data, size_t len,

@@ -102,7 +102,12 @@ int input_open_flags(const char *path, enum input_kind want,
 int input_open_or_report(const char *path, enum input_kind want,
 			 unsigned int flags, struct input *in);
 
-/* Print diagnostics compiler-style on stderr, one line each. */
+/*
+ * Print diagnostics compiler-style on stderr, one line each: the first
+ * INPUT_MAX_DIAGS, then "msrtrap: N more diagnostics not shown (E
+ * errors)".
+ */
+#define INPUT_MAX_DIAGS 100u
 void input_print_diags(const struct msrtrap_diags *diags);
 
 /*
