@@ -42,6 +42,17 @@ static int decode(const char *path, enum msrtrap_format fmt, bool json)
 	if (err)
 		return input_read_fail(path, err);
 	err = msrtrap_map_from_bytes(fmt, data, len, &map);
+	/*
+	 * A policy or JSON file that happens to have a map's size decodes
+	 * as nonsense: say so, since decode goes by the size alone.
+	 */
+	if (!err && input_is_text(data, len))
+		fprintf(stderr,
+			"%s: %s: warning: %zu bytes of text decoded as %s; a "
+			"policy or JSON filter? (see 'msrtrap check')\n",
+			progname, path, len,
+			len == MSRTRAP_VMX_BITMAP_SIZE ? "a VMX bitmap" :
+							"an SVM map");
 	free(data);
 	if (err && fmt != MSRTRAP_FMT_NONE)
 		return fail(path, "%zu bytes, but %s is %zu bytes", len,

@@ -45,28 +45,41 @@ static bool is_space(uint8_t c)
 }
 
 /*
- * Text: no control byte but whitespace, no DEL, no byte that never
+ * Not in text: a control byte but whitespace, DEL, a byte that never
  * occurs in UTF-8 (0xc0, 0xc1, 0xf5-0xff). Maps are full of NUL and
  * 0xff bytes.
  */
-static bool is_text(const uint8_t *data, size_t len)
+static bool is_binary_byte(uint8_t c)
 {
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = data[i];
+	return (c < 0x20 && !(c >= '\t' && c <= '\r')) || c == 0x7f ||
+	       c == 0xc0 || c == 0xc1 || c >= 0xf5;
+}
 
-		if ((c < 0x20 && !(c >= '\t' && c <= '\r')) || c == 0x7f ||
-		    c == 0xc0 || c == 0xc1 || c >= 0xf5)
-			return false;
-	}
-	return true;
+static size_t binary_bytes(const uint8_t *data, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += is_binary_byte(data[i]);
+	return n;
+}
+
+bool input_is_text(const uint8_t *data, size_t len)
+{
+	return binary_bytes(data, len) == 0;
 }
 
 /*
  * What the bytes are. JSON text starting with '{' after whitespace is a
  * filter, unless the file has a map's size and a byte JSON text never
  * holds (NUL, 0xff): a map whose first byte happens to be '{' stays a
- * map. Other text (not empty) is a policy, whatever its size.
- * Otherwise the size decides: 4096 bytes VMX, 8192 SVM.
+ * map. Other text is a policy, whatever its size, and so is text with a
+ * few bad bytes (at most 1 in 20: a Latin-1 letter, a NUL, an ESC), so
+ * that the policy parser reports each at its line and column instead of
+ * the whole file being "not a policy"; real maps are mostly 0x00 and 0xff
+ * bytes. An empty file is the empty policy (default allow, no rules), as
+ * msrtrap_policy_parse() reads 0 bytes. Otherwise the size decides: 4096
+ * bytes VMX, 8192 SVM.
  */
 static enum input_kind recognise(const uint8_t *data, size_t len)
 {
@@ -79,7 +92,7 @@ static enum input_kind recognise(const uint8_t *data, size_t len)
 	if (i < len && data[i] == '{' &&
 	    !(map_size && (memchr(data, 0, len) || memchr(data, 0xff, len))))
 		return INPUT_FILTER;
-	if (len && is_text(data, len)) /* an empty file is nothing */
+	if (binary_bytes(data, len) <= len / 20)
 		return INPUT_POLICY;
 	if (len == MSRTRAP_VMX_BITMAP_SIZE)
 		return INPUT_VMX;
@@ -164,6 +177,17 @@ int input_open_flags(const char *path, enum input_kind want,
 	err = read_file(path, &data, &len);
 	if (err)
 		return input_read_fail(path, err);
+	/*
+	 * A UTF-8 byte-order mark (some Windows editors write one) is not
+	 * part of a policy or JSON text: skip it, so columns on line 1 are
+	 * those an editor shows. Not in a map, whose bytes these may be.
+	 */
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) &&
+	    want != INPUT_VMX && want != INPUT_SVM &&
+	    binary_bytes(data, len) <= len / 20) {
+		len -= 3;
+		memmove(data, data + 3, len + 1); /* with read_file()'s NUL */
+	}
 	kind = want != INPUT_AUTO ? want : recognise(data, len);
 	in->kind = kind;
 	switch (kind) {

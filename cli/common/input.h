@@ -75,6 +75,9 @@ extern const char input_max_help[];
  */
 int input_read_fail(const char *path, int err);
 
+/* No byte that text never holds (a control byte but whitespace, DEL...). */
+bool input_is_text(const uint8_t *data, size_t len);
+
 /*
  * Read and recognise FILE (- is stdin), load it and, for a filter,
  * validate it. Returns EXIT_OK with *in filled (content errors only in
