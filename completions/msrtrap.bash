@@ -92,7 +92,8 @@ _msrtrap()
 	case $cmd in
 	names) opts='--json --help' ;;
 	decode) opts='--format --json --max-input --help' ;;
-	check | query | explain) opts='--format --json --max-input --help' ;;
+	check) opts='--format --json --strict --max-input --help' ;;
+	query | explain) opts='--format --json --max-input --help' ;;
 	compile) opts='--to --output --name --format --max-input --help' ;;
 	diff) opts='--json --max-input --help' ;;
 	sim) opts='--strategy --json --max-input --help' ;;

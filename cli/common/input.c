@@ -141,6 +141,13 @@ static int open_policy(struct input *in, uint8_t *data, size_t len,
 
 	err = msrtrap_policy_parse((const char *)data, len, &opts, &in->policy,
 				   &diags);
+	if (flags & INPUT_KEEP_DIAGS) {
+		/* the caller prints them, as text or as data */
+		in->diags = diags;
+		if (err == -EINVAL && msrtrap_diags_errors(diags))
+			err = 0; /* in->policy stays NULL */
+		diags = NULL;
+	}
 	input_print_diags(diags);
 	if (err == -EINVAL && msrtrap_diags_errors(diags)) {
 		msrtrap_diags_free(diags);
@@ -242,10 +249,12 @@ void input_close(struct input *in)
 	msrtrap_filter_free(in->filter);
 	msrtrap_map_free(in->map);
 	msrtrap_policy_free(in->policy);
+	msrtrap_diags_free(in->diags);
 	free(in->text);
 	in->filter = NULL;
 	in->map = NULL;
 	in->policy = NULL;
+	in->diags = NULL;
 	in->text = NULL;
 }
 

@@ -31,6 +31,8 @@ struct input {
 	struct msrtrap_map *map;       /* INPUT_VMX, INPUT_SVM */
 	struct msrtrap_policy *policy; /* INPUT_POLICY */
 	char *text;		       /* INPUT_POLICY: the source, NUL-ended */
+	/* INPUT_KEEP_DIAGS: the policy's diagnostics, not printed */
+	struct msrtrap_diags *diags;
 	size_t text_len;
 	/*
 	 * 0 when the content is usable; else a negative errno with diag:
@@ -95,6 +97,12 @@ void input_close(struct input *in);
  * errors among them the result is EXIT_BAD_INPUT.
  */
 #define INPUT_FOR_KVM 1u
+/*
+ * INPUT_KEEP_DIAGS: a policy's diagnostics are not printed but kept in
+ * in->diags, and a policy with errors is EXIT_OK with in->policy NULL
+ * (check prints them as text or JSON).
+ */
+#define INPUT_KEEP_DIAGS 2u
 int input_open_flags(const char *path, enum input_kind want,
 		     unsigned int flags, struct input *in);
 
