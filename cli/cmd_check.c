@@ -40,8 +40,6 @@ static const char help_json[] =
 	"              \"errno\", \"where\", \"message\", a policy \"kvm\":{\"fits\",\n"
 	"              \"ranges\"}\n";
 
-static const char help_strict[] =
-	"  --strict    every warning is an error: not valid, exit 1\n";
 
 struct summary {
 	unsigned int slots, ranges;
@@ -71,19 +69,6 @@ static const char *note_text(const struct summary *s, size_t i)
 	MSRTRAP_OPTS(msrtrap_diagnostic, d);
 
 	return msrtrap_diags_get(s->notes, i, &d) ? "" : d.message;
-}
-
-static size_t count_warnings(const struct msrtrap_diags *diags)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < msrtrap_diags_count(diags); i++) {
-		MSRTRAP_OPTS(msrtrap_diagnostic, d);
-
-		n += !msrtrap_diags_get(diags, i, &d) &&
-		     d.severity == MSRTRAP_SEV_WARNING;
-	}
-	return n;
 }
 
 /*
@@ -116,13 +101,6 @@ static void put_diags(json_t *obj, const char *file,
 				    json_integer((json_int_t)(n - INPUT_MAX_DIAGS)));
 }
 
-/* --strict and warnings: not valid; say why on stderr (text mode). */
-static int strict_fail(const char *path, size_t nwarn)
-{
-	return fail(path, "%zu warning%s, errors under --strict", nwarn,
-		    nwarn == 1 ? "" : "s");
-}
-
 static int check_filter(const struct input *in, bool json, bool strict)
 {
 	bool deny = msrtrap_filter_flags(in->filter) &
@@ -135,7 +113,7 @@ static int check_filter(const struct input *in, bool json, bool strict)
 	if (err)
 		return fail(in->path, "%s", strerror(-err));
 	nnotes = msrtrap_diags_count(s.notes);
-	nwarn = count_warnings(s.notes);
+	nwarn = input_diags_warnings(s.notes);
 	valid = !(strict && nwarn);
 	if (json) {
 		json_t *notes = json_array(), *obj;
@@ -163,7 +141,7 @@ static int check_filter(const struct input *in, bool json, bool strict)
 	for (size_t i = 0; i < nnotes; i++)
 		printf("  note: %s\n", note_text(&s, i));
 	msrtrap_diags_free(s.notes);
-	return valid ? EXIT_OK : strict_fail(in->path, nwarn);
+	return valid ? EXIT_OK : input_strict_fail(in->path, nwarn);
 }
 
 /*
@@ -202,7 +180,7 @@ static void print_kvm_fit(bool fits, unsigned long long ranges)
 static int check_policy(const struct input *in, bool json, bool strict)
 {
 	size_t nerr = msrtrap_diags_errors(in->diags);
-	size_t nwarn = count_warnings(in->diags);
+	size_t nwarn = input_diags_warnings(in->diags);
 	bool valid = !nerr && !(strict && nwarn), fits = false, allow;
 	unsigned long long ranges = 0;
 	size_t n;
@@ -219,7 +197,7 @@ static int check_policy(const struct input *in, bool json, bool strict)
 	if (!json && nerr)
 		return EXIT_BAD_INPUT;
 	if (!json && !valid)
-		return strict_fail(in->path, nwarn);
+		return input_strict_fail(in->path, nwarn);
 	if (!json) {
 		allow = msrtrap_policy_default_allow(in->policy);
 		n = msrtrap_policy_nrules(in->policy);
@@ -292,7 +270,7 @@ int cmd_check(int argc, char **argv)
 	const struct cli_opt opts[] = {
 		INPUT_OPT_FORMAT(&want),
 		CLI_FLAG("json", 'j', &json, help_json),
-		CLI_FLAG("strict", 'W', &strict, help_strict),
+		CLI_FLAG("strict", 'W', &strict, input_strict_help),
 		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};

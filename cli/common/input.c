@@ -412,3 +412,46 @@ int input_read_fail(const char *path, int err)
 			    read_file_limit);
 	return fail(path, "cannot read: %s", strerror(-err));
 }
+
+size_t input_diags_warnings(const struct msrtrap_diags *diags)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < msrtrap_diags_count(diags); i++) {
+		MSRTRAP_OPTS(msrtrap_diagnostic, d);
+
+		n += !msrtrap_diags_get(diags, i, &d) &&
+		     d.severity == MSRTRAP_SEV_WARNING;
+	}
+	return n;
+}
+
+int input_strict_fail(const char *path, size_t nwarn)
+{
+	return fail(path, "%zu warning%s, errors under --strict", nwarn,
+		    nwarn == 1 ? "" : "s");
+}
+
+bool input_policy_denies_x2apic(const struct msrtrap_policy *p)
+{
+	for (uint32_t m = MSRTRAP_X2APIC_FIRST; m <= MSRTRAP_X2APIC_LAST; m++)
+		if (msrtrap_policy_verdict(p, m, MSRTRAP_READ) == 0 ||
+		    msrtrap_policy_verdict(p, m, MSRTRAP_WRITE) == 0)
+			return true;
+	return false;
+}
+
+const char input_strict_help[] =
+	"  --strict    every warning is an error: exit 1\n";
+
+int input_diags_verdict(const struct input *in, bool strict)
+{
+	size_t nwarn = input_diags_warnings(in->diags);
+
+	input_print_diags(in->diags);
+	if (msrtrap_diags_errors(in->diags))
+		return EXIT_BAD_INPUT;
+	if (strict && nwarn)
+		return input_strict_fail(in->path, nwarn);
+	return EXIT_OK;
+}

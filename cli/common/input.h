@@ -77,6 +77,25 @@ extern const char input_max_help[];
  */
 int input_read_fail(const char *path, int err);
 
+/* The warnings among diags (--strict counts them). */
+size_t input_diags_warnings(const struct msrtrap_diags *diags);
+/* "msrtrap: FILE: N warnings, errors under --strict"; EXIT_BAD_INPUT. */
+int input_strict_fail(const char *path, size_t nwarn);
+/*
+ * For compile and verify, after input_open_*(INPUT_KEEP_DIAGS): print
+ * in->diags; EXIT_BAD_INPUT with errors among them, or with warnings
+ * under --strict ("N warnings, errors under --strict"); else EXIT_OK.
+ */
+int input_diags_verdict(const struct input *in, bool strict);
+/* check's, compile's and verify's --strict help line. */
+extern const char input_strict_help[];
+
+/*
+ * Does the policy deny any access to 0x800-0x8ff (explicitly or by its
+ * default)? KVM never filters them: the guest can still access them.
+ */
+bool input_policy_denies_x2apic(const struct msrtrap_policy *p);
+
 /* No byte that text never holds (a control byte but whitespace, DEL...). */
 bool input_is_text(const uint8_t *data, size_t len);
 
