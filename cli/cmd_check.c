@@ -72,30 +72,15 @@ static const char *note_text(const struct summary *s, size_t i)
 }
 
 /*
- * The "diagnostics" array of check --json, for editors and CI: the
- * first INPUT_MAX_DIAGS as objects with the library's stable codes, the
- * number left out in "more_diagnostics".
+ * The "diagnostics" array of check --json, for editors and CI; the
+ * number left out (over INPUT_MAX_DIAGS) in "more_diagnostics".
  */
 static void put_diags(json_t *obj, const char *file,
 		      const struct msrtrap_diags *diags)
 {
 	size_t n = msrtrap_diags_count(diags);
-	json_t *a = json_array();
 
-	for (size_t i = 0; i < n && i < INPUT_MAX_DIAGS; i++) {
-		MSRTRAP_OPTS(msrtrap_diagnostic, d);
-
-		if (msrtrap_diags_get(diags, i, &d))
-			continue;
-		json_array_append_new(
-			a, json_pack("{s:s, s:I, s:I, s:s, s:s?, s:s}", "file",
-				     file, "line", (json_int_t)d.line, "column",
-				     (json_int_t)d.column, "severity",
-				     msrtrap_severity_name(d.severity), "code",
-				     msrtrap_diag_code_name(d.code), "message",
-				     d.message));
-	}
-	json_object_set_new(obj, "diagnostics", a);
+	json_object_set_new(obj, "diagnostics", input_diags_json(file, diags));
 	if (n > INPUT_MAX_DIAGS)
 		json_object_set_new(obj, "more_diagnostics",
 				    json_integer((json_int_t)(n - INPUT_MAX_DIAGS)));
@@ -127,7 +112,7 @@ static int check_filter(const struct input *in, bool json, bool strict)
 				(json_int_t)s.ranges, "slots",
 				(json_int_t)s.slots, "bitmap_bytes",
 				(json_int_t)s.bitmap_bytes, "notes", notes);
-		put_diags(obj, in->path, s.notes);
+		put_diags(obj, input_label(in->path), s.notes);
 		print_json(obj);
 		msrtrap_diags_free(s.notes);
 		return valid ? EXIT_OK : EXIT_BAD_INPUT;
@@ -218,7 +203,7 @@ static int check_policy(const struct input *in, bool json, bool strict)
 				    json_pack("{s:b, s:I}", "fits", fits,
 					      "ranges", (json_int_t)ranges));
 	}
-	put_diags(obj, in->path, in->diags);
+	put_diags(obj, input_label(in->path), in->diags);
 	print_json(obj);
 	return valid ? EXIT_OK : EXIT_BAD_INPUT;
 }

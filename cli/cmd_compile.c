@@ -35,6 +35,11 @@ static const char compile_head[] =
 	"warnings and errors are printed compiler-style on stderr.\n"
 	"\n";
 
+static const char help_json_diags[] =
+	"  --json-diagnostics  print the policy's diagnostics as one JSON array\n"
+	"              on stderr: [{\"file\",\"line\",\"column\",\"severity\",\n"
+	"              \"code\",\"message\"},...] (for editors)\n";
+
 static const char help_to[] =
 	"  --to kvm     (default) a KVM userspace MSR filter in the JSON format\n"
 	"               (docs/filter-json.md): exact for every MSR outside the\n"
@@ -398,7 +403,8 @@ static int to_map(const struct input *in, const char *label, enum target to,
 }
 
 static int compile(const char *path, enum input_kind want, enum target to,
-		   const char *out_path, const char *name, bool strict)
+		   const char *out_path, const char *name, bool strict,
+		   bool json_diags)
 {
 	const char *label = input_label(path);
 	MSRTRAP_OPTS(msrtrap_pack_report, rep);
@@ -413,7 +419,7 @@ static int compile(const char *path, enum input_kind want, enum target to,
 				  &in);
 	if (rc)
 		return rc;
-	rc = input_diags_verdict(&in, strict);
+	rc = input_diags_verdict(&in, strict, json_diags);
 	if (rc)
 		goto out;
 	err = input_make_policy(&in);
@@ -510,13 +516,14 @@ int cmd_compile(int argc, char **argv)
 	enum input_kind want = INPUT_AUTO;
 	enum target to = TO_KVM;
 	const char *out_path = NULL, *name = NULL;
-	bool strict = false;
+	bool strict = false, json_diags = false;
 	const struct cli_opt opts[] = {
 		CLI_PARSE("to", 't', target_option, &to, help_to),
 		CLI_VALUE("output", 'o', &out_path, help_output),
 		CLI_PARSE("name", 'n', name_option, &name, help_name),
 		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
 		CLI_FLAG("strict", 'W', &strict, input_strict_help),
+		CLI_FLAG("json-diagnostics", 'J', &json_diags, help_json_diags),
 		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
@@ -536,5 +543,5 @@ int cmd_compile(int argc, char **argv)
 	if (name && to != TO_C)
 		return usage_error("compile", "--name only applies to --to c");
 	return compile(argv[optind], want, to, out_path,
-		       name ? name : "msr_filter", strict);
+		       name ? name : "msr_filter", strict, json_diags);
 }

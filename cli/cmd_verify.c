@@ -618,7 +618,7 @@ static int verify(const char *path, bool all, bool json, bool strict)
 				  INPUT_FOR_KVM | INPUT_KEEP_DIAGS, &in);
 	if (rc)
 		return rc;
-	rc = input_diags_verdict(&in, strict);
+	rc = input_diags_verdict(&in, strict, false);
 	if (rc)
 		goto out;
 	rc = prepare(&in, label, &f, &model);

@@ -94,7 +94,7 @@ _msrtrap()
 	decode) opts='--format --json --max-input --help' ;;
 	check) opts='--format --json --strict --max-input --help' ;;
 	query | explain) opts='--format --json --max-input --help' ;;
-	compile) opts='--to --output --name --format --strict --max-input --help' ;;
+	compile) opts='--to --output --name --format --strict --json-diagnostics --max-input --help' ;;
 	diff) opts='--json --max-input --help' ;;
 	sim) opts='--strategy --json --max-input --help' ;;
 	verify) opts='--all --json --strict --max-input --help' ;;

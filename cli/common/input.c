@@ -444,11 +444,43 @@ bool input_policy_denies_x2apic(const struct msrtrap_policy *p)
 const char input_strict_help[] =
 	"  --strict    every warning is an error: exit 1\n";
 
-int input_diags_verdict(const struct input *in, bool strict)
+json_t *input_diags_json(const char *file, const struct msrtrap_diags *diags)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < msrtrap_diags_count(diags) &&
+			   i < INPUT_MAX_DIAGS; i++) {
+		MSRTRAP_OPTS(msrtrap_diagnostic, d);
+
+		if (msrtrap_diags_get(diags, i, &d))
+			continue;
+		json_array_append_new(
+			a, json_pack("{s:s, s:I, s:I, s:s, s:s?, s:s}", "file",
+				     file, "line", (json_int_t)d.line, "column",
+				     (json_int_t)d.column, "severity",
+				     msrtrap_severity_name(d.severity), "code",
+				     msrtrap_diag_code_name(d.code), "message",
+				     d.message));
+	}
+	return a;
+}
+
+int input_diags_verdict(const struct input *in, bool strict, bool json)
 {
 	size_t nwarn = input_diags_warnings(in->diags);
 
-	input_print_diags(in->diags);
+	if (json) {
+		/* one array on stderr, even when empty: editors parse it */
+		json_t *a = input_diags_json(input_label(in->path), in->diags);
+		char *text = json_dumps(a, JSON_COMPACT);
+
+		if (text)
+			fprintf(stderr, "%s\n", text);
+		free(text);
+		json_decref(a);
+	} else {
+		input_print_diags(in->diags);
+	}
 	if (msrtrap_diags_errors(in->diags))
 		return EXIT_BAD_INPUT;
 	if (strict && nwarn)

@@ -86,7 +86,14 @@ int input_strict_fail(const char *path, size_t nwarn);
  * in->diags; EXIT_BAD_INPUT with errors among them, or with warnings
  * under --strict ("N warnings, errors under --strict"); else EXIT_OK.
  */
-int input_diags_verdict(const struct input *in, bool strict);
+int input_diags_verdict(const struct input *in, bool strict, bool json);
+/*
+ * The first INPUT_MAX_DIAGS of diags as [{"file", "line", "column",
+ * "severity", "code", "message"}, ...] (check --json, compile
+ * --json-diagnostics); with json, input_diags_verdict() prints that
+ * array on stderr instead of the text lines.
+ */
+json_t *input_diags_json(const char *file, const struct msrtrap_diags *diags);
 /* check's, compile's and verify's --strict help line. */
 extern const char input_strict_help[];
 
