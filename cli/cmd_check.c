@@ -5,6 +5,7 @@
  * (spec §3.2, invariants 9-17)? Maps are checked for their size, policies
  * parsed with their diagnostics.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,8 +34,12 @@ static const char check_head[] =
 	"\n";
 
 static const char help_json[] =
-	"  -j, --json  print {\"valid\":false,\"errno\":\"EINVAL\",\"where\":...,\n"
-	"              \"message\":...} or {\"valid\":true,\"format\":...} on stdout\n";
+	"  -j, --json  print one object on stdout: {\"valid\":B,\"format\":...,\n"
+	"              \"diagnostics\":[{\"file\",\"line\",\"column\",\"severity\",\n"
+	"              \"code\",\"message\"},...],...}; an invalid filter adds\n"
+	"              \"errno\", \"where\", \"message\", a policy \"kvm\":{\"fits\",\n"
+	"              \"ranges\"}\n";
+
 
 struct summary {
 	unsigned int slots, ranges;
@@ -66,31 +71,51 @@ static const char *note_text(const struct summary *s, size_t i)
 	return msrtrap_diags_get(s->notes, i, &d) ? "" : d.message;
 }
 
-static int check_filter(const struct input *in, bool json)
+/*
+ * The "diagnostics" array of check --json, for editors and CI; the
+ * number left out (over INPUT_MAX_DIAGS) in "more_diagnostics".
+ */
+static void put_diags(json_t *obj, const char *file,
+		      const struct msrtrap_diags *diags)
+{
+	size_t n = msrtrap_diags_count(diags);
+
+	json_object_set_new(obj, "diagnostics", input_diags_json(file, diags));
+	if (n > INPUT_MAX_DIAGS)
+		json_object_set_new(obj, "more_diagnostics",
+				    json_integer((json_int_t)(n - INPUT_MAX_DIAGS)));
+}
+
+static int check_filter(const struct input *in, bool json, bool strict)
 {
 	bool deny = msrtrap_filter_flags(in->filter) &
 		    MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY;
 	struct summary s;
-	size_t nnotes;
+	size_t nnotes, nwarn;
+	bool valid;
 	int err = summarise(in->filter, &s);
 
 	if (err)
 		return fail(in->path, "%s", strerror(-err));
 	nnotes = msrtrap_diags_count(s.notes);
+	nwarn = input_diags_warnings(s.notes);
+	valid = !(strict && nwarn);
 	if (json) {
-		json_t *notes = json_array();
+		json_t *notes = json_array(), *obj;
 
 		for (size_t i = 0; i < nnotes; i++)
 			json_array_append_new(notes,
 					      json_string(note_text(&s, i)));
-		print_json(json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:o}",
-				     "valid", 1, "format", "filter", "default",
-				     deny ? "deny" : "allow", "ranges",
-				     (json_int_t)s.ranges, "slots",
-				     (json_int_t)s.slots, "bitmap_bytes",
-				     (json_int_t)s.bitmap_bytes, "notes", notes));
+		obj = json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:o}", "valid",
+				valid, "format", "filter", "default",
+				deny ? "deny" : "allow", "ranges",
+				(json_int_t)s.ranges, "slots",
+				(json_int_t)s.slots, "bitmap_bytes",
+				(json_int_t)s.bitmap_bytes, "notes", notes);
+		put_diags(obj, input_label(in->path), s.notes);
+		print_json(obj);
 		msrtrap_diags_free(s.notes);
-		return EXIT_OK;
+		return valid ? EXIT_OK : EXIT_BAD_INPUT;
 	}
 	printf("%s: valid KVM MSR filter: default %s, %u range%s", in->path,
 	       deny ? "deny" : "allow", s.ranges, s.ranges == 1 ? "" : "s");
@@ -101,48 +126,120 @@ static int check_filter(const struct input *in, bool json)
 	for (size_t i = 0; i < nnotes; i++)
 		printf("  note: %s\n", note_text(&s, i));
 	msrtrap_diags_free(s.notes);
-	return EXIT_OK;
+	return valid ? EXIT_OK : input_strict_fail(in->path, nwarn);
 }
 
-/* A policy that parsed (its warnings are printed): say what it is. */
-static int check_policy(const struct input *in, bool json)
+/*
+ * Would the policy fit a KVM MSR filter? The packer's count of the
+ * fewest ranges (no filter is built). *ranges is 0 when no KVM filter
+ * can say it at all (MSR 0xffffffff split by access).
+ */
+static int kvm_fit(const struct msrtrap_policy *p, bool *fits,
+		   unsigned long long *ranges)
 {
-	bool allow = msrtrap_policy_default_allow(in->policy);
-	size_t n = msrtrap_policy_nrules(in->policy);
+	MSRTRAP_OPTS(msrtrap_pack_report, rep);
+	int err = msrtrap_policy_to_filter(p, NULL, &rep);
 
-	if (json)
-		print_json(json_pack("{s:b, s:s, s:s, s:I}", "valid", 1, "format",
-				     "policy", "default", allow ? "allow" : "deny",
-				     "rules", (json_int_t)n));
+	*fits = !err;
+	*ranges = err == -ERANGE ? 0 : rep.nranges;
+	msrtrap_pack_report_fini(&rep);
+	return err == -E2BIG || err == -ERANGE ? 0 : err;
+}
+
+static void print_kvm_fit(bool fits, unsigned long long ranges)
+{
+	if (fits)
+		printf("  kvm: fits a KVM MSR filter: %llu range%s (at most %d)\n",
+		       ranges, ranges == 1 ? "" : "s",
+		       MSRTRAP_KVM_MSR_FILTER_MAX_RANGES);
+	else if (ranges)
+		printf("  kvm: does not fit a KVM MSR filter: needs %llu ranges, "
+		       "KVM allows %d (see 'msrtrap compile')\n", ranges,
+		       MSRTRAP_KVM_MSR_FILTER_MAX_RANGES);
 	else
+		printf("  kvm: does not fit a KVM MSR filter: MSR 0xffffffff is "
+		       "allowed for one access and denied for the other\n");
+}
+
+/* A policy, parsed with its diagnostics kept (INPUT_KEEP_DIAGS). */
+static int check_policy(const struct input *in, bool json, bool strict)
+{
+	size_t nerr = msrtrap_diags_errors(in->diags);
+	size_t nwarn = input_diags_warnings(in->diags);
+	bool valid = !nerr && !(strict && nwarn), fits = false, allow;
+	unsigned long long ranges = 0;
+	size_t n;
+	json_t *obj;
+	int err;
+
+	if (!json)
+		input_print_diags(in->diags);
+	if (in->policy) {
+		err = kvm_fit(in->policy, &fits, &ranges);
+		if (err)
+			return fail(in->path, "%s", strerror(-err));
+	}
+	if (!json && nerr)
+		return EXIT_BAD_INPUT;
+	if (!json && !valid)
+		return input_strict_fail(in->path, nwarn);
+	if (!json) {
+		allow = msrtrap_policy_default_allow(in->policy);
+		n = msrtrap_policy_nrules(in->policy);
 		printf("%s: valid policy: default %s, %zu rule%s "
 		       "(compile it with 'msrtrap compile')\n", in->path,
 		       allow ? "allow" : "deny", n, n == 1 ? "" : "s");
-	return EXIT_OK;
+		print_kvm_fit(fits, ranges);
+		return EXIT_OK;
+	}
+	obj = json_pack("{s:b, s:s}", "valid", valid, "format", "policy");
+	if (in->policy) {
+		allow = msrtrap_policy_default_allow(in->policy);
+		json_object_set_new(obj, "default",
+				    json_string(allow ? "allow" : "deny"));
+		json_object_set_new(obj, "rules", json_integer((json_int_t)
+				    msrtrap_policy_nrules(in->policy)));
+		json_object_set_new(obj, "kvm",
+				    json_pack("{s:b, s:I}", "fits", fits,
+					      "ranges", (json_int_t)ranges));
+	}
+	put_diags(obj, input_label(in->path), in->diags);
+	print_json(obj);
+	return valid ? EXIT_OK : EXIT_BAD_INPUT;
 }
 
-static int check(const char *path, enum input_kind want, bool json)
+static int check(const char *path, enum input_kind want, bool json,
+		 bool strict)
 {
 	struct input in;
-	int rc = input_open(path, want, &in);
+	int rc = input_open_flags(path, want, INPUT_KEEP_DIAGS | INPUT_FOR_KVM,
+				  &in);
 
-	if (rc)
+	if (rc) {
+		/* always one object on stdout; the reason is on stderr */
+		if (json)
+			print_json(json_pack("{s:b, s:n, s:[]}", "valid", 0,
+					     "format", "diagnostics"));
 		return rc;
-	if (in.err && json) {
-		print_json(json_pack("{s:b, s:s, s:s, s:s}", "valid", 0, "errno",
-				     input_errno_name(in.err), "where",
-				     in.diag.where, "message", in.diag.message));
+	}
+	if (in.err && in.kind != INPUT_POLICY && json) {
+		print_json(json_pack("{s:b, s:s, s:s, s:s, s:s, s:[]}", "valid", 0,
+				     "format", input_kind_name(in.kind),
+				     "errno", input_errno_name(in.err), "where",
+				     in.diag.where, "message", in.diag.message,
+				     "diagnostics"));
 		rc = EXIT_BAD_INPUT;
-	} else if (in.err) {
+	} else if (in.err && in.kind != INPUT_POLICY) {
 		rc = input_report(&in);
 	} else if (in.kind == INPUT_FILTER) {
-		rc = check_filter(&in, json);
+		rc = check_filter(&in, json, strict);
 	} else if (in.kind == INPUT_POLICY) {
-		rc = check_policy(&in, json);
+		rc = check_policy(&in, json, strict);
 	} else if (json) {
-		print_json(json_pack("{s:b, s:s, s:I}", "valid", 1, "format",
+		print_json(json_pack("{s:b, s:s, s:I, s:[]}", "valid", 1, "format",
 				     input_kind_name(in.kind), "bytes",
-				     (json_int_t)msrtrap_map_size(in.map)));
+				     (json_int_t)msrtrap_map_size(in.map),
+				     "diagnostics"));
 	} else {
 		printf("%s: valid %s (%zu bytes)\n", path,
 		       input_kind_title(in.kind), msrtrap_map_size(in.map));
@@ -154,10 +251,12 @@ static int check(const char *path, enum input_kind want, bool json)
 int cmd_check(int argc, char **argv)
 {
 	enum input_kind want = INPUT_AUTO;
-	bool json = false;
+	bool json = false, strict = false;
 	const struct cli_opt opts[] = {
 		INPUT_OPT_FORMAT(&want),
 		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_FLAG("strict", 0, &strict, input_strict_help),
+		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
 	const struct cli_cmd cmd = {
@@ -171,5 +270,5 @@ int cmd_check(int argc, char **argv)
 		return rc;
 	if (argc - optind != 1)
 		return usage_error("check", "expected exactly one FILE");
-	return check(argv[optind], want, json);
+	return check(argv[optind], want, json, strict);
 }

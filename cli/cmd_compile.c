@@ -38,6 +38,11 @@ static const char compile_head[] =
 	"warnings and errors are printed compiler-style on stderr.\n"
 	"\n";
 
+static const char help_json_diags[] =
+	"  --json-diagnostics  print the policy's diagnostics as one JSON array\n"
+	"              on stderr: [{\"file\",\"line\",\"column\",\"severity\",\n"
+	"              \"code\",\"message\"},...] (for editors)\n";
+
 static const char help_to[] =
 	"  -t, --to kvm (default) a KVM userspace MSR filter in the JSON format\n"
 	"               (docs/filter-json.md): exact for every MSR outside the\n"
@@ -294,6 +299,10 @@ static char *c_source(const char *label, const char *name,
 		(unsigned long long)rep->nranges,
 		plural(rep->nranges, "range", "ranges"),
 		(unsigned long long)rep->bytes, name);
+	if (input_policy_denies_x2apic(p))
+		fprintf(o, " *\n"
+			   " * Note: this policy denies x2APIC MSRs (0x800-0x8ff), but KVM\n"
+			   " * never filters them: the guest can still access them.\n");
 	if (msrtrap_policy_to_text(p, &canon) == 0) {
 		fprintf(o, " *\n * The policy (canonical form):\n *\n");
 		for (line = strtok(canon, "\n"); line; line = strtok(NULL, "\n"))
@@ -424,7 +433,8 @@ static int to_map(const struct input *in, const char *label, enum target to,
 }
 
 static int compile(const char *path, enum input_kind want, enum target to,
-		   const char *out_path, const char *name)
+		   const char *out_path, const char *name, bool strict,
+		   bool json_diags)
 {
 	const char *label = input_label(path);
 	MSRTRAP_OPTS(msrtrap_pack_report, rep);
@@ -438,11 +448,14 @@ static int compile(const char *path, enum input_kind want, enum target to,
 		return fail(out_path, "is the input file %s: not overwritten",
 			    label);
 	rc = input_open_or_report(path, want,
-				  to == TO_KVM || to == TO_C || to == TO_RUST ?
-					  INPUT_FOR_KVM : 0,
+				  (to == TO_KVM || to == TO_C || to == TO_RUST ?
+					   INPUT_FOR_KVM : 0) | INPUT_KEEP_DIAGS,
 				  &in);
 	if (rc)
 		return rc;
+	rc = input_diags_verdict(&in, strict, json_diags);
+	if (rc)
+		goto out;
 	err = input_make_policy(&in);
 	if (err) {
 		rc = fail(label, "cannot decompile: %s", strerror(-err));
@@ -455,6 +468,7 @@ static int compile(const char *path, enum input_kind want, enum target to,
 		rc = to_filter(label, in.policy, &f, &rep);
 		if (rc)
 			goto out;
+
 		if (to == TO_KVM)
 			err = msrtrap_filter_to_json(f, &o.data);
 		else if (to == TO_RUST)
@@ -495,6 +509,11 @@ static int compile(const char *path, enum input_kind want, enum target to,
 	rc = write_output(out_path, &o);
 	if (rc == EXIT_OK && f)
 		print_summary(label, &rep);
+	/* explicit or by default: 'default deny' sandboxes meet it */
+	if (rc == EXIT_OK && f && input_policy_denies_x2apic(in.policy))
+		fprintf(stderr, "%s: note: KVM never filters the x2APIC MSRs "
+			"0x800-0x8ff: the guest can still access them, whatever "
+			"the policy denies\n", label);
 out:
 	free(o.data);
 	msrtrap_filter_free(f);
@@ -537,11 +556,15 @@ int cmd_compile(int argc, char **argv)
 	enum input_kind want = INPUT_AUTO;
 	enum target to = TO_KVM;
 	const char *out_path = NULL, *name = NULL;
+	bool strict = false, json_diags = false;
 	const struct cli_opt opts[] = {
 		CLI_PARSE("to", 't', target_option, &to, help_to),
 		CLI_VALUE("output", 'o', &out_path, help_output),
 		CLI_PARSE("name", 'n', name_option, &name, help_name),
 		CLI_PARSE("format", 'f', input_format_option, &want, help_format),
+		CLI_FLAG("strict", 0, &strict, input_strict_help),
+		CLI_FLAG("json-diagnostics", 0, &json_diags, help_json_diags),
+		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
 	const struct cli_cmd cmd = {
@@ -568,5 +591,6 @@ int cmd_compile(int argc, char **argv)
 				   name);
 	if (!name && (size_t)to < sizeof(default_names) / sizeof(*default_names))
 		name = default_names[to];
-	return compile(argv[optind], want, to, out_path, name);
+	return compile(argv[optind], want, to, out_path, name, strict,
+		       json_diags);
 }

@@ -10,6 +10,7 @@
 
 #include <msrtrap/msrtrap.h>
 
+#include "common/input.h"
 #include "common/cli.h"
 #include "common/opts.h"
 
@@ -39,8 +40,19 @@ static int decode(const char *path, enum msrtrap_format fmt, bool json)
 
 	err = read_file(path, &data, &len);
 	if (err)
-		return fail(path, "cannot read: %s", strerror(-err));
+		return input_read_fail(path, err);
 	err = msrtrap_map_from_bytes(fmt, data, len, &map);
+	/*
+	 * A policy or JSON file that happens to have a map's size decodes
+	 * as nonsense: say so, since decode goes by the size alone.
+	 */
+	if (!err && input_is_text(data, len))
+		fprintf(stderr,
+			"%s: %s: warning: %zu bytes of text decoded as %s; a "
+			"policy or JSON filter? (see 'msrtrap check')\n",
+			progname, path, len,
+			len == MSRTRAP_VMX_BITMAP_SIZE ? "a VMX bitmap" :
+							"an SVM map");
 	free(data);
 	if (err && fmt != MSRTRAP_FMT_NONE)
 		return fail(path, "%zu bytes, but %s is %zu bytes", len,
@@ -78,6 +90,7 @@ int cmd_decode(int argc, char **argv)
 	const struct cli_opt opts[] = {
 		CLI_PARSE("format", 'f', format_option, &fmt, help_format),
 		CLI_FLAG("json", 'j', &json, help_json),
+		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
 	const struct cli_cmd cmd = {

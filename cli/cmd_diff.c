@@ -181,6 +181,7 @@ int cmd_diff(int argc, char **argv)
 	bool json = false;
 	const struct cli_opt opts[] = {
 		CLI_FLAG("json", 'j', &json, help_json),
+		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
 	const struct cli_cmd cmd = {

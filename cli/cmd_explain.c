@@ -353,6 +353,7 @@ int cmd_explain(int argc, char **argv)
 	const struct cli_opt opts[] = {
 		INPUT_OPT_FORMAT(&want),
 		CLI_FLAG("json", 'j', &json, help_json),
+		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
 	const struct cli_cmd cmd = {

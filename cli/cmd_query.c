@@ -73,22 +73,43 @@ static int add_operand(struct spans *s, const char *text, const char *where)
 	return EXIT_OK;
 }
 
-/* One operand per line; '#' starts a comment. */
+/*
+ * One operand per line; '#' starts a comment. Stdin is read whole with
+ * read_file(), so a read error is an error (not the end of the list),
+ * and its size is bounded by --max-input; a NUL byte ends nothing
+ * silently but is reported where it is.
+ */
 static int add_stdin(struct spans *s)
 {
-	char *line = NULL, where[32];
-	size_t cap = 0;
+	uint8_t *data;
+	size_t len;
+	char *text, *next, where[48];
 	unsigned long lineno = 0;
-	int rc = EXIT_OK;
+	int rc = read_file("-", &data, &len);
 
-	while (rc == EXIT_OK && getline(&line, &cap, stdin) >= 0) {
-		char *p = line, *end;
+	if (rc)
+		return input_read_fail("<stdin>", rc);
+	text = (char *)data;
+	for (char *p = text; rc == EXIT_OK && p < text + len; p = next) {
+		char *eol = memchr(p, '\n', (size_t)(text + len - p));
+		char *nul, *end;
 
 		lineno++;
+		if (!eol)
+			eol = text + len;
+		next = eol + 1;
+		nul = memchr(p, 0, (size_t)(eol - p));
+		if (nul) {
+			snprintf(where, sizeof(where), "<stdin>:%lu:%zu", lineno,
+				 (size_t)(nul - p) + 1);
+			rc = fail(where, "NUL byte (\\x00) in an MSR line");
+			break;
+		}
+		*eol = 0;
 		end = strchr(p, '#');
 		if (!end)
-			end = p + strlen(p);
-		while (end > p && strchr(" \t\r\n", end[-1]))
+			end = eol;
+		while (end > p && strchr(" \t\r", end[-1]))
 			end--;
 		*end = 0;
 		while (*p == ' ' || *p == '\t')
@@ -98,7 +119,7 @@ static int add_stdin(struct spans *s)
 		snprintf(where, sizeof(where), "<stdin>:%lu", lineno);
 		rc = add_operand(s, p, where);
 	}
-	free(line);
+	free(data);
 	return rc;
 }
 
@@ -190,6 +211,7 @@ int cmd_query(int argc, char **argv)
 	const struct cli_opt opts[] = {
 		INPUT_OPT_FORMAT(&want),
 		CLI_FLAG("json", 'j', &json, help_json),
+		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
 	const struct cli_cmd cmd = {

@@ -16,6 +16,7 @@
 
 #include <msrtrap/msrtrap.h>
 
+#include "common/input.h"
 #include "common/cli.h"
 #include "common/opts.h"
 #include "sim/sim.h"
@@ -60,7 +61,7 @@ static int sim(const char *path, int strategy, bool json)
 	int rc = read_file(path, &data, &len);
 
 	if (rc)
-		return fail(path, "cannot read: %s", strerror(-rc));
+		return input_read_fail(path, rc);
 	rc = sim_text(path, (char *)data, len, strategy, json, &env);
 	free(data);
 	return rc;
@@ -83,6 +84,7 @@ int cmd_sim(int argc, char **argv)
 		CLI_PARSE("strategy", 's', strategy_option, &strategy,
 			  help_strategy),
 		CLI_FLAG("json", 'j', &json, help_json),
+		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
 	const struct cli_cmd cmd = {

@@ -677,7 +677,8 @@ static int probe(struct msrtrap_kvm_vm *kvm, struct run *r,
 		    kvm_timed_out() ? " (timed out)" : "");
 }
 
-static int verify(const char *path, bool all, bool list, bool json)
+static int verify(const char *path, bool all, bool list, bool json,
+		  bool strict)
 {
 	const char *label = input_label(path);
 	struct msrtrap_filter *f = NULL;
@@ -690,9 +691,13 @@ static int verify(const char *path, bool all, bool list, bool json)
 	struct input in;
 	int rc;
 
-	rc = input_open_or_report(path, INPUT_AUTO, INPUT_FOR_KVM, &in);
+	rc = input_open_or_report(path, INPUT_AUTO,
+				  INPUT_FOR_KVM | INPUT_KEEP_DIAGS, &in);
 	if (rc)
 		return rc;
+	rc = input_diags_verdict(&in, strict, false);
+	if (rc)
+		goto out;
 	rc = prepare(&in, label, &f, &model);
 	if (rc)
 		goto out;
@@ -738,11 +743,13 @@ out:
 
 int cmd_verify(int argc, char **argv)
 {
-	bool all = false, json = false, list = false;
+	bool all = false, json = false, list = false, strict = false;
 	const struct cli_opt opts[] = {
 		CLI_FLAG("all", 'a', &all, help_all),
 		CLI_FLAG("list", 'l', &list, help_list),
 		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_FLAG("strict", 0, &strict, input_strict_help),
+		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
 	const struct cli_cmd cmd = {
@@ -757,5 +764,5 @@ int cmd_verify(int argc, char **argv)
 	if (argc - optind != 1)
 		return usage_error("verify", argc == optind ? "expected a FILE" :
 					     "expected one FILE");
-	return verify(argv[optind], all, list, json);
+	return verify(argv[optind], all, list, json, strict);
 }

@@ -82,16 +82,22 @@ _msrtrap()
 	--name | -n)
 		[[ $cmd == compile ]] && return 0
 		;;
+	--max-input)
+		# a size: 64M, 1G, bytes
+		return 0
+		;;
 	esac
 
 	# every command takes the short and the long form (msrtrap(1))
 	local opts
 	case $cmd in
-	names | diff | kvm-check) opts='-j --json' ;;
-	decode | check | query | explain) opts='-f --format -j --json' ;;
-	compile) opts='-t --to -o --output -n --name -f --format' ;;
-	sim) opts='-s --strategy -j --json' ;;
-	verify) opts='-a --all -l --list -j --json' ;;
+	names | kvm-check) opts='-j --json' ;;
+	diff) opts='-j --json --max-input' ;;
+	decode | query | explain) opts='-f --format -j --json --max-input' ;;
+	check) opts='-f --format -j --json --strict --max-input' ;;
+	compile) opts='-t --to -o --output -n --name -f --format --strict --json-diagnostics --max-input' ;;
+	sim) opts='-s --strategy -j --json --max-input' ;;
+	verify) opts='-a --all -l --list -j --json --strict --max-input' ;;
 	help) opts= ;;
 	*) return 0 ;;
 	esac
@@ -111,7 +117,7 @@ _msrtrap()
 		fi
 		case $word in
 		--) ended=1 ;;
-		--format | -f | --to | -t | --strategy | -s | --output | -o | --name | -n)
+		--format | -f | --to | -t | --strategy | -s | --output | -o | --name | -n | --max-input)
 			skip=1
 			;;
 		=) skip=1 ;;

@@ -38,13 +38,17 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * Read a whole file ("-" is stdin). Returns 0, or -errno with *len untouched.
- * The buffer is 8-byte aligned and NUL-terminated one past *len.
+ * Read a whole file ("-" is stdin). Returns 0, or -errno with *len untouched:
+ * -EFBIG as soon as more than read_file_limit bytes arrived. The buffer is
+ * 8-byte aligned and NUL-terminated one past *len.
  */
 int read_file(const char *path, uint8_t **data, size_t *len);
 
 /* write(2) until all of buf is written. Returns 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
+/* --max-input (input.h): 64 MiB unless set, far above any real policy. */
+#define READ_FILE_LIMIT_DEFAULT ((size_t)64 << 20)
+extern size_t read_file_limit;
 
 /*
  * Write len bytes to an output file (compile -o, sim's save; every

@@ -45,28 +45,41 @@ static bool is_space(uint8_t c)
 }
 
 /*
- * Text: no control byte but whitespace, no DEL, no byte that never
+ * Not in text: a control byte but whitespace, DEL, a byte that never
  * occurs in UTF-8 (0xc0, 0xc1, 0xf5-0xff). Maps are full of NUL and
  * 0xff bytes.
  */
-static bool is_text(const uint8_t *data, size_t len)
+static bool is_binary_byte(uint8_t c)
 {
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = data[i];
+	return (c < 0x20 && !(c >= '\t' && c <= '\r')) || c == 0x7f ||
+	       c == 0xc0 || c == 0xc1 || c >= 0xf5;
+}
 
-		if ((c < 0x20 && !(c >= '\t' && c <= '\r')) || c == 0x7f ||
-		    c == 0xc0 || c == 0xc1 || c >= 0xf5)
-			return false;
-	}
-	return true;
+static size_t binary_bytes(const uint8_t *data, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += is_binary_byte(data[i]);
+	return n;
+}
+
+bool input_is_text(const uint8_t *data, size_t len)
+{
+	return binary_bytes(data, len) == 0;
 }
 
 /*
  * What the bytes are. JSON text starting with '{' after whitespace is a
  * filter, unless the file has a map's size and a byte JSON text never
  * holds (NUL, 0xff): a map whose first byte happens to be '{' stays a
- * map. Other text (not empty) is a policy, whatever its size.
- * Otherwise the size decides: 4096 bytes VMX, 8192 SVM.
+ * map. Other text is a policy, whatever its size, and so is text with a
+ * few bad bytes (at most 1 in 20: a Latin-1 letter, a NUL, an ESC), so
+ * that the policy parser reports each at its line and column instead of
+ * the whole file being "not a policy"; real maps are mostly 0x00 and 0xff
+ * bytes. An empty file is the empty policy (default allow, no rules), as
+ * msrtrap_policy_parse() reads 0 bytes. Otherwise the size decides: 4096
+ * bytes VMX, 8192 SVM.
  */
 static enum input_kind recognise(const uint8_t *data, size_t len)
 {
@@ -79,7 +92,7 @@ static enum input_kind recognise(const uint8_t *data, size_t len)
 	if (i < len && data[i] == '{' &&
 	    !(map_size && (memchr(data, 0, len) || memchr(data, 0xff, len))))
 		return INPUT_FILTER;
-	if (len && is_text(data, len)) /* an empty file is nothing */
+	if (binary_bytes(data, len) <= len / 20)
 		return INPUT_POLICY;
 	if (len == MSRTRAP_VMX_BITMAP_SIZE)
 		return INPUT_VMX;
@@ -95,12 +108,26 @@ const char *input_label(const char *path)
 
 void input_print_diags(const struct msrtrap_diags *diags)
 {
-	for (size_t i = 0; i < msrtrap_diags_count(diags); i++) {
+	size_t n = msrtrap_diags_count(diags), errors = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		MSRTRAP_OPTS(msrtrap_diagnostic, d);
 		char line[1024];
 
+		if (i >= INPUT_MAX_DIAGS) {
+			/* the rest only counted: a broken file is not a flood */
+			errors += !msrtrap_diags_get(diags, i, &d) &&
+				  d.severity == MSRTRAP_SEV_ERROR;
+			continue;
+		}
 		if (msrtrap_diags_format(diags, i, line, sizeof(line)) >= 0)
 			fprintf(stderr, "%s\n", line);
 	}
+	if (n > INPUT_MAX_DIAGS)
+		fprintf(stderr, "%s: %zu more diagnostic%s not shown (%zu "
+			"error%s)\n", progname, n - INPUT_MAX_DIAGS,
+			n - INPUT_MAX_DIAGS == 1 ? "" : "s", errors,
+			errors == 1 ? "" : "s");
 }
 
 static int open_policy(struct input *in, uint8_t *data, size_t len,
@@ -114,6 +141,13 @@ static int open_policy(struct input *in, uint8_t *data, size_t len,
 
 	err = msrtrap_policy_parse((const char *)data, len, &opts, &in->policy,
 				   &diags);
+	if (flags & INPUT_KEEP_DIAGS) {
+		/* the caller prints them, as text or as data */
+		in->diags = diags;
+		if (err == -EINVAL && msrtrap_diags_errors(diags))
+			err = 0; /* in->policy stays NULL */
+		diags = NULL;
+	}
 	input_print_diags(diags);
 	if (err == -EINVAL && msrtrap_diags_errors(diags)) {
 		msrtrap_diags_free(diags);
@@ -149,7 +183,18 @@ int input_open_flags(const char *path, enum input_kind want,
 	in->path = path;
 	err = read_file(path, &data, &len);
 	if (err)
-		return fail(path, "cannot read: %s", strerror(-err));
+		return input_read_fail(path, err);
+	/*
+	 * A UTF-8 byte-order mark (some Windows editors write one) is not
+	 * part of a policy or JSON text: skip it, so columns on line 1 are
+	 * those an editor shows. Not in a map, whose bytes these may be.
+	 */
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) &&
+	    want != INPUT_VMX && want != INPUT_SVM &&
+	    binary_bytes(data, len) <= len / 20) {
+		len -= 3;
+		memmove(data, data + 3, len + 1); /* with read_file()'s NUL */
+	}
 	kind = want != INPUT_AUTO ? want : recognise(data, len);
 	in->kind = kind;
 	switch (kind) {
@@ -204,10 +249,12 @@ void input_close(struct input *in)
 	msrtrap_filter_free(in->filter);
 	msrtrap_map_free(in->map);
 	msrtrap_policy_free(in->policy);
+	msrtrap_diags_free(in->diags);
 	free(in->text);
 	in->filter = NULL;
 	in->map = NULL;
 	in->policy = NULL;
+	in->diags = NULL;
 	in->text = NULL;
 }
 
@@ -328,4 +375,115 @@ const char input_format_help[] =
 int input_format_option(const char *arg, void *want)
 {
 	return input_parse_format(arg, want) ? -1 : EXIT_BAD_INPUT;
+}
+
+const char input_max_help[] =
+	"  --max-input SIZE  refuse a FILE larger than SIZE bytes (K, M, G\n"
+	"              suffixes; default 64M)\n";
+
+int input_max_option(const char *arg, void *limit)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (end != arg && *end && !end[1]) {
+		const char *suffix = strchr("KMG", *end & ~0x20);
+
+		if (suffix)
+			shift = 10 * (unsigned int)(suffix - "KMG" + 1);
+		end += !!suffix;
+	}
+	if (end == arg || *end || *arg == '-' || errno || !v ||
+	    v > (SIZE_MAX >> 1) >> shift)
+		return fail("--max-input",
+			    "'%s' is not a size (bytes, or a number with K, M "
+			    "or G)", arg);
+	*(size_t *)limit = (size_t)v << shift;
+	return -1;
+}
+
+int input_read_fail(const char *path, int err)
+{
+	if (err == -EFBIG)
+		return fail(path, "larger than %zu bytes (see --max-input)",
+			    read_file_limit);
+	return fail(path, "cannot read: %s", strerror(-err));
+}
+
+size_t input_diags_warnings(const struct msrtrap_diags *diags)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < msrtrap_diags_count(diags); i++) {
+		MSRTRAP_OPTS(msrtrap_diagnostic, d);
+
+		n += !msrtrap_diags_get(diags, i, &d) &&
+		     d.severity == MSRTRAP_SEV_WARNING;
+	}
+	return n;
+}
+
+int input_strict_fail(const char *path, size_t nwarn)
+{
+	return fail(path, "%zu warning%s, errors under --strict", nwarn,
+		    nwarn == 1 ? "" : "s");
+}
+
+bool input_policy_denies_x2apic(const struct msrtrap_policy *p)
+{
+	for (uint32_t m = MSRTRAP_X2APIC_FIRST; m <= MSRTRAP_X2APIC_LAST; m++)
+		if (msrtrap_policy_verdict(p, m, MSRTRAP_READ) == 0 ||
+		    msrtrap_policy_verdict(p, m, MSRTRAP_WRITE) == 0)
+			return true;
+	return false;
+}
+
+const char input_strict_help[] =
+	"  --strict    every warning is an error: exit 1\n";
+
+json_t *input_diags_json(const char *file, const struct msrtrap_diags *diags)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < msrtrap_diags_count(diags) &&
+			   i < INPUT_MAX_DIAGS; i++) {
+		MSRTRAP_OPTS(msrtrap_diagnostic, d);
+
+		if (msrtrap_diags_get(diags, i, &d))
+			continue;
+		json_array_append_new(
+			a, json_pack("{s:s, s:I, s:I, s:s, s:s?, s:s}", "file",
+				     file, "line", (json_int_t)d.line, "column",
+				     (json_int_t)d.column, "severity",
+				     msrtrap_severity_name(d.severity), "code",
+				     msrtrap_diag_code_name(d.code), "message",
+				     d.message));
+	}
+	return a;
+}
+
+int input_diags_verdict(const struct input *in, bool strict, bool json)
+{
+	size_t nwarn = input_diags_warnings(in->diags);
+
+	if (json) {
+		/* one array on stderr, even when empty: editors parse it */
+		json_t *a = input_diags_json(input_label(in->path), in->diags);
+		char *text = json_dumps(a, JSON_COMPACT);
+
+		if (text)
+			fprintf(stderr, "%s\n", text);
+		free(text);
+		json_decref(a);
+	} else {
+		input_print_diags(in->diags);
+	}
+	if (msrtrap_diags_errors(in->diags))
+		return EXIT_BAD_INPUT;
+	if (strict && nwarn)
+		return input_strict_fail(in->path, nwarn);
+	return EXIT_OK;
 }

@@ -31,6 +31,8 @@ struct input {
 	struct msrtrap_map *map;       /* INPUT_VMX, INPUT_SVM */
 	struct msrtrap_policy *policy; /* INPUT_POLICY */
 	char *text;		       /* INPUT_POLICY: the source, NUL-ended */
+	/* INPUT_KEEP_DIAGS: the policy's diagnostics, not printed */
+	struct msrtrap_diags *diags;
 	size_t text_len;
 	/*
 	 * 0 when the content is usable; else a negative errno with diag:
@@ -59,6 +61,52 @@ extern const char input_format_help[];
 	CLI_PARSE("format", 'f', input_format_option, (want), input_format_help)
 
 /*
+ * --max-input SIZE (every command that reads a FILE): bytes, or with a
+ * K, M or G suffix (KiB, MiB, GiB) into read_file_limit (cli.h). Long
+ * only (letter 0).
+ */
+int input_max_option(const char *arg, void *limit);
+extern const char input_max_help[];
+#define INPUT_OPT_MAX_INPUT                                                    \
+	CLI_PARSE("max-input", 0, input_max_option, &read_file_limit,          \
+		  input_max_help)
+
+/*
+ * Report read_file()'s error for path: "FILE: larger than N bytes (see
+ * --max-input)" for -EFBIG, else "FILE: cannot read: ...". EXIT_BAD_INPUT.
+ */
+int input_read_fail(const char *path, int err);
+
+/* The warnings among diags (--strict counts them). */
+size_t input_diags_warnings(const struct msrtrap_diags *diags);
+/* "msrtrap: FILE: N warnings, errors under --strict"; EXIT_BAD_INPUT. */
+int input_strict_fail(const char *path, size_t nwarn);
+/*
+ * For compile and verify, after input_open_*(INPUT_KEEP_DIAGS): print
+ * in->diags; EXIT_BAD_INPUT with errors among them, or with warnings
+ * under --strict ("N warnings, errors under --strict"); else EXIT_OK.
+ */
+int input_diags_verdict(const struct input *in, bool strict, bool json);
+/*
+ * The first INPUT_MAX_DIAGS of diags as [{"file", "line", "column",
+ * "severity", "code", "message"}, ...] (check --json, compile
+ * --json-diagnostics); with json, input_diags_verdict() prints that
+ * array on stderr instead of the text lines.
+ */
+json_t *input_diags_json(const char *file, const struct msrtrap_diags *diags);
+/* check's, compile's and verify's --strict help line. */
+extern const char input_strict_help[];
+
+/*
+ * Does the policy deny any access to 0x800-0x8ff (explicitly or by its
+ * default)? KVM never filters them: the guest can still access them.
+ */
+bool input_policy_denies_x2apic(const struct msrtrap_policy *p);
+
+/* No byte that text never holds (a control byte but whitespace, DEL...). */
+bool input_is_text(const uint8_t *data, size_t len);
+
+/*
  * Read and recognise FILE (- is stdin), load it and, for a filter,
  * validate it. Returns EXIT_OK with *in filled (content errors only in
  * in->err / in->diag), or EXIT_BAD_INPUT after printing the one-line
@@ -75,6 +123,12 @@ void input_close(struct input *in);
  * errors among them the result is EXIT_BAD_INPUT.
  */
 #define INPUT_FOR_KVM 1u
+/*
+ * INPUT_KEEP_DIAGS: a policy's diagnostics are not printed but kept in
+ * in->diags, and a policy with errors is EXIT_OK with in->policy NULL
+ * (check prints them as text or JSON).
+ */
+#define INPUT_KEEP_DIAGS 2u
 int input_open_flags(const char *path, enum input_kind want,
 		     unsigned int flags, struct input *in);
 
@@ -85,7 +139,12 @@ int input_open_flags(const char *path, enum input_kind want,
 int input_open_or_report(const char *path, enum input_kind want,
 			 unsigned int flags, struct input *in);
 
-/* Print diagnostics compiler-style on stderr, one line each. */
+/*
+ * Print diagnostics compiler-style on stderr, one line each: the first
+ * INPUT_MAX_DIAGS, then "msrtrap: N more diagnostics not shown (E
+ * errors)".
+ */
+#define INPUT_MAX_DIAGS 100u
 void input_print_diags(const struct msrtrap_diags *diags);
 
 /*

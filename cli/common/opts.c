@@ -42,23 +42,36 @@ static void print_help(const struct cli_cmd *cmd)
 		fputs(cmd->tail, stdout);
 }
 
+/*
+ * What getopt_long() returns for the table's option i: its letter, or for
+ * a long-only option (letter 0) a value no character has, past 255 (1 is
+ * taken: with "-" first getopt returns it for every operand).
+ */
+static int option_val(const struct cli_opt *o, int i)
+{
+	return o->letter ? (unsigned char)o->letter : 256 + i;
+}
+
 /* getopt_long()'s short and long option lists for cmd's table. */
 static void getopt_spec(const struct cli_cmd *cmd, char *shorts,
 			struct option *longs)
 {
-	size_t n = 0, i = 0;
+	size_t n = 0;
+	int i = 0;
 
 	shorts[n++] = '-';
 	shorts[n++] = ':';
 	for (const struct cli_opt *o = cmd->opts; o->name; o++, i++) {
 		if (i == MAX_OPTS)
 			abort(); /* a table too long for the arrays below */
-		shorts[n++] = o->letter;
-		if (o->arg)
-			shorts[n++] = ':';
+		if (o->letter) {
+			shorts[n++] = o->letter;
+			if (o->arg)
+				shorts[n++] = ':';
+		}
 		longs[i] = (struct option){
 			o->name, o->arg ? required_argument : no_argument,
-			NULL, o->letter,
+			NULL, option_val(o, i),
 		};
 	}
 	shorts[n++] = 'h';
@@ -69,8 +82,10 @@ static void getopt_spec(const struct cli_cmd *cmd, char *shorts,
 
 static const struct cli_opt *find(const struct cli_cmd *cmd, int c)
 {
-	for (const struct cli_opt *o = cmd->opts; o->name; o++)
-		if (o->letter == c)
+	int i = 0;
+
+	for (const struct cli_opt *o = cmd->opts; o->name; o++, i++)
+		if (option_val(o, i) == c)
 			return o;
 	return NULL;
 }

@@ -24,7 +24,7 @@
 
 struct cli_opt {
 	const char *name;	/* the long name, without "--"; NULL ends */
-	char letter;		/* the short option */
+	char letter;		/* the short option; 0: long only */
 	bool arg;		/* takes an argument */
 	/* its lines of the --help text, verbatim (NULL: none) */
 	const char *help;

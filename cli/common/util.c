@@ -55,6 +55,8 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+size_t read_file_limit = READ_FILE_LIMIT_DEFAULT;
+
 int read_file(const char *path, uint8_t **data, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
@@ -71,6 +73,14 @@ int read_file(const char *path, uint8_t **data, size_t *len)
 		n += got;
 		if (got == 0)
 			break;
+		/*
+		 * One byte past the limit proves the file too large: stop
+		 * there, so /dev/zero or a growing file costs limit bytes.
+		 */
+		if (n > read_file_limit) {
+			err = -EFBIG;
+			break;
+		}
 		if (n + 1 == cap) {
 			uint8_t *bigger = aligned_alloc(8, cap * 2);
 
@@ -83,6 +93,8 @@ int read_file(const char *path, uint8_t **data, size_t *len)
 	}
 	if (!buf)
 		err = -ENOMEM;
+	else if (err)
+		; /* -EFBIG */
 	else if (ferror(f))
 		err = errno ? -errno : -EIO;
 	if (f != stdin)

@@ -40,7 +40,8 @@ extern "C" {
  * Returns 0 and a new filter in *out (free with msrtrap_filter_free()),
  * -EINVAL when the text is not such a document (JSON syntax, a wrong type,
  * an unknown or duplicate key, an integer outside u32, bad hex, more than
- * 16 ranges), or -ENOMEM. On -EINVAL diag (may be NULL) says where: the
+ * 16 ranges, counted before anything is allocated), or -ENOMEM (also
+ * when jansson runs out of memory). On -EINVAL diag (may be NULL) says where: the
  * key as a path ("ranges[3].base", "default") or, for JSON syntax errors,
  * "line L, column C"; where is "" for the document as a whole.
  */

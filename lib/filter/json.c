@@ -347,6 +347,83 @@ static int load_doc(struct loader *ld, json_t *doc, struct msrtrap_filter **out)
 	return 0;
 }
 
+/*
+ * The number of elements of the top-level "ranges" array, counted in one
+ * pass over the bytes without building anything: json_loadb() holds the
+ * whole tree (about 17 bytes per input byte for a million ranges) before
+ * load_doc() could refuse more than 16, so a document with too many is
+ * refused here in constant memory. Strings are skipped with their
+ * escapes; nesting is a depth count. Malformed JSON only makes the count
+ * approximate: the real parse reports it (when the count is at most 16),
+ * and a count above 16 is refused either way.
+ */
+static size_t count_ranges(const char *s, size_t len)
+{
+	unsigned long depth = 0;
+	bool key_is_ranges = false, in_ranges = false, done = false;
+	bool any = false;
+	size_t commas = 0;
+
+	for (size_t i = 0; i < len && !done; i++) {
+		size_t start;
+
+		switch (s[i]) {
+		case '"':
+			for (start = ++i; i < len && s[i] != '"'; i++)
+				i += s[i] == '\\';
+			if (depth == 1)
+				key_is_ranges = i - start == 6 &&
+						!memcmp(s + start, "ranges", 6);
+			any |= in_ranges && depth == 2;
+			break;
+		case '{':
+		case '[':
+			if (depth == 1 && s[i] == '[' && key_is_ranges)
+				in_ranges = true;
+			else
+				any |= in_ranges && depth == 2;
+			depth++;
+			break;
+		case '}':
+		case ']':
+			depth -= depth > 0;
+			done = in_ranges && depth == 1; /* only the first */
+			break;
+		case ',':
+			commas += in_ranges && depth == 2;
+			break;
+		case ' ':
+		case '\t':
+		case '\n':
+		case '\r':
+			break;
+		default:
+			any |= in_ranges && depth == 2;
+		}
+	}
+	return any ? commas + 1 : 0;
+}
+
+/*
+ * jansson's error as ours: out of memory is -ENOMEM, not a syntax error
+ * at "line -1". jansson 2.14 rarely says json_error_out_of_memory: a
+ * container it could not allocate is reported without a position (line
+ * -1), which no syntax error lacks, so that is read as out of memory too.
+ * (A string token it could not copy still reads as "invalid token" at
+ * its position; nothing in json_error_t tells the two apart.)
+ */
+static int load_error(struct loader *ld, const json_error_t *jerr)
+{
+	char where[sizeof(ld->diag->where)];
+
+	if (json_error_code(jerr) == json_error_out_of_memory ||
+	    jerr->line < 0)
+		return mt_error_set(ld->diag, -ENOMEM, "", "out of memory");
+	snprintf(where, sizeof(where), "line %d, column %d", jerr->line,
+		 jerr->column);
+	return mt_error_set(ld->diag, -EINVAL, where, "%s", jerr->text);
+}
+
 int msrtrap_filter_from_json(const char *text, size_t len,
 			     struct msrtrap_filter **out,
 			     struct msrtrap_error *diag)
@@ -354,11 +431,17 @@ int msrtrap_filter_from_json(const char *text, size_t len,
 	struct loader ld = { .diag = diag };
 	json_error_t jerr, jerr2;
 	json_t *doc;
+	size_t nranges;
 	int err;
 
 	mt_error_clear(diag);
 	if (!out || (!text && len))
 		return -EINVAL;
+	nranges = count_ranges(text, len);
+	if (nranges > MSRTRAP_KVM_MSR_FILTER_MAX_RANGES)
+		return mt_error_set(ld.diag, -EINVAL, "ranges",
+				    "%zu ranges; the ABI has %d slots", nranges,
+				    MSRTRAP_KVM_MSR_FILTER_MAX_RANGES);
 	doc = json_loadb(text ? text : "", len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc && !strncmp(jerr.text, "too big", 7)) {
 		/*
@@ -378,15 +461,12 @@ int msrtrap_filter_from_json(const char *text, size_t len,
 			if (err)
 				return err;
 			doc = NULL; /* it loaded: report jansson's own error */
+		} else if (json_error_code(&jerr2) == json_error_out_of_memory) {
+			return load_error(&ld, &jerr2);
 		}
 	}
-	if (!doc) {
-		char where[sizeof(diag->where)];
-
-		snprintf(where, sizeof(where), "line %d, column %d", jerr.line,
-			 jerr.column);
-		return mt_error_set(ld.diag, -EINVAL, where, "%s", jerr.text);
-	}
+	if (!doc)
+		return load_error(&ld, &jerr);
 	err = load_doc(&ld, doc, out);
 	json_decref(doc);
 	return err;

@@ -26,6 +26,32 @@ static bool is_word(char c)
 	       (c >= '0' && c <= '9') || c == '_';
 }
 
+size_t mt_utf8_len(const char *s, size_t avail, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+	uint32_t c;
+
+	if (!avail || u[0] < 0xc2 || u[0] > 0xf4)
+		return 0;
+	n = u[0] >= 0xf0 ? 4 : u[0] >= 0xe0 ? 3 : 2;
+	if (n > avail)
+		return 0;
+	c = u[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (u[i] & 0x3f);
+	}
+	/* overlong, surrogate or beyond U+10FFFF: not UTF-8 */
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	if (cp)
+		*cp = c;
+	return n;
+}
+
 void mt_lex_next(struct mt_lexer *lx, struct mt_token *tok)
 {
 	const char *s = lx->text;
@@ -65,8 +91,11 @@ void mt_lex_next(struct mt_lexer *lx, struct mt_token *tok)
 		       (is_word(s[lx->pos]) || s[lx->pos] == '-'))
 			lx->pos++;
 	} else {
+		/* a UTF-8 character is one token, quoted and named whole */
+		size_t n = mt_utf8_len(s + lx->pos, lx->len - lx->pos, NULL);
+
 		tok->kind = s[lx->pos] == '-' ? MT_TOK_DASH : MT_TOK_OTHER;
-		lx->pos++;
+		lx->pos += n ? n : 1;
 	}
 	tok->len = lx->pos - (size_t)(tok->text - s);
 }

@@ -174,8 +174,8 @@ static void parse_line(struct parser *ps)
 				 "or 'default')", SHOW(t));
 	} else {
 		error_at(ps, t, MSRTRAP_DIAG_UNKNOWN_KEYWORD,
-			 "expected 'allow', 'deny' or 'default', found '%s'",
-			 SHOW(t));
+			 "expected 'allow', 'deny' or 'default', found '%s'%s",
+			 SHOW(t), NAME_CHAR(t));
 	}
 	skip_line(ps);
 }

@@ -49,3 +49,24 @@ const char *mt_parser_show(const struct mt_token *t, char *buf, size_t size)
 	buf[o] = 0;
 	return buf;
 }
+
+const char *mt_parser_name_char(const struct mt_token *t, char *buf,
+				size_t size)
+{
+	uint32_t cp;
+
+	buf[0] = 0;
+	if (!t->len || mt_utf8_len(t->text, t->len, &cp) != t->len)
+		return buf;
+	/* the characters an editor hides: say what they are */
+	if (cp == 0xfeff)
+		snprintf(buf, size, " (U+FEFF, a UTF-8 byte-order mark)");
+	else if (cp == 0xa0)
+		snprintf(buf, size, " (U+00A0, a no-break space)");
+	else if (cp == 0x200b)
+		snprintf(buf, size, " (U+200B, a zero-width space)");
+	else
+		snprintf(buf, size, " (U+%04X; policies are ASCII outside "
+			 "comments)", (unsigned int)cp);
+	return buf;
+}

@@ -68,6 +68,14 @@ const char *mt_parser_show(const struct mt_token *t, char *buf, size_t size);
 
 #define SHOW(t) mt_parser_show((t), (char[256]){ 0 }, 256)
 
+/*
+ * For a token that is one non-ASCII UTF-8 character: " (U+00A0, a
+ * no-break space)" and the like, to follow its quoted bytes; else "".
+ */
+const char *mt_parser_name_char(const struct mt_token *t, char *buf,
+				size_t size);
+#define NAME_CHAR(t) mt_parser_name_char((t), (char[96]){ 0 }, 96)
+
 /* Could the token start a target (a group, a number, a known name)? */
 bool mt_looks_like_target(const struct mt_token *t);
 /* One target of the current rule, up to the next whitespace. */

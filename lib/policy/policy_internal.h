@@ -41,6 +41,11 @@ struct mt_lexer {
 };
 
 void mt_lex_init(struct mt_lexer *lx, const char *text, size_t len);
+/*
+ * Bytes of the well-formed multi-byte UTF-8 character at s (its code
+ * point in *cp unless NULL), or 0 when there is none.
+ */
+size_t mt_utf8_len(const char *s, size_t avail, uint32_t *cp);
 /* Next token of the current line; EOL consumes the line end. */
 void mt_lex_next(struct mt_lexer *lx, struct mt_token *tok);
 

@@ -57,6 +57,29 @@ static int parse_number(const char *s, size_t n, uint32_t *out)
 }
 
 /* An interval end (number or MSR name) from a word token: 0 or -1. */
+/*
+ * A name cut short by a non-ASCII byte (a Latin-1 'e acute', a UTF-8
+ * letter, a no-break space): the byte is the problem, not the name before
+ * it, so it is reported at its own column and named.
+ */
+static bool non_ascii_after(struct parser *ps, const struct mt_token *t)
+{
+	const char *end = ps->lx.text + ps->lx.len, *b = t->text + t->len;
+	struct mt_token c = { .kind = MT_TOK_OTHER, .text = b,
+			      .line = t->line };
+	size_t n;
+
+	if (b >= end || (unsigned char)*b < 0x80)
+		return false;
+	n = mt_utf8_len(b, (size_t)(end - b), NULL);
+	c.len = n ? n : 1;
+	c.column = t->column + (unsigned int)t->len;
+	error_at(ps, &c, MSRTRAP_DIAG_BAD_TARGET, "unexpected '%s'%s after '%s'",
+		 SHOW(&c), n ? NAME_CHAR(&c) : " (a byte that is not UTF-8)",
+		 SHOW(t));
+	return true;
+}
+
 static int endpoint(struct parser *ps, const struct mt_token *t, uint32_t *v)
 {
 	MSRTRAP_OPTS(msrtrap_msr_info, info);
@@ -92,6 +115,8 @@ static int endpoint(struct parser *ps, const struct mt_token *t, uint32_t *v)
 	} else {
 		hint = NULL;
 	}
+	if (non_ascii_after(ps, t))
+		return -1;
 	if (hint)
 		error_at(ps, t, MSRTRAP_DIAG_UNKNOWN_NAME,
 			 "unknown MSR name '%s' (did you mean '%s'?)", SHOW(t), hint);
@@ -155,7 +180,8 @@ static void stray(struct parser *ps, const struct mt_token *t)
 			 "expected an MSR before '-' (write intervals as A-B, "
 			 "without spaces)");
 	else
-		error_at(ps, t, MSRTRAP_DIAG_BAD_TARGET, "unexpected '%s'", SHOW(t));
+		error_at(ps, t, MSRTRAP_DIAG_BAD_TARGET, "unexpected '%s'%s",
+			 SHOW(t), NAME_CHAR(t));
 }
 
 /* '@name' that is no group: say why, with a suggestion when one is close. */

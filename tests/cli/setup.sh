@@ -306,3 +306,17 @@ printf 'intercept 0 fs_base r off\nsync 0\nexpect 0 fs_base r pass\n' >sim/stdin
 
 # ---- policies: compile, diff, query/explain of policies ----
 . "$SRC/tests/cli/setup-compile.sh"
+
+# ---- input recognition that locates the problem (issue 13 item 6) ----
+printf 'default deny\nallow rw IA32_\351FER\n' >enc-latin1.policy
+printf 'default deny\nallow rw IA32_\303\251FER\n' >enc-utf8.policy
+printf '\357\273\277default deny\nallow rw IA32_EFER\n' >enc-bom.policy
+printf '\357\273\277{"default": "allow", "ranges": []}\n' >enc-bom.json
+printf 'default deny\nallow rw\302\240IA32_EFER\n' >enc-nbsp.policy
+printf 'default deny\nallow rw IA32_EFER\0\n' >enc-nul.policy
+: >enc-empty.policy
+# 4096 bytes of policy text: decode takes it for a VMX bitmap by its size
+{ printf 'default deny\n'; head -c 4082 /dev/zero | tr '\0' '#'; echo; } >enc-4096.policy
+# check --json diagnostics, --strict (issue 13 item 5)
+printf 'default deny\nallow rw IA32_EFR IA32_LSTR @sycall\n' >enc-typo.policy
+printf 'deny rw @x2apic IA32_EFER\n' >enc-x2apic.policy

@@ -7,7 +7,11 @@
  * of random filters (invalid values and empty slots included).
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include <msrtrap/filter.h>
 #include <msrtrap/json.h>
@@ -753,6 +757,98 @@ static void test_alternate_spellings(void **state)
 	free(text);
 }
 
+/*
+ * jansson's allocator, swapped in by the tests below: counts the bytes
+ * asked for and fails every request once fail_after reaches 0.
+ */
+static size_t json_bytes;
+static long fail_after = -1;
+
+static void *counting_malloc(size_t n)
+{
+	if (fail_after == 0)
+		return NULL;
+	if (fail_after > 0)
+		fail_after--;
+	json_bytes += n;
+	return malloc(n);
+}
+
+static void use_counting_alloc(long fail)
+{
+	json_bytes = 0;
+	fail_after = fail;
+	json_set_alloc_funcs(counting_malloc, free);
+}
+
+/*
+ * D4: a document with more ranges than the ABI has slots is refused
+ * before jansson builds a tree of it (no allocation at all), with the
+ * same message as before. Commas inside a range (flags) do not count.
+ */
+static void test_too_many_ranges_streamed(void **state)
+{
+	const char *r = "{\"flags\": [\"read\", \"write\"], \"base\": \"0x10\", "
+			"\"nmsrs\": 1, \"bitmap\": \"00\"}";
+	size_t n = 1000, rl = strlen(r);
+	char *text = malloc(n * (rl + 1) + 64), *p = text;
+	struct msrtrap_filter *f = NULL;
+	MSRTRAP_OPTS(msrtrap_error, d);
+	int err;
+
+	(void)state;
+	p += sprintf(p, "{\"default\": \"deny\", \"ranges\": [");
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%s%s", i ? "," : "", r);
+	p += sprintf(p, "]}");
+	use_counting_alloc(-1);
+	err = msrtrap_filter_from_json(text, (size_t)(p - text), &f, &d);
+	json_set_alloc_funcs(malloc, free);
+	assert_int_equal(err, -EINVAL);
+	assert_null(f);
+	assert_string_equal(d.where, "ranges");
+	assert_string_equal(d.message, "1000 ranges; the ABI has 16 slots");
+	assert_int_equal(json_bytes, 0);
+
+	/* 16 of them, "ranges" also inside a string, still load */
+	p = text + sprintf(text, "{\"ranges\": [");
+	for (size_t i = 0; i < 16; i++)
+		p += sprintf(p, "%s%s", i ? "," : "", r);
+	sprintf(p, "], \"default\": \"deny\"}");
+	msrtrap_filter_free(load_ok(text));
+	free(text);
+}
+
+/* D8: jansson out of memory is -ENOMEM, not "EINVAL: line -1". */
+static void test_json_out_of_memory(void **state)
+{
+	const char *text = "{\"default\": \"deny\", \"ranges\": [{\"flags\": "
+			   "[\"read\"], \"base\": \"0x10\", \"nmsrs\": 1, "
+			   "\"bitmap\": \"00\"}]}";
+	struct msrtrap_filter *f = NULL;
+	MSRTRAP_OPTS(msrtrap_error, d);
+
+	(void)state;
+	for (long k = 0;; k++) {
+		int err;
+
+		use_counting_alloc(k);
+		err = msrtrap_filter_from_json(text, strlen(text), &f, &d);
+		json_set_alloc_funcs(malloc, free);
+		if (!err)
+			break;
+		assert_null(f);
+		/* the first allocation is the top-level object's */
+		if (k == 0)
+			assert_int_equal(err, -ENOMEM);
+		if (err == -ENOMEM)
+			assert_string_equal(d.message, "out of memory");
+		else
+			assert_true(strncmp(d.where, "line -1", 7) != 0);
+	}
+	msrtrap_filter_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -768,6 +864,8 @@ int main(void)
 		cmocka_unit_test(test_writer_layout),
 		cmocka_unit_test(test_round_trip_random),
 		cmocka_unit_test(test_alternate_spellings),
+		cmocka_unit_test(test_too_many_ranges_streamed),
+		cmocka_unit_test(test_json_out_of_memory),
 	};
 
 	return TEST_MAIN(tests);

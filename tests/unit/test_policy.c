@@ -1640,6 +1640,27 @@ static void test_performance(void **state)
 	free(t.s);
 }
 
+/*
+ * Issue 13 item 6: a non-ASCII byte is reported at its own line:column
+ * and named; a UTF-8 character is quoted whole; invalid bytes and
+ * control bytes keep their old messages.
+ */
+static void test_non_ascii_located(void **state)
+{
+	(void)state;
+	/* Latin-1 e acute inside a name: at the byte, not "unknown 'IA32_'" */
+	expect_diags("default deny\nallow rw IA32_\xe9" "FER\n", false,
+		     "t.pol:2:15: error: unexpected '\\xe9' (a byte that is not UTF-8) after 'IA32_'\n");
+	expect_diags("allow rw IA32_\xc3\xa9" "FER\n", false,
+		     "t.pol:1:15: error: unexpected '\\xc3\\xa9' (U+00E9; policies are ASCII outside comments) after 'IA32_'\n");
+	expect_diags("allow rw\xc2\xa0IA32_EFER\n", false,
+		     "t.pol:1:9: error: unexpected '\\xc2\\xa0' (U+00A0, a no-break space)\n");
+	expect_diags("\xef\xbb\xbf" "default deny\n", false,
+		     "t.pol:1:1: error: expected 'allow', 'deny' or 'default', found '\\xef\\xbb\\xbf' (U+FEFF, a UTF-8 byte-order mark)\n");
+	/* in a comment, anything goes */
+	expect_diags("default deny # caf\xc3\xa9 \xe9\n", false, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1660,6 +1681,7 @@ int main(void)
 		cmocka_unit_test(test_rule_targets),
 		cmocka_unit_test(test_from_intervals),
 		cmocka_unit_test(test_random_policies),
+		cmocka_unit_test(test_non_ascii_located),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_performance),
 	};

@@ -1,0 +1,1 @@
+msrtrap check /dev/zero

@@ -1,0 +1,1 @@
+msrtrap check enc-latin1.policy

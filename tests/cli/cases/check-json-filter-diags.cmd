@@ -1,0 +1,1 @@
+msrtrap check --json k-empty-allow.json

@@ -1,0 +1,1 @@
+msrtrap check --json --strict enc-x2apic.policy

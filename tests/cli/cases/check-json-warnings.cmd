@@ -1,0 +1,1 @@
+msrtrap check --json enc-x2apic.policy

@@ -1,0 +1,1 @@
+msrtrap check seventeen.policy

@@ -1,0 +1,1 @@
+msrtrap check --max-input 12X examples/sandbox.policy

@@ -1,0 +1,1 @@
+msrtrap check --max-input 5 examples/sandbox.policy

@@ -1,0 +1,1 @@
+msrtrap check --strict k-empty-allow.json

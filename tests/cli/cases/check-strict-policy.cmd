@@ -1,0 +1,1 @@
+msrtrap check --strict enc-x2apic.policy

@@ -1,0 +1,1 @@
+msrtrap compile enc-empty.policy

@@ -1,0 +1,1 @@
+msrtrap compile --json-diagnostics enc-x2apic.policy

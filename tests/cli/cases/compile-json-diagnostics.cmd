@@ -1,0 +1,1 @@
+msrtrap compile --json-diagnostics enc-typo.policy

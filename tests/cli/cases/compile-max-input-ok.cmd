@@ -1,0 +1,1 @@
+msrtrap compile --max-input 1M examples/sandbox.policy --to policy

@@ -1,0 +1,1 @@
+msrtrap compile --strict examples/sandbox.policy --to policy

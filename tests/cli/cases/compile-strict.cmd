@@ -1,0 +1,1 @@
+msrtrap compile --strict enc-x2apic.policy

@@ -1,0 +1,1 @@
+msrtrap decode none.vmx | head -3

@@ -1,0 +1,1 @@
+msrtrap decode --max-input 4K none.svm

@@ -1,0 +1,1 @@
+msrtrap query examples/sandbox.policy 0x10 - < examples

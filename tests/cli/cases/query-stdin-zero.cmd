@@ -1,0 +1,1 @@
+msrtrap query examples/sandbox.policy - < /dev/zero

@@ -1,0 +1,1 @@
+msrtrap sim --max-input 10 examples/seed.sim

@@ -1,0 +1,1 @@
+msrtrap verify --strict enc-x2apic.policy
