@@ -12,7 +12,11 @@
  *  - VMX and SVM maps (msrtrap_policy_to_map()): pass through exactly
  *    what the policy allows among the MSRs the format covers;
  *  - the canonical text (msrtrap_policy_to_text()) parses again to a
- *    policy with no differences (msrtrap_policy_diff()) and the same text.
+ *    policy with no differences (msrtrap_policy_diff()) and the same text;
+ *  - exhaustively, over all 2^32 MSRs: the filter decompiled
+ *    (msrtrap_policy_from_filter()) differs from the policy only inside
+ *    x2APIC, and each map decompiled (msrtrap_policy_from_map()) only
+ *    where the format has no bits (there the map intercepts).
  * Inputs above 4 KiB are ignored so that every run stays fast.
  */
 #include <errno.h>
@@ -75,6 +79,54 @@ static void sample_rules(const struct msrtrap_policy *p, struct fuzz_samples *s)
 	}
 }
 
+/*
+ * Every MSR where @q's verdicts differ from @p's lies in [lo, hi] of one
+ * of @n allowed windows: msrtrap_policy_diff() compares the whole 2^32
+ * domain in O(intervals), so this is exhaustive, not sampled.
+ */
+static void check_diff_within(const struct msrtrap_policy *p,
+			      const struct msrtrap_policy *q, const char *what,
+			      const uint32_t (*win)[2], unsigned int n)
+{
+	struct msrtrap_interval d[MAX_INTERVALS];
+
+	for (int a = 0; a < 2; a++) {
+		long nd = msrtrap_policy_diff(p, q, accesses[a], d, MAX_INTERVALS);
+
+		FUZZ_CHECK(nd >= 0 && nd <= MAX_INTERVALS, "%s: diff %ld", what, nd);
+		for (long i = 0; i < nd; i++) {
+			bool inside = false;
+
+			for (unsigned int w = 0; w < n && !inside; w++)
+				inside = d[i].first >= win[w][0] &&
+					 d[i].last <= win[w][1];
+			FUZZ_CHECK(inside, "%s: access %u differs at 0x%x-0x%x", what,
+				   accesses[a], d[i].first, d[i].last);
+		}
+	}
+}
+
+/* The MSRs a format has no bits for: the gaps between its spans. */
+static unsigned int uncovered(enum msrtrap_format fmt, uint32_t (*gap)[2])
+{
+	uint64_t next = 0;
+	uint32_t first, last;
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; !msrtrap_format_span(fmt, i, &first, &last); i++) {
+		if (first > next) {
+			gap[n][0] = (uint32_t)next;
+			gap[n++][1] = first - 1;
+		}
+		next = (uint64_t)last + 1;
+	}
+	if (next <= UINT32_MAX) {
+		gap[n][0] = (uint32_t)next;
+		gap[n++][1] = UINT32_MAX;
+	}
+	return n;
+}
+
 static void check_filter(const struct msrtrap_policy *p,
 			 const struct fuzz_samples *s)
 {
@@ -118,6 +170,17 @@ static void check_filter(const struct msrtrap_policy *p,
 				   accesses[a], want, lin);
 		}
 	}
+	{
+		static const uint32_t x2apic[1][2] = {
+			{ MSRTRAP_X2APIC_FIRST, MSRTRAP_X2APIC_LAST },
+		};
+		struct msrtrap_policy *q = NULL;
+
+		rc = msrtrap_policy_from_filter(f, &q);
+		FUZZ_CHECK(rc == 0, "policy_from_filter: %d", rc);
+		check_diff_within(p, q, "KVM filter", x2apic, 1);
+		msrtrap_policy_free(q);
+	}
 	msrtrap_cfilter_free(cf);
 	msrtrap_filter_free(f);
 }
@@ -148,6 +211,17 @@ static void check_map(const struct msrtrap_policy *p, enum msrtrap_format fmt,
 					   msrtrap_format_name(fmt), msr, accesses[a], want,
 					   hw);
 		}
+	}
+	{
+		uint32_t gap[8][2];
+		unsigned int ngap = uncovered(fmt, gap);
+		struct msrtrap_policy *q = NULL;
+
+		rc = msrtrap_policy_from_map(map, &q);
+		FUZZ_CHECK(rc == 0, "policy_from_map: %d", rc);
+		check_diff_within(p, q, msrtrap_format_name(fmt),
+				  (const uint32_t (*)[2])gap, ngap);
+		msrtrap_policy_free(q);
 	}
 	msrtrap_map_free(map);
 }
