@@ -429,7 +429,9 @@ int msrtrap_filter_from_json(const char *text, size_t len,
 			     struct msrtrap_error *diag)
 {
 	struct loader ld = { .diag = diag };
-	json_error_t jerr, jerr2;
+	/* jansson leaves them unset when an allocation fails early: then
+	 * they read as "no position", i.e. out of memory (load_error()) */
+	json_error_t jerr = { .line = -1 }, jerr2 = { .line = -1 };
 	json_t *doc;
 	size_t nranges;
 	int err;

@@ -60,6 +60,17 @@ static struct {
 #define WR MSRTRAP_WRITE
 
 /* name, the call, the documented result (a long; pointers compared). */
+/* Padding zeroed (a compound literal need not zero it; OPTS_VALID reads it). */
+static const struct msrtrap_publisher_opts *too_many_readers(void)
+{
+	static struct msrtrap_publisher_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.max_readers = 4097;
+	return &o;
+}
+
 #define ROWS(X)                                                                \
 	/* common.h */                                                         \
 	X(access_name_0, msrtrap_access_name(0, 0) == NULL, 1)                 \
@@ -301,11 +312,7 @@ static struct {
 	/* publisher.h */                                                      \
 	X(publisher_new_null_out, msrtrap_publisher_new(NULL, NULL), -EINVAL)  \
 	X(publisher_new_too_many_readers,                                      \
-	  msrtrap_publisher_new(&(struct msrtrap_publisher_opts){              \
-					.sz = sizeof(                          \
-						struct msrtrap_publisher_opts),\
-					.max_readers = 4097 },                 \
-				OBJ(msrtrap_publisher)),                       \
+	  msrtrap_publisher_new(too_many_readers(), OBJ(msrtrap_publisher)),   \
 	  -EINVAL)                                                             \
 	X(reader_new_null,                                                     \
 	  msrtrap_publisher_reader_new(NULL, OBJ(msrtrap_publisher_reader)),   \

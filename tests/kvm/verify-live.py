@@ -138,7 +138,13 @@ for schedule, what in (
           % (what, rc, err.strip()))
 
 # ---- out of descriptors: an error, not a skip ----
-for nofile in (4, 5):
+# Only for msrtrap itself: under tests/valgrind.sh MSRTRAP is a shell shim
+# running valgrind, which cannot start with 4 or 5 descriptors.
+with open(MSRTRAP, "rb") as f:
+    wrapped = f.read(4) != b"\x7fELF"
+if wrapped:
+    print("ok - # SKIP descriptor limits: msrtrap runs through a wrapper")
+for nofile in (() if wrapped else (4, 5)):
     for args in (["verify", SANDBOX], ["kvm-check"]):
         rc, out, err = run(args, nofile=nofile)
         check(rc == 1 and "Too many open files" in err,
