@@ -245,9 +245,13 @@ char *emit_rust(const char *label, const char *name,
 	char up[256];
 	size_t i;
 
-	for (i = 0; name[i] && i + 1 < sizeof(up); i++)
-		up[i] = name[i] >= 'a' && name[i] <= 'z' ?
-				(char)(name[i] - 'a' + 'A') : name[i];
+	for (i = 0; name[i] && i + 1 < sizeof(up); i++) {
+		char c = name[i];
+
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		up[i] = c;
+	}
 	up[i] = '\0';
 	mt_strbuf_printf(&b, "// KVM userspace MSR filter compiled by msrtrap from ");
 	put_label(&b, label);
