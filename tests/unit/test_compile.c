@@ -29,6 +29,7 @@
 #include "testfilter.h"
 #include "testpolicy.h"
 #include "testutil.h"
+#include "testtext.h"
 
 #define R MSRTRAP_READ
 #define W MSRTRAP_WRITE
@@ -184,35 +185,6 @@ static void expect_text_equal(const struct msrtrap_policy *p,
 
 /* ---- random policies ---------------------------------------------------- */
 
-struct text {
-	char *s;
-	size_t len, cap;
-};
-
-static void tx(struct text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void tx(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->s ? t->s + t->len : NULL,
-			      t->s ? t->cap - t->len : 0, fmt, ap);
-		va_end(ap);
-		assert_true(n >= 0);
-		if (t->s && (size_t)n < t->cap - t->len) {
-			t->len += (size_t)n;
-			return;
-		}
-		t->cap = t->cap ? 2 * t->cap + (size_t)n : 4096;
-		t->s = realloc(t->s, t->cap);
-		assert_non_null(t->s);
-	}
-}
-
 /* Where real MSRs cluster, and the edges that are easy to get wrong. */
 static const uint32_t centers[] = {
 	0x0, 0x10, 0x174, 0x277, 0x7f0, 0x800, 0x8ff, 0x900, 0x1fff, 0x2fff,
@@ -249,7 +221,7 @@ enum shape {
  * this change), so long intervals are left to the fixed cases and the
  * CLI examples there; the map and diff tests take every shape.
  */
-static void random_policy(struct text *t, unsigned int nrules,
+static void random_policy(struct mt_strbuf *t, unsigned int nrules,
 			  unsigned int maxtargets, enum shape shape)
 {
 	static const char *const acc[] = { "r", "w", "rw" };
@@ -743,7 +715,7 @@ static void test_kvm_fixed(void **state)
 /* KVM allows 16 ranges: 16 far-apart clusters compile, 17 do not. */
 static void test_kvm_limit(void **state)
 {
-	struct text t = { 0 };
+	struct mt_strbuf t = { 0 };
 
 	(void)state;
 	for (unsigned int n = 15; n <= 18; n++) {
@@ -908,7 +880,7 @@ static void test_random_kvm(void **state)
 {
 	unsigned int n = test_volume(4000);
 	struct kvm_stats st = { 0 };
-	struct text t = { 0 };
+	struct mt_strbuf t = { 0 };
 
 	(void)state;
 	for (unsigned int i = 0; i < n; i++) {
@@ -939,7 +911,7 @@ static void test_random_kvm(void **state)
 static void test_random_maps(void **state)
 {
 	unsigned int n = test_volume(1000);
-	struct text t = { 0 };
+	struct mt_strbuf t = { 0 };
 
 	(void)state;
 	for (unsigned int i = 0; i < n; i++) {
@@ -957,7 +929,7 @@ static void test_random_maps(void **state)
 static void test_random_diff(void **state)
 {
 	unsigned int n = test_volume(2000);
-	struct text t = { 0 };
+	struct mt_strbuf t = { 0 };
 
 	(void)state;
 	for (unsigned int i = 0; i < n; i++) {

@@ -18,6 +18,7 @@
 #include "ref_policy.h"
 #include "testpolicy.h"
 #include "testutil.h"
+#include "testtext.h"
 
 #define R MSRTRAP_READ
 #define W MSRTRAP_WRITE
@@ -1073,33 +1074,6 @@ static void test_from_intervals(void **state)
 
 /* ---- property test against the reference evaluator (ref_policy.h) ------- */
 
-struct text {
-	char *s;
-	size_t len, cap;
-};
-
-static void tx(struct text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void tx(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (t->len + (size_t)n + 1 > t->cap) {
-		t->cap = (t->len + (size_t)n + 1) * 2;
-		t->s = realloc(t->s, t->cap);
-		assert_non_null(t->s);
-	}
-	va_start(ap, fmt);
-	vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	t->len += (size_t)n;
-}
-
 static const uint32_t centers[] = {
 	0, 0x10, 0x174, 0x800, 0x8ff, 0x1fff, 0x2000, 0x40000000, 0x4b564d00,
 	0xc0000000, 0xc0000080, 0xc0001fff, 0xc0010000, 0xfffffff0,
@@ -1122,7 +1096,7 @@ static void mangle_case(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
-static void emit_number(struct text *t, uint32_t v)
+static void emit_number(struct mt_strbuf *t, uint32_t v)
 {
 	switch (test_below(3)) {
 	case 0:
@@ -1138,7 +1112,7 @@ static void emit_number(struct text *t, uint32_t v)
 }
 
 /* A random MSR name from the database (any case, maybe MSR_): its index. */
-static uint32_t emit_name(struct text *t)
+static uint32_t emit_name(struct mt_strbuf *t)
 {
 	MSRTRAP_OPTS(msrtrap_msr_info, info);
 	char name[96];
@@ -1153,7 +1127,7 @@ static uint32_t emit_name(struct text *t)
 	return info.index;
 }
 
-static void emit_target(struct text *t, struct ref_rule *r)
+static void emit_target(struct mt_strbuf *t, struct ref_rule *r)
 {
 	uint32_t a, b;
 
@@ -1177,7 +1151,7 @@ static void emit_target(struct text *t, struct ref_rule *r)
 		r->iv[r->n++] = (struct msrtrap_interval){ a, a };
 		return;
 	case 2: { /* an interval between names */
-		struct text tmp1 = { 0 }, tmp2 = { 0 };
+		struct mt_strbuf tmp1 = { 0 }, tmp2 = { 0 };
 
 		a = emit_name(&tmp1);
 		b = emit_name(&tmp2);
@@ -1228,7 +1202,7 @@ static void emit_target(struct text *t, struct ref_rule *r)
 
 static const char *const spaces[] = { " ", "  ", "\t", " \t " };
 
-static void random_policy(struct ref_policy *rp, struct text *t, size_t nrules)
+static void random_policy(struct ref_policy *rp, struct mt_strbuf *t, size_t nrules)
 {
 	size_t default_at = test_below((uint32_t)nrules + 2);
 	unsigned int line = 1;
@@ -1450,7 +1424,7 @@ static void check_random_policy(const struct ref_policy *rp, const char *text,
 }
 
 /* for_kvm: one warning per deny target interval that meets 0x800-0x8ff */
-static void check_x2apic_warnings(const struct ref_policy *rp, const struct text *t)
+static void check_x2apic_warnings(const struct ref_policy *rp, const struct mt_strbuf *t)
 {
 	MSRTRAP_OPTS(msrtrap_policy_opts, opts, .for_kvm = true);
 	struct msrtrap_diags *d = NULL;
@@ -1476,7 +1450,7 @@ static void check_x2apic_warnings(const struct ref_policy *rp, const struct text
 static void test_random_policies(void **state)
 {
 	static struct ref_policy rp;
-	struct text t = { 0 };
+	struct mt_strbuf t = { 0 };
 	size_t rounds = test_volume(3000), rules = 0, warnings = 0;
 
 	for (size_t round = 0; round < rounds; round++) {
@@ -1521,7 +1495,7 @@ static void test_fuzz(void **state)
 {
 	static const char alphabet[] = "@#-,\n\r\t 0x1fF_aZwr\xff\x00;";
 	static struct ref_policy rp;
-	struct text t = { 0 };
+	struct mt_strbuf t = { 0 };
 	size_t rounds = test_volume(4000), failed = 0;
 
 	for (size_t round = 0; round < rounds; round++) {
@@ -1591,7 +1565,7 @@ static double now(void)
 static void test_performance(void **state)
 {
 	const size_t nrules = 100000;
-	struct text t = { 0 };
+	struct mt_strbuf t = { 0 };
 	struct msrtrap_policy *p = NULL;
 	struct msrtrap_diags *d = NULL;
 	char *canon = NULL;
