@@ -20,21 +20,8 @@
 #
 # usage: error-paths.sh /path/to/msrtrap SOURCE_ROOT INTERRUPT_FSYNC_SO
 set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$(cd "$2" && pwd)
 interrupt_so=$(cd "$(dirname "$3")" && pwd)/$(basename "$3")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -s err ] && sed 's/^/#   stderr: /' err | head -10
-	return 0
-}
+. "$(dirname "$0")/tap.sh"
 
 # run WANT_RC LINE_REGEX... -- ARGS: msrtrap ARGS exits WANT_RC and its
 # stderr has one line per LINE_REGEX, in order, each matching it (ERE).

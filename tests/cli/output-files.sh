@@ -14,20 +14,7 @@
 #
 # usage: output-files.sh /path/to/msrtrap SOURCE_ROOT
 set -u
-bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-src=$(cd "$2" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -s err ] && sed 's/^/#   stderr: /' err | head -10
-	return 0
-}
+. "$(dirname "$0")/tap.sh"
 # check WHAT CONDITION...: ok when the shell condition holds
 check() {
 	what=$1
