@@ -244,6 +244,12 @@ int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr,
 
 /* ---- MSR-word access to the hardware bitmap (the word strategies) ---- */
 
+/*
+ * A span is one compiled-filter block (8192 MSRs from an aligned first
+ * MSR: SDM 25.6.9, APM 15.11), so one mt_cfilter_row() serves a span.
+ */
+_Static_assert(MT_SPAN_WORDS == MT_CF_BLOCK_WORDS, "a span is a filter block");
+
 /* Even bits of x, packed into the low 32 bits. */
 static uint64_t compact_even(uint64_t x)
 {
@@ -285,19 +291,23 @@ static uint64_t hw_word_get(const struct mt_vcpu *v, unsigned int s,
 	}
 }
 
-/* Replace the bits of `mask` in that word with those of `value`. */
-static void hw_word_put(struct mt_vcpu *v, unsigned int s, unsigned int d,
-			unsigned int w, uint64_t value, uint64_t mask)
+/*
+ * Replace the bits of `mask` in that word with those of `value`; returns
+ * how many 64-bit words of the map it stored.
+ */
+static unsigned int hw_word_store(struct mt_vcpu *v, unsigned int s,
+				  unsigned int d, unsigned int w,
+				  uint64_t value, uint64_t mask)
 {
 	const struct mt_span_geom *g = &v->span[s];
+	unsigned int stored = 0;
 
 	if (g->stride == 1) {
 		uint32_t i = g->bit[d] / 64 + w;
 		uint64_t old = mt_load64(v->hw, i);
 
 		mt_store64(v->hw, i, (old & ~mask) | (value & mask));
-		v->stats.words_written++;
-		return;
+		return 1;
 	}
 	for (unsigned int half = 0; half < 2; half++) {
 		uint32_t i = (g->bit[0] + 128 * w) / 64 + half;
@@ -309,15 +319,23 @@ static void hw_word_put(struct mt_vcpu *v, unsigned int s, unsigned int d,
 			continue;
 		old = mt_load64(v->hw, i);
 		mt_store64(v->hw, i, (old & ~m) | (val & m));
-		v->stats.words_written++;
+		stored++;
 	}
+	return stored;
+}
+
+/* The word strategies count the map words they store. */
+static void hw_word_put(struct mt_vcpu *v, unsigned int s, unsigned int d,
+			unsigned int w, uint64_t value, uint64_t mask)
+{
+	v->stats.words_written += hw_word_store(v, s, d, w, value, mask);
 }
 
 /*
  * Recompute one word: capable bits become wish OR denied, the others keep
  * their value. Returns whether anything changed.
  */
-static bool recompute_word(struct mt_vcpu *v, const struct mt_cfilter *cf,
+static bool recompute_word(struct mt_vcpu *v, const struct mt_cf_row *row,
 			   unsigned int s, unsigned int d, unsigned int w)
 {
 	uint64_t cap = v->capable[s][w], allowed, want, old, diff;
@@ -325,7 +343,7 @@ static bool recompute_word(struct mt_vcpu *v, const struct mt_cfilter *cf,
 	if (!cap)
 		return false;
 	v->stats.lookups++;
-	allowed = mt_cfilter_allowed_word(cf, v->span[s].first + 64 * w, d + 1);
+	allowed = mt_cf_row_word(row, w);
 	want = v->wish[s][d][w] | ~allowed;
 	old = hw_word_get(v, s, d, w);
 	diff = (old ^ want) & cap;
@@ -342,37 +360,53 @@ static void refresh_words(struct mt_vcpu *v, const struct mt_cfilter *cf,
 	bool changed = false;
 
 	for (unsigned int s = 0; s < v->nspans; s++)
-		for (unsigned int d = 0; d < 2; d++)
+		for (unsigned int d = 0; d < 2; d++) {
+			struct mt_cf_row row;
+
+			mt_cfilter_row(cf, v->span[s].first, d + 1, &row);
 			for (unsigned int w = 0; w < MT_SPAN_WORDS; w++) {
 				if (only && !(only->words[s][d][w / 64] >> (w % 64) & 1))
 					continue;
-				changed |= recompute_word(v, cf, s, d, w);
+				changed |= recompute_word(v, &row, s, d, w);
 			}
+		}
 	/* one "bitmap changed" signal per refresh that changed anything */
 	v->stats.notifications += changed;
 }
 
-/* Per-MSR strategies: walk the capable MSRs, as KVM walked its list. */
+/*
+ * Per-MSR strategies: KVM walked its list and made one call per capable
+ * MSR and direction — vmx_disable_intercept_for_msr() where it wants no
+ * intercept (a filter look-up), vmx_enable_intercept_for_msr() elsewhere
+ * unless skip_intercepted (the seed patch). Each call touches only its own
+ * bit, so the walk is done 64 MSRs at a time with the counters of the
+ * calls it stands for: one notification and one bit write per call, one
+ * look-up per disable (what enable_one()/disable_one() count one by one).
+ */
 static void refresh_msrs(struct mt_vcpu *v, const struct mt_cfilter *cf,
 			 bool skip_intercepted)
 {
 	for (unsigned int s = 0; s < v->nspans; s++)
-		for (unsigned int w = 0; w < MT_SPAN_WORDS; w++) {
-			uint64_t cap = v->capable[s][w];
+		for (unsigned int d = 0; d < 2; d++) {
+			struct mt_cf_row row;
 
-			while (cap) {
-				unsigned int b = mt_ctz64(cap);
-				uint32_t msr = v->span[s].first + 64 * w + b;
+			mt_cfilter_row(cf, v->span[s].first, d + 1, &row);
+			for (unsigned int w = 0; w < MT_SPAN_WORDS; w++) {
+				uint64_t cap = v->capable[s][w];
+				uint64_t wish = v->wish[s][d][w];
+				uint64_t dis = cap & ~wish;
+				uint64_t en = skip_intercepted ? 0 : cap & wish;
+				uint64_t calls = dis | en, want;
 
-				cap &= cap - 1;
-				for (unsigned int d = 0; d < 2; d++) {
-					bool wish = (v->wish[s][d][w] >> b) & 1;
-
-					if (!wish)
-						disable_one(v, (int)s, msr, d + 1, cf);
-					else if (!skip_intercepted)
-						enable_one(v, (int)s, msr, d + 1);
-				}
+				if (!calls)
+					continue;
+				want = en | (dis & ~mt_cf_row_word(&row, w));
+				v->stats.notifications += mt_popcount64(calls);
+				v->stats.lookups += mt_popcount64(dis);
+				v->stats.words_written += mt_popcount64(calls);
+				v->stats.bits_changed += mt_popcount64(
+					(hw_word_get(v, s, d, w) ^ want) & calls);
+				hw_word_store(v, s, d, w, want, calls);
 			}
 		}
 }
@@ -402,15 +436,19 @@ void mt_filter_word_diff(enum msrtrap_format fmt, const struct mt_cfilter *a,
 			 const struct mt_cfilter *b, struct mt_wordset *out)
 {
 	struct mt_span_geom g;
+	struct mt_cf_row ra, rb;
 
 	for (unsigned int s = 0; s < MT_MAX_SPANS; s++)
 		for (unsigned int d = 0; d < 2; d++) {
 			out->words[s][d][0] = out->words[s][d][1] = 0;
 			if (mt_layout_span(fmt, s, &g))
 				continue;
+			mt_cfilter_row(a, g.first, d + 1, &ra);
+			mt_cfilter_row(b, g.first, d + 1, &rb);
+			if (!ra.words && !rb.words && ra.uniform == rb.uniform)
+				continue; /* no range in this span in either */
 			for (unsigned int w = 0; w < MT_SPAN_WORDS; w++)
-				if (mt_cfilter_allowed_word(a, g.first + 64 * w, d + 1) !=
-				    mt_cfilter_allowed_word(b, g.first + 64 * w, d + 1))
+				if (mt_cf_row_word(&ra, w) != mt_cf_row_word(&rb, w))
 					out->words[s][d][w / 64] |= 1ULL << (w % 64);
 		}
 }

@@ -91,6 +91,29 @@ static inline uint32_t mt_cf_hash(const struct mt_cfilter *cf, uint32_t tag)
 }
 
 /*
+ * The verdicts of one block of MT_CF_BLOCK_MSRS MSRs for one access, read
+ * a word at a time: a map span is such a block (8192 MSRs, aligned), so
+ * the engine looks the block up once and not once per word.
+ */
+struct mt_cf_row {
+	const uint64_t *words; /* the block's words; NULL: `uniform` for all */
+	uint64_t uniform;
+	uint32_t first;	       /* the block's first MSR */
+};
+
+void mt_cfilter_row(const struct mt_cfilter *cf, uint32_t msr,
+		    unsigned int access, struct mt_cf_row *row);
+
+/* bit i = MSR row->first + 64w + i allowed; x2APIC is never filtered */
+static inline uint64_t mt_cf_row_word(const struct mt_cf_row *row,
+				      unsigned int w)
+{
+	if (msrtrap_msr_is_x2apic(row->first + 64 * w))
+		return ~0ULL;
+	return row->words ? row->words[w] : row->uniform;
+}
+
+/*
  * Verdicts of the 64 MSRs first..first+63 (first 64-aligned) for one
  * access, bit i = MSR first+i allowed; x2APIC words are all allowed and
  * NULL (no filter) allows everything.

@@ -54,18 +54,32 @@ bool mt_cfilter_allowed(const struct mt_cfilter *cf, uint32_t msr,
 	return (word >> (msr & 63)) & 1;
 }
 
+void mt_cfilter_row(const struct mt_cfilter *cf, uint32_t msr,
+		    unsigned int access, struct mt_cf_row *row)
+{
+	uint32_t tag = msr >> MT_CF_BLOCK_SHIFT;
+	const struct mt_cf_bucket *bucket;
+
+	row->first = tag << MT_CF_BLOCK_SHIFT;
+	row->words = 0;
+	row->uniform = ~0ULL; /* no filter: allow everything (invariant 19) */
+	if (!cf)
+		return;
+	bucket = &cf->buckets[mt_cf_hash(cf, tag)];
+	if (bucket->tag != tag) {
+		/* no range touches this block */
+		row->uniform = cf->default_allow ? ~0ULL : 0;
+		return;
+	}
+	row->words = &cf->bits[((uint64_t)bucket->block * 2 + (access - 1)) *
+			       MT_CF_BLOCK_WORDS];
+}
+
 uint64_t mt_cfilter_allowed_word(const struct mt_cfilter *cf, uint32_t first,
 				 unsigned int access)
 {
-	const struct mt_cf_bucket *bucket;
-	uint32_t tag;
+	struct mt_cf_row row;
 
-	if (!cf || msrtrap_msr_is_x2apic(first))
-		return ~0ULL;
-	tag = first >> MT_CF_BLOCK_SHIFT;
-	bucket = &cf->buckets[mt_cf_hash(cf, tag)];
-	if (bucket->tag != tag)
-		return cf->default_allow ? ~0ULL : 0;
-	return cf->bits[((uint64_t)bucket->block * 2 + (access - 1)) * MT_CF_BLOCK_WORDS +
-			((first >> 6) & (MT_CF_BLOCK_WORDS - 1))];
+	mt_cfilter_row(cf, first, access, &row);
+	return mt_cf_row_word(&row, (first >> 6) & (MT_CF_BLOCK_WORDS - 1));
 }
