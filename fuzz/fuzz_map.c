@@ -26,25 +26,70 @@ static const unsigned int accesses[2] = { MSRTRAP_READ, MSRTRAP_WRITE };
  * write-high 0xc00. SVM: 2 bits per MSR (read even, write odd), spans at
  * 0x0000, 0x0800, 0x1000.
  */
+static const uint32_t ref_base[3] = { 0x0, 0xc0000000, 0xc0010000 };
+
+static unsigned int ref_nspans(enum msrtrap_format fmt)
+{
+	return fmt == MSRTRAP_FMT_VMX ? 2 : 3;
+}
+
+/* The bit of MSR ref_base[i] + off (off <= 0x1fff). */
+static int ref_span_bit(enum msrtrap_format fmt, const uint8_t *map,
+			unsigned int i, uint32_t off, unsigned int acc)
+{
+	if (fmt == MSRTRAP_FMT_VMX) {
+		size_t byte = (acc == MSRTRAP_WRITE ? 0x800 : 0) + i * 0x400 + off / 8;
+
+		return (map[byte] >> (off % 8)) & 1;
+	}
+	uint32_t bit = off * 2 + (acc == MSRTRAP_WRITE);
+
+	return (map[i * 0x800 + bit / 8] >> (bit % 8)) & 1;
+}
+
 static int ref_bit(enum msrtrap_format fmt, const uint8_t *map, uint32_t msr,
 		   unsigned int acc)
 {
-	static const uint32_t base[3] = { 0x0, 0xc0000000, 0xc0010000 };
-	unsigned int nspans = fmt == MSRTRAP_FMT_VMX ? 2 : 3;
+	for (unsigned int i = 0; i < ref_nspans(fmt); i++) {
+		uint32_t off = msr - ref_base[i];
 
-	for (unsigned int i = 0; i < nspans; i++) {
-		uint32_t off = msr - base[i];
+		if (msr >= ref_base[i] && off <= 0x1fff)
+			return ref_span_bit(fmt, map, i, off, acc);
+	}
+	return -1;
+}
 
-		if (msr < base[i] || off > 0x1fff)
-			continue;
-		if (fmt == MSRTRAP_FMT_VMX) {
-			size_t byte = (acc == MSRTRAP_WRITE ? 0x800 : 0) + i * 0x400 + off / 8;
+/*
+ * ref_bit() of every covered MSR for one access, computed once per map
+ * and access: the run checks below visit each covered MSR about twice.
+ */
+struct ref_bits {
+	enum msrtrap_format fmt;
+	uint8_t bit[3][0x2000];
+};
 
-			return (map[byte] >> (off % 8)) & 1;
+/* Returns how many covered MSRs pass. */
+static uint64_t ref_fill(struct ref_bits *r, enum msrtrap_format fmt,
+			 const uint8_t *map, unsigned int acc)
+{
+	uint64_t passing = 0;
+
+	r->fmt = fmt;
+	for (unsigned int i = 0; i < ref_nspans(fmt); i++)
+		for (uint32_t off = 0; off <= 0x1fff; off++) {
+			r->bit[i][off] = (uint8_t)ref_span_bit(fmt, map, i, off, acc);
+			passing += !r->bit[i][off];
 		}
-		uint32_t bit = off * 2 + (acc == MSRTRAP_WRITE);
+	return passing;
+}
 
-		return (map[i * 0x800 + bit / 8] >> (bit % 8)) & 1;
+static int ref_get(const struct ref_bits *r, uint32_t msr)
+{
+	for (unsigned int i = 0; i < ref_nspans(r->fmt); i++) {
+		uint32_t off = msr - ref_base[i];
+
+		if (msr >= ref_base[i] && off <= 0x1fff)
+			return r->bit[i][off];
 	}
 	return -1;
 }
@@ -68,12 +113,13 @@ static void check_one(const struct msrtrap_map *map, enum msrtrap_format fmt,
 static void check_runs(const struct msrtrap_map *map, enum msrtrap_format fmt,
 		       unsigned int acc, struct fuzz_samples *s)
 {
-	const uint8_t *raw = msrtrap_map_data(map);
-	uint64_t cursor = 0, in_runs = 0, passing = 0;
-	uint32_t first, last, lo, hi;
+	static struct ref_bits ref; /* 24 KiB: not on the stack */
+	uint64_t cursor = 0, in_runs = 0, passing;
+	uint32_t first, last;
 	int64_t prev_last = -1;
 	int rc;
 
+	passing = ref_fill(&ref, fmt, msrtrap_map_data(map), acc);
 	while ((rc = msrtrap_map_next_pass(map, acc, &cursor, &first, &last)) == 1) {
 		FUZZ_CHECK(first <= last, "run 0x%x-0x%x reversed", first, last);
 		FUZZ_CHECK((int64_t)first > prev_last, "run 0x%x-0x%x not ascending",
@@ -81,15 +127,15 @@ static void check_runs(const struct msrtrap_map *map, enum msrtrap_format fmt,
 		FUZZ_CHECK(in_runs + (last - first + 1) <= 0x6000,
 			   "runs hold more MSRs than the format");
 		for (uint64_t m = first; m <= last; m++)
-			FUZZ_CHECK(ref_bit(fmt, raw, (uint32_t)m, acc) == 0,
+			FUZZ_CHECK(ref_get(&ref, (uint32_t)m) == 0,
 				   "0x%x in run 0x%x-0x%x does not pass", (uint32_t)m,
 				   first, last);
 		/* maximal: the neighbours in the same span are intercepted */
-		if (first && ref_bit(fmt, raw, first - 1, acc) >= 0)
-			FUZZ_CHECK(ref_bit(fmt, raw, first - 1, acc) == 1,
+		if (first && ref_get(&ref, first - 1) >= 0)
+			FUZZ_CHECK(ref_get(&ref, first - 1) == 1,
 				   "run 0x%x-0x%x not maximal", first, last);
-		if (last != UINT32_MAX && ref_bit(fmt, raw, last + 1, acc) >= 0)
-			FUZZ_CHECK(ref_bit(fmt, raw, last + 1, acc) == 1,
+		if (last != UINT32_MAX && ref_get(&ref, last + 1) >= 0)
+			FUZZ_CHECK(ref_get(&ref, last + 1) == 1,
 				   "run 0x%x-0x%x not maximal", first, last);
 		fuzz_sample_around(s, first);
 		fuzz_sample_around(s, last);
@@ -98,9 +144,6 @@ static void check_runs(const struct msrtrap_map *map, enum msrtrap_format fmt,
 	}
 	FUZZ_CHECK(rc == 0, "next_pass: %d", rc);
 
-	for (unsigned int i = 0; msrtrap_format_span(fmt, i, &lo, &hi) == 0; i++)
-		for (uint64_t m = lo; m <= hi; m++)
-			passing += ref_bit(fmt, raw, (uint32_t)m, acc) == 0;
 	FUZZ_CHECK(passing == in_runs, "%llu MSRs pass, the runs hold %llu",
 		   (unsigned long long)passing, (unsigned long long)in_runs);
 }

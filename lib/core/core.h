@@ -27,6 +27,11 @@
 
 #define MT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/*
+ * For the one-bit helpers of the per-MSR loops, which compilers otherwise
+ * leave out of line once instrumentation (coverage, ASan) makes them big.
+ */
+#define MT_ALWAYS_INLINE inline __attribute__((always_inline))
 
 /*
  * The maps are byte arrays with LSB-first bit order (SDM: "bit n of byte

@@ -128,7 +128,7 @@ void mt_vcpu_stats_reset(struct mt_vcpu *v)
 	v->stats.refreshes = 0;
 }
 
-static inline bool is_capable(const struct mt_vcpu *v, unsigned int s,
+static MT_ALWAYS_INLINE bool is_capable(const struct mt_vcpu *v, unsigned int s,
 			      uint32_t off)
 {
 	return (v->capable[s][off / 64] >> (off % 64)) & 1;
@@ -136,21 +136,25 @@ static inline bool is_capable(const struct mt_vcpu *v, unsigned int s,
 
 /* ---- per-MSR hardware updates (the per-MSR strategies and intercept ops) */
 
-static void hw_put(struct mt_vcpu *v, uint32_t msr, enum msrtrap_access access,
-		   bool intercept)
+/*
+ * One intercept bit, addressed from its span: bit[d] + off * stride (one
+ * bit per MSR and direction on VMX, SDM 25.6.9; two adjacent bits, read
+ * then write, on SVM, APM 15.11), least significant bit first in a byte.
+ */
+static MT_ALWAYS_INLINE void hw_put(struct mt_vcpu *v, unsigned int s, uint32_t off,
+		   unsigned int d, bool intercept)
 {
-	bool old = msrtrap_raw_test(v->fmt, v->hw, msr, access) == (int)access;
+	uint32_t bit = v->span[s].bit[d] + off * v->span[s].stride;
+	uint8_t *byte = &v->hw[bit / 8], mask = (uint8_t)(1u << (bit % 8));
+	bool old = *byte & mask;
 
-	if (intercept)
-		msrtrap_raw_set(v->fmt, v->hw, msr, access);
-	else
-		msrtrap_raw_clear(v->fmt, v->hw, msr, access);
+	*byte = intercept ? (uint8_t)(*byte | mask) : (uint8_t)(*byte & ~mask);
 	v->stats.words_written++;
 	v->stats.bits_changed += old != intercept;
 }
 
 /* vmx_enable_intercept_for_msr() for one direction (§4.3). */
-static void enable_one(struct mt_vcpu *v, int s, uint32_t msr,
+static MT_ALWAYS_INLINE void enable_one(struct mt_vcpu *v, int s, uint32_t msr,
 		       enum msrtrap_access access)
 {
 	uint32_t off = msr - v->span[s].first;
@@ -159,11 +163,11 @@ static void enable_one(struct mt_vcpu *v, int s, uint32_t msr,
 	v->stats.notifications++; /* vmx_msr_bitmap_l01_changed() */
 	if (is_capable(v, (unsigned int)s, off))
 		v->wish[s][d][off / 64] |= 1ULL << (off % 64);
-	hw_put(v, msr, access, true);
+	hw_put(v, (unsigned int)s, off, d, true);
 }
 
 /* vmx_disable_intercept_for_msr() for one direction (§4.2). */
-static void disable_one(struct mt_vcpu *v, int s, uint32_t msr,
+static MT_ALWAYS_INLINE void disable_one(struct mt_vcpu *v, int s, uint32_t msr,
 			enum msrtrap_access access, const struct mt_cfilter *cf)
 {
 	uint32_t off = msr - v->span[s].first;
@@ -181,7 +185,7 @@ static void disable_one(struct mt_vcpu *v, int s, uint32_t msr,
 		v->wish[s][d][off / 64] &= ~(1ULL << (off % 64));
 	v->stats.lookups++;
 	allowed = mt_cfilter_allowed(cf, msr, access);
-	hw_put(v, msr, access, !allowed);
+	hw_put(v, (unsigned int)s, off, d, !allowed);
 }
 
 int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
@@ -291,23 +295,19 @@ static uint64_t hw_word_get(const struct mt_vcpu *v, unsigned int s,
 	}
 }
 
-/*
- * Replace the bits of `mask` in that word with those of `value`; returns
- * how many 64-bit words of the map it stored.
- */
-static unsigned int hw_word_store(struct mt_vcpu *v, unsigned int s,
-				  unsigned int d, unsigned int w,
-				  uint64_t value, uint64_t mask)
+/* Replace the bits of `mask` in that word with those of `value`. */
+static void hw_word_put(struct mt_vcpu *v, unsigned int s, unsigned int d,
+			unsigned int w, uint64_t value, uint64_t mask)
 {
 	const struct mt_span_geom *g = &v->span[s];
-	unsigned int stored = 0;
 
 	if (g->stride == 1) {
 		uint32_t i = g->bit[d] / 64 + w;
 		uint64_t old = mt_load64(v->hw, i);
 
 		mt_store64(v->hw, i, (old & ~mask) | (value & mask));
-		return 1;
+		v->stats.words_written++;
+		return;
 	}
 	for (unsigned int half = 0; half < 2; half++) {
 		uint32_t i = (g->bit[0] + 128 * w) / 64 + half;
@@ -319,16 +319,8 @@ static unsigned int hw_word_store(struct mt_vcpu *v, unsigned int s,
 			continue;
 		old = mt_load64(v->hw, i);
 		mt_store64(v->hw, i, (old & ~m) | (val & m));
-		stored++;
+		v->stats.words_written++;
 	}
-	return stored;
-}
-
-/* The word strategies count the map words they store. */
-static void hw_word_put(struct mt_vcpu *v, unsigned int s, unsigned int d,
-			unsigned int w, uint64_t value, uint64_t mask)
-{
-	v->stats.words_written += hw_word_store(v, s, d, w, value, mask);
 }
 
 /*
@@ -375,38 +367,31 @@ static void refresh_words(struct mt_vcpu *v, const struct mt_cfilter *cf,
 }
 
 /*
- * Per-MSR strategies: KVM walked its list and made one call per capable
- * MSR and direction — vmx_disable_intercept_for_msr() where it wants no
- * intercept (a filter look-up), vmx_enable_intercept_for_msr() elsewhere
- * unless skip_intercepted (the seed patch). Each call touches only its own
- * bit, so the walk is done 64 MSRs at a time with the counters of the
- * calls it stands for: one notification and one bit write per call, one
- * look-up per disable (what enable_one()/disable_one() count one by one).
+ * Per-MSR strategies: walk the capable MSRs, as KVM walked its list, one
+ * call per MSR and direction. Deliberately not a word at a time: the walk
+ * is the cost these strategies stand for (docs/benchmarks.md's refresh
+ * table measures it against recompute and delta).
  */
 static void refresh_msrs(struct mt_vcpu *v, const struct mt_cfilter *cf,
 			 bool skip_intercepted)
 {
 	for (unsigned int s = 0; s < v->nspans; s++)
-		for (unsigned int d = 0; d < 2; d++) {
-			struct mt_cf_row row;
+		for (unsigned int w = 0; w < MT_SPAN_WORDS; w++) {
+			uint64_t cap = v->capable[s][w];
 
-			mt_cfilter_row(cf, v->span[s].first, d + 1, &row);
-			for (unsigned int w = 0; w < MT_SPAN_WORDS; w++) {
-				uint64_t cap = v->capable[s][w];
-				uint64_t wish = v->wish[s][d][w];
-				uint64_t dis = cap & ~wish;
-				uint64_t en = skip_intercepted ? 0 : cap & wish;
-				uint64_t calls = dis | en, want;
+			while (cap) {
+				unsigned int b = mt_ctz64(cap);
+				uint32_t msr = v->span[s].first + 64 * w + b;
 
-				if (!calls)
-					continue;
-				want = en | (dis & ~mt_cf_row_word(&row, w));
-				v->stats.notifications += mt_popcount64(calls);
-				v->stats.lookups += mt_popcount64(dis);
-				v->stats.words_written += mt_popcount64(calls);
-				v->stats.bits_changed += mt_popcount64(
-					(hw_word_get(v, s, d, w) ^ want) & calls);
-				hw_word_store(v, s, d, w, want, calls);
+				cap &= cap - 1;
+				for (unsigned int d = 0; d < 2; d++) {
+					bool wish = (v->wish[s][d][w] >> b) & 1;
+
+					if (!wish)
+						disable_one(v, (int)s, msr, d + 1, cf);
+					else if (!skip_intercepted)
+						enable_one(v, (int)s, msr, d + 1);
+				}
 			}
 		}
 }
