@@ -371,8 +371,10 @@ static size_t count_ranges(const char *s, size_t len)
 		case '"':
 			for (start = ++i; i < len && s[i] != '"'; i++)
 				i += s[i] == '\\';
+			/* an escape as the last byte leaves i at len + 1: only a
+			 * string closed inside the buffer can be the key */
 			if (depth == 1)
-				key_is_ranges = i - start == 6 &&
+				key_is_ranges = i < len && i - start == 6 &&
 						!memcmp(s + start, "ranges", 6);
 			any |= in_ranges && depth == 2;
 			break;
