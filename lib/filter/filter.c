@@ -205,9 +205,12 @@ static int validate(const struct msrtrap_filter *filter,
 				return mt_error_set(diag, -EFAULT, where,
 						    "no bitmap for %u MSRs",
 						    s->nmsrs);
+			/* singular forms: "1 byte given ... for 1 MSR" */
 			return mt_error_set(diag, -EFAULT, where,
-					    "%zu bytes given; the kernel copies %zu (whole 8-byte words for %u MSRs)",
-					    s->bitmap_len, bytes, s->nmsrs);
+					    "%zu byte%s given; the kernel copies %zu (whole 8-byte words for %u MSR%s)",
+					    s->bitmap_len,
+					    s->bitmap_len == 1 ? "" : "s", bytes,
+					    s->nmsrs, s->nmsrs == 1 ? "" : "s");
 		}
 	}
 	return 0;

@@ -190,6 +190,14 @@ static void test_inv15_bitmap_copy_size(void **state)
 	f = mk(ALLOW);
 	assert_int_equal(msrtrap_filter_add_range(f, R, 0, 1, eight, 1), 0);
 	assert_int_equal(check(f, "ranges[0].bitmap"), -EFAULT);
+	/* counts of one in the singular (ux-review B9) */
+	{
+		MSRTRAP_OPTS(msrtrap_error, d);
+
+		msrtrap_filter_validate(f, &d);
+		assert_string_equal(d.message,
+				    "1 byte given; the kernel copies 8 (whole 8-byte words for 1 MSR)");
+	}
 	msrtrap_filter_free(f);
 	f = mk(ALLOW);
 	assert_int_equal(msrtrap_filter_add_range(f, R, 0, 1, eight, 8), 0);
