@@ -316,11 +316,16 @@ static char *c_source(const char *label, const char *name,
 
 		msrtrap_filter_range(f, i, &r);
 		bytes = msrtrap_kvm_bitmap_bytes(r.nmsrs);
-		fprintf(o, "\n/* ranges[%u]: %s, MSRs 0x%x-0x%x */\n"
-			   "static __u8 %s_bitmap%u[%zu] __attribute__((aligned(8))) = {\n",
-			i, msrtrap_access_name(r.flags, MSRTRAP_ACCESS_PLUS),
-			r.base,
-			(uint32_t)(r.base + r.nmsrs - 1), name, i, bytes);
+		fprintf(o, "\n/* ranges[%u]: %s, ", i,
+			msrtrap_access_name(r.flags, MSRTRAP_ACCESS_PLUS));
+		/* "MSR 0x800", not "MSRs 0x800-0x800" */
+		if (r.nmsrs == 1)
+			fprintf(o, "MSR 0x%x */\n", r.base);
+		else
+			fprintf(o, "MSRs 0x%x-0x%x */\n", r.base,
+				(uint32_t)(r.base + r.nmsrs - 1));
+		fprintf(o, "static __u8 %s_bitmap%u[%zu] __attribute__((aligned(8))) = {\n",
+			name, i, bytes);
 		for (size_t b = 0; b < bytes; b += 8) {
 			fputc('\t', o);
 			for (size_t k = b; k < b + 8; k++)

@@ -158,11 +158,16 @@ static void rust_bitmap(struct mt_strbuf *b, const char *up, unsigned int i,
 {
 	size_t bytes = msrtrap_kvm_bitmap_bytes(r->nmsrs);
 
-	mt_strbuf_printf(b, "\n/// ranges[%u]: %s, MSRs 0x%x-0x%x\n"
-			 "static %s_BITMAP%u: Bitmap<%zu> = Bitmap([\n",
-			 i, msrtrap_access_name(r->flags, MSRTRAP_ACCESS_PLUS),
-			 r->base, (uint32_t)(r->base + r->nmsrs - 1), up, i,
-			 bytes);
+	mt_strbuf_printf(b, "\n/// ranges[%u]: %s, ", i,
+			 msrtrap_access_name(r->flags, MSRTRAP_ACCESS_PLUS));
+	/* one MSR in the singular, as the C output */
+	if (r->nmsrs == 1)
+		mt_strbuf_printf(b, "MSR 0x%x\n", r->base);
+	else
+		mt_strbuf_printf(b, "MSRs 0x%x-0x%x\n", r->base,
+				 (uint32_t)(r->base + r->nmsrs - 1));
+	mt_strbuf_printf(b, "static %s_BITMAP%u: Bitmap<%zu> = Bitmap([\n", up,
+			 i, bytes);
 	for (size_t k = 0; k < bytes; k += 8) {
 		mt_strbuf_put(b, "   ", 3);
 		for (size_t j = k; j < k + 8; j++)
