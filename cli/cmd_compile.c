@@ -303,6 +303,13 @@ static char *c_source(const char *label, const char *name,
 		fprintf(o, " *\n"
 			   " * Note: this policy denies x2APIC MSRs (0x800-0x8ff), but KVM\n"
 			   " * never filters them: the guest can still access them.\n");
+	if (emit_placeholder(f))
+		fprintf(o, " *\n * %s allows nothing: KVM refuses a default-deny filter\n"
+			   " * without a range, so the compiler adds one that changes no verdict.\n",
+			n == 1 ? "The one range" : "Every range");
+	fprintf(o, " *\n");
+	for (const char *const *l = emit_vmm_lines; *l; l++)
+		fprintf(o, " * %s\n", *l);
 	if (msrtrap_policy_to_text(p, &canon) == 0) {
 		fprintf(o, " *\n * The policy (canonical form):\n *\n");
 		for (line = strtok(canon, "\n"); line; line = strtok(NULL, "\n"))
