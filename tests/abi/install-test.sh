@@ -96,6 +96,17 @@ else
 	skip "man pages (scdoc not found)"
 fi
 
+# The installed headers and man pages are all a user may have: they cite
+# the manuals and the KVM API documentation, never the project's spec
+# outside the repository, its invariant numbers or sections, or a commit
+# (ux-review c9: 14 lines of include/ did). man pages only when built.
+cites=$(grep -n -E 'shared/|spec/|kvm-msr-semantics|live-kvm-notes|kvm-versions|spec §|§ ?[0-9]|[Ii]nvariants? [0-9]|seed patch|d895f28|\bU[0-9]+\b' \
+	"$includedir"/msrtrap/*.h $([ "$HAVE_SCDOC" = true ] && echo \
+	"$mandir"/man1/msrtrap.1 "$mandir"/man5/msrtrap-policy.5 \
+	"$mandir"/man3/libmsrtrap.3) 2>/dev/null | sed "s|^$stage||")
+check "installed headers and man pages cite nothing that is not installed${cites:+: $(echo "$cites" | head -3 | tr '\n' ' ')}" \
+	test -z "$cites"
+
 comp=$completionsdir/msrtrap
 check "bash completion $COMPLETIONSDIR/msrtrap" bash -n "$comp"
 # complete as bash would: COMP_WORDS/COMP_CWORD in, COMPREPLY out
