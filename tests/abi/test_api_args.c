@@ -155,6 +155,8 @@ static const struct msrtrap_publisher_opts *too_many_readers(void)
 	X(map_next_pass_null_last,                                             \
 	  msrtrap_map_next_pass(M, RD, &fx.cursor, &fx.u1, NULL), -EINVAL)     \
 	/* filter.h: the submitted filter */                                   \
+	X(content_recognise_null,                                              \
+	  msrtrap_content_recognise(NULL, 8, NULL), MSRTRAP_CONTENT_UNKNOWN)    \
 	X(filter_new_null, msrtrap_filter_new(0, NULL), -EINVAL)               \
 	X(filter_dup_null, msrtrap_filter_dup(NULL, OBJ(msrtrap_filter)),      \
 	  -EINVAL)                                                             \
