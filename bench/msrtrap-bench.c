@@ -1036,7 +1036,8 @@ int main(int argc, char **argv)
 			fputs(help, stdout);
 			return fflush(stdout) || ferror(stdout) ? 1 : 0;
 		default:
-			fprintf(stderr, "usage: msrtrap-bench [-q|--quick] [-j|--json] (see --help)\n");
+			fprintf(stderr, "usage: msrtrap-bench [-q|--quick] "
+					"[-j|--json] (see --help)\n");
 			return 2;
 		}
 	}

@@ -67,7 +67,8 @@ enum msrtrap_content msrtrap_content_recognise(const void *data, size_t len,
 		d += 3;
 		len -= 3;
 	}
-	map_size = len == MSRTRAP_VMX_BITMAP_SIZE || len == MSRTRAP_SVM_MSRPM_SIZE;
+	map_size = len == MSRTRAP_VMX_BITMAP_SIZE ||
+		   len == MSRTRAP_SVM_MSRPM_SIZE;
 	while (i < len && is_space(d[i]))
 		i++;
 	/* a map whose first byte happens to be '{' stays a map */

@@ -300,8 +300,9 @@ char *emit_rust(const char *label, const char *name,
 			 "// x2APIC MSRs 0x800-0x8ff are never filtered.\n",
 			 deny ? "deny" : "allow", n, n == 1 ? "" : "s", name);
 	if (emit_placeholder(f))
-		mt_strbuf_printf(&b, "//\n// %s allows nothing: KVM refuses a default-deny filter\n"
-				 "// without a range, so the compiler adds one that changes no verdict.\n",
+		mt_strbuf_printf(&b, "//\n// %s allows nothing: KVM refuses a "
+				 "default-deny filter\n// without a range, so the "
+				 "compiler adds one that changes no verdict.\n",
 				 n == 1 ? "The one range" : "Every range");
 	mt_strbuf_printf(&b, "//\n");
 	for (const char *const *l = emit_vmm_lines; *l; l++)
