@@ -303,6 +303,13 @@ static char *c_source(const char *label, const char *name,
 		fprintf(o, " *\n"
 			   " * Note: this policy denies x2APIC MSRs (0x800-0x8ff), but KVM\n"
 			   " * never filters them: the guest can still access them.\n");
+	if (emit_placeholder(f))
+		fprintf(o, " *\n * %s allows nothing: KVM refuses a default-deny filter\n"
+			   " * without a range, so the compiler adds one that changes no verdict.\n",
+			n == 1 ? "The one range" : "Every range");
+	fprintf(o, " *\n");
+	for (const char *const *l = emit_vmm_lines; *l; l++)
+		fprintf(o, " * %s\n", *l);
 	if (msrtrap_policy_to_text(p, &canon) == 0) {
 		fprintf(o, " *\n * The policy (canonical form):\n *\n");
 		for (line = strtok(canon, "\n"); line; line = strtok(NULL, "\n"))
@@ -316,11 +323,16 @@ static char *c_source(const char *label, const char *name,
 
 		msrtrap_filter_range(f, i, &r);
 		bytes = msrtrap_kvm_bitmap_bytes(r.nmsrs);
-		fprintf(o, "\n/* ranges[%u]: %s, MSRs 0x%x-0x%x */\n"
-			   "static __u8 %s_bitmap%u[%zu] __attribute__((aligned(8))) = {\n",
-			i, msrtrap_access_name(r.flags, MSRTRAP_ACCESS_PLUS),
-			r.base,
-			(uint32_t)(r.base + r.nmsrs - 1), name, i, bytes);
+		fprintf(o, "\n/* ranges[%u]: %s, ", i,
+			msrtrap_access_name(r.flags, MSRTRAP_ACCESS_PLUS));
+		/* "MSR 0x800", not "MSRs 0x800-0x800" */
+		if (r.nmsrs == 1)
+			fprintf(o, "MSR 0x%x */\n", r.base);
+		else
+			fprintf(o, "MSRs 0x%x-0x%x */\n", r.base,
+				(uint32_t)(r.base + r.nmsrs - 1));
+		fprintf(o, "static __u8 %s_bitmap%u[%zu] __attribute__((aligned(8))) = {\n",
+			name, i, bytes);
 		for (size_t b = 0; b < bytes; b += 8) {
 			fputc('\t', o);
 			for (size_t k = b; k < b + 8; k++)

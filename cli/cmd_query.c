@@ -37,7 +37,9 @@ static const char query_head[] =
 	"\n";
 
 static const char help_json[] =
-	"  -j, --json  print [{\"msr\":16,\"read\":\"allow\",\"write\":\"deny\"},...]\n";
+	"  -j, --json  print [{\"msr\":16,\"name\":\"IA32_TSC\",\n"
+	"              \"read\":\"allow\",\"write\":\"deny\"},...] (name null when the\n"
+	"              database has none)\n";
 
 /* Largest interval one operand may expand to. */
 #define MAX_INTERVAL 0x10000u
@@ -157,9 +159,10 @@ static void print_all(const struct input *in, const struct msrtrap_cfilter *cf,
 
 			if (json)
 				json_array_append_new(out,
-					json_pack("{s:I, s:s, s:s}", "msr",
-						  (json_int_t)msr, "read",
-						  verdict(r), "write", verdict(w)));
+					json_pack("{s:I, s:s?, s:s, s:s}", "msr",
+						  (json_int_t)msr, "name", name,
+						  "read", verdict(r), "write",
+						  verdict(w)));
 			else if (name)
 				printf("0x%08x  read=%-5s  write=%-5s  %s\n",
 				       msr, verdict(r), verdict(w), name);

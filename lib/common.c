@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The vocabulary every subsystem shares (<msrtrap/common.h>). */
+#include <string.h>
+
 #include <msrtrap/common.h>
 
 const char *msrtrap_access_name(enum msrtrap_access access,
@@ -16,4 +18,68 @@ const char *msrtrap_access_name(enum msrtrap_access access,
 	    (unsigned int)access > MSRTRAP_RW)
 		return NULL;
 	return names[style][access];
+}
+
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Not in text: a control byte but whitespace, DEL, a byte that never
+ * occurs in UTF-8 (0xc0, 0xc1, 0xf5-0xff). Maps are full of NUL and
+ * 0xff bytes.
+ */
+static bool is_binary_byte(unsigned char c)
+{
+	return (c < 0x20 && !(c >= '\t' && c <= '\r')) || c == 0x7f ||
+	       c == 0xc0 || c == 0xc1 || c >= 0xf5;
+}
+
+/*
+ * Real maps are mostly 0x00 and 0xff bytes; a policy with a Latin-1
+ * letter, a NUL or an ESC has a few: at most 1 in 20 is still text.
+ */
+static bool mostly_text(const unsigned char *d, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += is_binary_byte(d[i]);
+	return n <= len / 20;
+}
+
+enum msrtrap_content msrtrap_content_recognise(const void *data, size_t len,
+					       size_t *skip)
+{
+	const unsigned char *d = data;
+	bool map_size;
+	size_t i = 0;
+
+	if (skip)
+		*skip = 0;
+	if (!d)
+		return len ? MSRTRAP_CONTENT_UNKNOWN : MSRTRAP_CONTENT_POLICY;
+	/* some Windows editors write a BOM; a map may hold these bytes */
+	if (len >= 3 && !memcmp(d, "\xef\xbb\xbf", 3) && mostly_text(d, len)) {
+		if (skip)
+			*skip = 3;
+		d += 3;
+		len -= 3;
+	}
+	map_size = len == MSRTRAP_VMX_BITMAP_SIZE ||
+		   len == MSRTRAP_SVM_MSRPM_SIZE;
+	while (i < len && is_space(d[i]))
+		i++;
+	/* a map whose first byte happens to be '{' stays a map */
+	if (i < len && d[i] == '{' &&
+	    !(map_size && (memchr(d, 0, len) || memchr(d, 0xff, len))))
+		return MSRTRAP_CONTENT_FILTER_JSON;
+	if (mostly_text(d, len))
+		return MSRTRAP_CONTENT_POLICY;
+	if (len == MSRTRAP_VMX_BITMAP_SIZE)
+		return MSRTRAP_CONTENT_VMX;
+	if (len == MSRTRAP_SVM_MSRPM_SIZE)
+		return MSRTRAP_CONTENT_SVM;
+	return MSRTRAP_CONTENT_UNKNOWN;
 }

@@ -140,6 +140,35 @@ static const char rust_abi[] =
 	"#[repr(C, align(8))]\n"
 	"pub struct Bitmap<const N: usize>(pub [u8; N]);\n";
 
+const char *const emit_vmm_lines[] = {
+	"A denied access exits to the VMM (KVM_EXIT_X86_RDMSR/WRMSR) only",
+	"after KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR) on the VM with",
+	"args[0] = KVM_MSR_EXIT_REASON_FILTER; without it the guest gets #GP.",
+	"Answer in run->msr: .index says which MSR, .data a write's value;",
+	"set .data for a read, or .error = 1 to inject #GP. Another",
+	"KVM_X86_SET_MSR_FILTER replaces the filter at any time.",
+	NULL,
+};
+
+bool emit_placeholder(const struct msrtrap_filter *f)
+{
+	unsigned int n = msrtrap_filter_nranges(f);
+
+	if (!(msrtrap_filter_flags(f) & MSRTRAP_KVM_MSR_FILTER_DEFAULT_DENY) ||
+	    n == 0)
+		return false;
+	for (unsigned int i = 0; i < n; i++) {
+		struct msrtrap_filter_range r;
+
+		if (msrtrap_filter_range(f, i, &r))
+			return false;
+		for (uint32_t m = 0; m < r.nmsrs; m++)
+			if (m / 8 < r.bitmap_len && r.bitmap[m / 8] >> (m % 8) & 1)
+				return false;
+	}
+	return true;
+}
+
 const char *emit_kvm_flags(uint32_t flags)
 {
 	switch (flags) {
@@ -158,11 +187,16 @@ static void rust_bitmap(struct mt_strbuf *b, const char *up, unsigned int i,
 {
 	size_t bytes = msrtrap_kvm_bitmap_bytes(r->nmsrs);
 
-	mt_strbuf_printf(b, "\n/// ranges[%u]: %s, MSRs 0x%x-0x%x\n"
-			 "static %s_BITMAP%u: Bitmap<%zu> = Bitmap([\n",
-			 i, msrtrap_access_name(r->flags, MSRTRAP_ACCESS_PLUS),
-			 r->base, (uint32_t)(r->base + r->nmsrs - 1), up, i,
-			 bytes);
+	mt_strbuf_printf(b, "\n/// ranges[%u]: %s, ", i,
+			 msrtrap_access_name(r->flags, MSRTRAP_ACCESS_PLUS));
+	/* one MSR in the singular, as the C output */
+	if (r->nmsrs == 1)
+		mt_strbuf_printf(b, "MSR 0x%x\n", r->base);
+	else
+		mt_strbuf_printf(b, "MSRs 0x%x-0x%x\n", r->base,
+				 (uint32_t)(r->base + r->nmsrs - 1));
+	mt_strbuf_printf(b, "static %s_BITMAP%u: Bitmap<%zu> = Bitmap([\n", up,
+			 i, bytes);
 	for (size_t k = 0; k < bytes; k += 8) {
 		mt_strbuf_put(b, "   ", 3);
 		for (size_t j = k; j < k + 8; j++)
@@ -263,8 +297,17 @@ char *emit_rust(const char *label, const char *name,
 			 "//\n"
 			 "// A dependency-free module: the structs mirror <linux/kvm.h>.\n"
 			 "// Bitmap bit i (byte i / 8, bit i %% 8) = 1 allows MSR base + i.\n"
-			 "// x2APIC MSRs 0x800-0x8ff are never filtered.\n\n",
+			 "// x2APIC MSRs 0x800-0x8ff are never filtered.\n",
 			 deny ? "deny" : "allow", n, n == 1 ? "" : "s", name);
+	if (emit_placeholder(f))
+		mt_strbuf_printf(&b, "//\n// %s allows nothing: KVM refuses a "
+				 "default-deny filter\n// without a range, so the "
+				 "compiler adds one that changes no verdict.\n",
+				 n == 1 ? "The one range" : "Every range");
+	mt_strbuf_printf(&b, "//\n");
+	for (const char *const *l = emit_vmm_lines; *l; l++)
+		mt_strbuf_printf(&b, "// %s\n", *l);
+	mt_strbuf_printf(&b, "\n");
 	mt_strbuf_put(&b, rust_abi, sizeof(rust_abi) - 1);
 	rust_body(&b, name, up, f);
 	return mt_strbuf_steal(&b, len);

@@ -20,6 +20,21 @@
 const char *emit_kvm_flags(uint32_t flags);
 
 /*
+ * What a VMM must do besides the ioctl for the filter to mean what the
+ * policy says, for the header comment of --to c and --to rust: without
+ * the userspace-MSR capability a denied access is a guest #GP, not an
+ * exit (ux-review c1). Lines without prefix or newline, NULL-terminated.
+ */
+extern const char *const emit_vmm_lines[];
+
+/*
+ * Does every range of this default-deny filter allow nothing? Then it is
+ * the placeholder the compiler adds because KVM refuses a default-deny
+ * filter with no range (docs/packing.md 6.2), and the comment says so.
+ */
+bool emit_placeholder(const struct msrtrap_filter *f);
+
+/*
  * Is name a keyword of C (C23 and GNU C included) / of Rust 2021 (or an
  * item of the --to rust module that `pub fn NAME` would clash with)?
  */

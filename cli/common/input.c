@@ -39,66 +39,33 @@ bool input_parse_format(const char *arg, enum input_kind *kind)
 	}
 }
 
-static bool is_space(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/*
- * Not in text: a control byte but whitespace, DEL, a byte that never
- * occurs in UTF-8 (0xc0, 0xc1, 0xf5-0xff). Maps are full of NUL and
- * 0xff bytes.
- */
-static bool is_binary_byte(uint8_t c)
-{
-	return (c < 0x20 && !(c >= '\t' && c <= '\r')) || c == 0x7f ||
-	       c == 0xc0 || c == 0xc1 || c >= 0xf5;
-}
-
-static size_t binary_bytes(const uint8_t *data, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		n += is_binary_byte(data[i]);
-	return n;
-}
-
 bool input_is_text(const uint8_t *data, size_t len)
 {
-	return binary_bytes(data, len) == 0;
+	enum msrtrap_content c = msrtrap_content_recognise(data, len, NULL);
+
+	return c == MSRTRAP_CONTENT_POLICY || c == MSRTRAP_CONTENT_FILTER_JSON;
 }
 
 /*
- * What the bytes are. JSON text starting with '{' after whitespace is a
- * filter, unless the file has a map's size and a byte JSON text never
- * holds (NUL, 0xff): a map whose first byte happens to be '{' stays a
- * map. Other text is a policy, whatever its size, and so is text with a
- * few bad bytes (at most 1 in 20: a Latin-1 letter, a NUL, an ESC), so
- * that the policy parser reports each at its line and column instead of
- * the whole file being "not a policy"; real maps are mostly 0x00 and 0xff
- * bytes. An empty file is the empty policy (default allow, no rules), as
- * msrtrap_policy_parse() reads 0 bytes. Otherwise the size decides: 4096
- * bytes VMX, 8192 SVM.
+ * What the bytes are: msrtrap_content_recognise() (<msrtrap/common.h>),
+ * the library's rules, so that a program using the library accepts the
+ * files the CLI accepts. *skip: a UTF-8 byte-order mark before text.
  */
-static enum input_kind recognise(const uint8_t *data, size_t len)
+static enum input_kind recognise(const uint8_t *data, size_t len,
+				 size_t *skip)
 {
-	bool map_size = len == MSRTRAP_VMX_BITMAP_SIZE ||
-			len == MSRTRAP_SVM_MSRPM_SIZE;
-	size_t i = 0;
-
-	while (i < len && is_space(data[i]))
-		i++;
-	if (i < len && data[i] == '{' &&
-	    !(map_size && (memchr(data, 0, len) || memchr(data, 0xff, len))))
-		return INPUT_FILTER;
-	if (binary_bytes(data, len) <= len / 20)
+	switch (msrtrap_content_recognise(data, len, skip)) {
+	case MSRTRAP_CONTENT_POLICY:
 		return INPUT_POLICY;
-	if (len == MSRTRAP_VMX_BITMAP_SIZE)
+	case MSRTRAP_CONTENT_FILTER_JSON:
+		return INPUT_FILTER;
+	case MSRTRAP_CONTENT_VMX:
 		return INPUT_VMX;
-	if (len == MSRTRAP_SVM_MSRPM_SIZE)
+	case MSRTRAP_CONTENT_SVM:
 		return INPUT_SVM;
-	return INPUT_AUTO;
+	default:
+		return INPUT_AUTO;
+	}
 }
 
 const char *input_label(const char *path)
@@ -175,7 +142,7 @@ int input_open_flags(const char *path, enum input_kind want,
 	enum input_kind kind;
 	enum msrtrap_format fmt;
 	uint8_t *data;
-	size_t len;
+	size_t len, skip;
 	int err;
 
 	memset(in, 0, sizeof(*in));
@@ -184,18 +151,18 @@ int input_open_flags(const char *path, enum input_kind want,
 	err = read_file(path, &data, &len);
 	if (err)
 		return input_read_fail(path, err);
+	kind = recognise(data, len, &skip);
+	if (want != INPUT_AUTO)
+		kind = want;
 	/*
 	 * A UTF-8 byte-order mark (some Windows editors write one) is not
 	 * part of a policy or JSON text: skip it, so columns on line 1 are
 	 * those an editor shows. Not in a map, whose bytes these may be.
 	 */
-	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) &&
-	    want != INPUT_VMX && want != INPUT_SVM &&
-	    binary_bytes(data, len) <= len / 20) {
-		len -= 3;
-		memmove(data, data + 3, len + 1); /* with read_file()'s NUL */
+	if (skip && kind != INPUT_VMX && kind != INPUT_SVM) {
+		len -= skip;
+		memmove(data, data + skip, len + 1); /* with read_file()'s NUL */
 	}
-	kind = want != INPUT_AUTO ? want : recognise(data, len);
 	in->kind = kind;
 	switch (kind) {
 	case INPUT_POLICY:

@@ -103,7 +103,7 @@ extern const char input_strict_help[];
  */
 bool input_policy_denies_x2apic(const struct msrtrap_policy *p);
 
-/* No byte that text never holds (a control byte but whitespace, DEL...). */
+/* Text by msrtrap_content_recognise(): a policy or a JSON filter. */
 bool input_is_text(const uint8_t *data, size_t len);
 
 /*

@@ -197,7 +197,7 @@ static bool parse_msrs(struct script *s, unsigned int line, const struct tok *t,
 	hint = msrtrap_msr_suggest(part);
 	if (hint)
 		script_error(s, line, t->col + (unsigned int)off,
-			     "unknown MSR name '%s' (did you mean %s?)", part, hint);
+			     "unknown MSR name '%s' (did you mean '%s'?)", part, hint);
 	else
 		script_error(s, line, t->col + (unsigned int)off,
 			     "unknown MSR name '%s'", part);

@@ -98,6 +98,37 @@ enum msrtrap_format {
 #define MSRTRAP_SVM_MSRPM_SIZE 8192u
 
 /*
+ * What a file's bytes are, recognised by content as the msrtrap command
+ * does, so that a program can accept the same files: each kind names the
+ * function that reads it.
+ */
+enum msrtrap_content {
+	MSRTRAP_CONTENT_UNKNOWN = 0, /* none of the below */
+	MSRTRAP_CONTENT_POLICY = 1,  /* policy text: msrtrap_policy_parse() */
+	MSRTRAP_CONTENT_FILTER_JSON = 2, /* msrtrap_filter_from_json() */
+	MSRTRAP_CONTENT_VMX = 3, /* msrtrap_map_from_bytes(MSRTRAP_FMT_VMX) */
+	MSRTRAP_CONTENT_SVM = 4, /* msrtrap_map_from_bytes(MSRTRAP_FMT_SVM) */
+};
+
+/*
+ * Recognise len bytes at data. Text is what has at most one byte in 20
+ * that text never holds (a control byte other than whitespace, DEL, a
+ * byte UTF-8 never uses: 0xc0, 0xc1, 0xf5-0xff), so that the parser
+ * reports a stray byte at its line and column instead of the whole file
+ * being unrecognised; a UTF-8 byte-order mark before text is skipped
+ * (*skip = 3, else 0; skip may be NULL): hand the parser data + *skip.
+ * Text whose first non-blank character is '{' is a JSON filter, other
+ * text a policy; 0 bytes are the empty policy (msrtrap_policy_parse()
+ * reads them as default allow); but a map-sized file holding a NUL or
+ * 0xff byte is never JSON. Otherwise 4096 bytes are a VMX bitmap, 8192
+ * an SVM map, anything else unknown (and so is NULL data with len > 0).
+ * The rules only look at bytes: the reader judges the content.
+ */
+MSRTRAP_API enum msrtrap_content msrtrap_content_recognise(const void *data,
+							    size_t len,
+							    size_t *skip);
+
+/*
  * Declare an options struct with its size set and every other byte, tail
  * padding included, zero; then the named fields:
  *

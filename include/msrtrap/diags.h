@@ -27,7 +27,8 @@ MSRTRAP_API const char *msrtrap_severity_name(enum msrtrap_severity sev);
 
 /*
  * What a diagnostic is about: stable identifiers for tools (the message
- * text may improve). docs/policy.md lists them with examples.
+ * text may improve). msrtrap-policy(5) names them; docs/policy.md in the
+ * msrtrap sources lists them with examples.
  */
 enum msrtrap_diag_code {
 	MSRTRAP_DIAG_NONE = 0,		/* a note */

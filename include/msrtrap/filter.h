@@ -87,6 +87,23 @@ MSRTRAP_API int msrtrap_filter_add_range(struct msrtrap_filter *filter,
 					 size_t bitmap_len);
 
 /*
+ * The same for a bitmap that holds a bit per MSR, ceil(nmsrs/8) bytes or
+ * more: the copy is zero-padded (deny) to the msrtrap_kvm_bitmap_bytes()
+ * whole words the kernel copies, so msrtrap_filter_validate() judges the
+ * bytes msrtrap_kvm_fd_set_filter() installs (with _add_range() and a
+ * 1-byte bitmap for 1 MSR, validation says -EFAULT while the install,
+ * which pads, succeeds). An nmsrs over MSRTRAP_KVM_MSR_FILTER_MAX_NMSRS
+ * is kept as given (validation refuses it). 0; -EINVAL as _add_range(),
+ * and for a bitmap shorter than ceil(nmsrs/8) bytes (some MSR would have
+ * no bit); -ENOSPC; -ENOMEM.
+ */
+MSRTRAP_API int msrtrap_filter_add_range_padded(struct msrtrap_filter *filter,
+						uint32_t flags, uint32_t base,
+						uint32_t nmsrs,
+						const void *bitmap,
+						size_t bitmap_len);
+
+/*
  * One range slot as submitted: the fields of a struct
  * kvm_msr_filter_range plus how many bitmap bytes were given. A mirror
  * of the kernel's struct, frozen with it, so it carries no size field; a

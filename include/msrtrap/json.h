@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * JSON interchange format for KVM userspace MSR filters. The format is a
- * contract shared with other tools; docs/filter-json.md describes it.
+ * contract shared with other tools; docs/filter-json.md in the msrtrap
+ * sources describes it.
  *
  *   {"default": "allow" | "deny",      (or "flags": <u32>; neither = allow)
  *    "ranges": [ {"flags": ["read", "write"] | <u32>,

@@ -65,8 +65,9 @@ MSRTRAP_API int msrtrap_kvm_fd_enable_user_msr(int vm_fd, uint64_t mask);
  * default-allow filter, which turns filtering off. Returns 0 or the
  * kernel's -errno (-ENOMEM from the copy). Not validated first: where
  * msrtrap_filter_validate() answers -EFAULT for a bitmap shorter than
- * the kernel copies, the padded copy is accepted; use the raw variant
- * to hand the kernel a short buffer.
+ * the kernel copies, the padded copy is accepted (build the ranges with
+ * msrtrap_filter_add_range_padded() to have validation judge the same
+ * bytes); use the raw variant to hand the kernel a short buffer.
  */
 MSRTRAP_API int msrtrap_kvm_fd_set_filter(int vm_fd,
 					  const struct msrtrap_filter *filter);

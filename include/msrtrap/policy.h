@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The MSR policy language: what a user means, before it becomes a KVM
- * filter or a hardware map. docs/policy.md is the language reference.
+ * filter or a hardware map. msrtrap-policy(5) is the language reference
+ * (docs/policy.md in the msrtrap sources, with every diagnostic).
  *
  *	# comments run to the end of the line
  *	default deny                         # at most once; allow when absent

@@ -23,7 +23,7 @@
  *	msrtrap_publisher_exit(r);
  *
  * The scheme (epochs, memory orderings, costs) is described in
- * docs/publisher.md.
+ * docs/publisher.md in the msrtrap sources.
  */
 #ifndef MSRTRAP_PUBLISHER_H
 #define MSRTRAP_PUBLISHER_H

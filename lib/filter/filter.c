@@ -86,6 +86,37 @@ int msrtrap_filter_add_range(struct msrtrap_filter *filter, uint32_t flags,
 	return 0;
 }
 
+int msrtrap_filter_add_range_padded(struct msrtrap_filter *filter,
+				    uint32_t flags, uint32_t base,
+				    uint32_t nmsrs, const void *bitmap,
+				    size_t bitmap_len)
+{
+	size_t want = msrtrap_kvm_bitmap_bytes(nmsrs);
+	uint8_t *copy;
+	int err;
+
+	if (!filter || (!bitmap && bitmap_len) || bitmap_len > PTRDIFF_MAX)
+		return -EINVAL;
+	/*
+	 * Past the kernel's limit validation refuses nmsrs itself; padding
+	 * would only allocate up to 512 MiB for it.
+	 */
+	if (want > MSRTRAP_KVM_MSR_FILTER_MAX_BITMAP_SIZE || bitmap_len >= want)
+		return msrtrap_filter_add_range(filter, flags, base, nmsrs,
+						bitmap, bitmap_len);
+	if (!bitmap || bitmap_len < ((size_t)nmsrs + 7) / 8)
+		return -EINVAL;
+	if (filter->n == MSRTRAP_KVM_MSR_FILTER_MAX_RANGES)
+		return -ENOSPC;
+	copy = calloc(1, want);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, bitmap, bitmap_len);
+	err = msrtrap_filter_add_range(filter, flags, base, nmsrs, copy, want);
+	free(copy);
+	return err;
+}
+
 int msrtrap_filter_dup(const struct msrtrap_filter *filter,
 		       struct msrtrap_filter **out)
 {
@@ -205,9 +236,12 @@ static int validate(const struct msrtrap_filter *filter,
 				return mt_error_set(diag, -EFAULT, where,
 						    "no bitmap for %u MSRs",
 						    s->nmsrs);
+			/* singular forms: "1 byte given ... for 1 MSR" */
 			return mt_error_set(diag, -EFAULT, where,
-					    "%zu bytes given; the kernel copies %zu (whole 8-byte words for %u MSRs)",
-					    s->bitmap_len, bytes, s->nmsrs);
+					    "%zu byte%s given; the kernel copies %zu (whole 8-byte words for %u MSR%s)",
+					    s->bitmap_len,
+					    s->bitmap_len == 1 ? "" : "s", bytes,
+					    s->nmsrs, s->nmsrs == 1 ? "" : "s");
 		}
 	}
 	return 0;

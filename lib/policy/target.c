@@ -175,6 +175,13 @@ static void stray(struct parser *ps, const struct mt_token *t)
 	if (t->len == 1 && t->text[0] == ',')
 		error_at(ps, t, MSRTRAP_DIAG_BAD_TARGET,
 			 "unexpected ','; separate targets with spaces");
+	else if (t->len == 1 && t->text[0] == '-' && !at_eol(ps) &&
+		 !ps->tok.space_before && ps->tok.kind == MT_TOK_WORD &&
+		 ps->tok.text[0] >= '0' && ps->tok.text[0] <= '9')
+		/* "-1": a sign, not an interval with its start left out */
+		error_at(ps, t, MSRTRAP_DIAG_BAD_TARGET,
+			 "negative number '-%s': MSRs are 0 to 0xffffffff",
+			 SHOW(&ps->tok));
 	else if (t->len == 1 && t->text[0] == '-')
 		error_at(ps, t, MSRTRAP_DIAG_BAD_TARGET,
 			 "expected an MSR before '-' (write intervals as A-B, "

@@ -155,6 +155,8 @@ static const struct msrtrap_publisher_opts *too_many_readers(void)
 	X(map_next_pass_null_last,                                             \
 	  msrtrap_map_next_pass(M, RD, &fx.cursor, &fx.u1, NULL), -EINVAL)     \
 	/* filter.h: the submitted filter */                                   \
+	X(content_recognise_null,                                              \
+	  msrtrap_content_recognise(NULL, 8, NULL), MSRTRAP_CONTENT_UNKNOWN)    \
 	X(filter_new_null, msrtrap_filter_new(0, NULL), -EINVAL)               \
 	X(filter_dup_null, msrtrap_filter_dup(NULL, OBJ(msrtrap_filter)),      \
 	  -EINVAL)                                                             \
@@ -169,6 +171,15 @@ static const struct msrtrap_publisher_opts *too_many_readers(void)
 	  msrtrap_filter_add_range(F, 1, 0, 8, fx.bits,                        \
 				   (size_t)PTRDIFF_MAX + 1),                   \
 	  -EINVAL)                                                             \
+	X(filter_add_range_padded_null,                                        \
+	  msrtrap_filter_add_range_padded(NULL, 1, 0, 8, fx.bits, 1), -EINVAL) \
+	X(filter_add_range_padded_null_bitmap,                                 \
+	  msrtrap_filter_add_range_padded(F, 1, 0, 8, NULL, 1), -EINVAL)       \
+	X(filter_add_range_padded_size_max,                                    \
+	  msrtrap_filter_add_range_padded(F, 1, 0, 8, fx.bits, SIZE_MAX),      \
+	  -EINVAL)                                                             \
+	X(filter_add_range_padded_short,                                       \
+	  msrtrap_filter_add_range_padded(F, 1, 0, 9, fx.bits, 1), -EINVAL)    \
 	X(filter_add_range_left_unchanged, msrtrap_filter_nranges(F), 1)       \
 	X(filter_flags_null, msrtrap_filter_flags(NULL), 0)                    \
 	X(filter_nranges_null, msrtrap_filter_nranges(NULL), 0)                \

@@ -317,6 +317,9 @@ printf 'default deny\nallow rw IA32_EFER\0\n' >enc-nul.policy
 : >enc-empty.policy
 # 4096 bytes of policy text: decode takes it for a VMX bitmap by its size
 { printf 'default deny\n'; head -c 4082 /dev/zero | tr '\0' '#'; echo; } >enc-4096.policy
+# the same with a NUL byte: still text (at most 1 byte in 20 is not), as
+# compile and check take it
+{ printf 'default deny\n# a\000b\n'; head -c 4076 /dev/zero | tr '\0' '#'; echo; } >enc-4096-nul.policy
 # check --json diagnostics, --strict (issue 13 item 5)
 printf 'default deny\nallow rw IA32_EFR IA32_LSTR @sycall\n' >enc-typo.policy
 printf 'deny rw @x2apic IA32_EFER\n' >enc-x2apic.policy

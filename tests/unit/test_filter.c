@@ -190,6 +190,14 @@ static void test_inv15_bitmap_copy_size(void **state)
 	f = mk(ALLOW);
 	assert_int_equal(msrtrap_filter_add_range(f, R, 0, 1, eight, 1), 0);
 	assert_int_equal(check(f, "ranges[0].bitmap"), -EFAULT);
+	/* counts of one in the singular (ux-review B9) */
+	{
+		MSRTRAP_OPTS(msrtrap_error, d);
+
+		msrtrap_filter_validate(f, &d);
+		assert_string_equal(d.message,
+				    "1 byte given; the kernel copies 8 (whole 8-byte words for 1 MSR)");
+	}
 	msrtrap_filter_free(f);
 	f = mk(ALLOW);
 	assert_int_equal(msrtrap_filter_add_range(f, R, 0, 1, eight, 8), 0);
@@ -203,6 +211,59 @@ static void test_inv15_bitmap_copy_size(void **state)
 	f = mk(ALLOW);
 	assert_int_equal(msrtrap_filter_add_range(f, R, 0, 1, NULL, 0), 0);
 	assert_int_equal(check(f, "ranges[0].bitmap"), -EFAULT);
+	msrtrap_filter_free(f);
+}
+
+/*
+ * _add_range_padded(): a bitmap of a bit per MSR is padded to the whole
+ * words the kernel copies, so validation accepts what msrtrap_kvm_fd_
+ * set_filter() installs (ux-review c11: validated one way, installed
+ * another).
+ */
+static void test_inv15_add_range_padded(void **state)
+{
+	static const uint8_t bits[9] = { 0xa5, 0xff, 0xff, 0xff,
+					 0xff, 0xff, 0xff, 0xff, 0x01 };
+	struct msrtrap_filter_range r;
+	struct msrtrap_filter *f;
+
+	(void)state;
+	/* 1 MSR, 1 byte: 8 bytes kept, the first as given, then zeros */
+	f = mk(DENY);
+	assert_int_equal(msrtrap_filter_add_range_padded(f, R, 0x35, 1, bits, 1), 0);
+	assert_int_equal(check(f, NULL), 0);
+	assert_int_equal(msrtrap_filter_range(f, 0, &r), 0);
+	assert_int_equal(r.bitmap_len, 8);
+	assert_int_equal(r.bitmap[0], 0xa5);
+	for (size_t i = 1; i < 8; i++)
+		assert_int_equal(r.bitmap[i], 0);
+	assert_int_equal(verdict(f, 0x35, MSRTRAP_READ), 1);
+	/* 65 MSRs, 9 bytes: 16 kept, MSR base+64 allowed by its bit */
+	assert_int_equal(msrtrap_filter_add_range_padded(f, W, 0x100, 65, bits, 9), 0);
+	assert_int_equal(check(f, NULL), 0);
+	assert_int_equal(msrtrap_filter_range(f, 1, &r), 0);
+	assert_int_equal(r.bitmap_len, 16);
+	assert_int_equal(verdict(f, 0x140, MSRTRAP_WRITE), 1);
+	/* 9 MSRs, 1 byte: MSR base+8 has no bit, refused, filter unchanged */
+	assert_int_equal(msrtrap_filter_add_range_padded(f, R, 0x10, 9, bits, 1),
+			 -EINVAL);
+	assert_int_equal(msrtrap_filter_nranges(f), 2);
+	/* a bitmap as long as the kernel copies, or longer: as given */
+	assert_int_equal(msrtrap_filter_add_range_padded(f, R, 0x10, 1, bits, 9), 0);
+	assert_int_equal(msrtrap_filter_range(f, 2, &r), 0);
+	assert_int_equal(r.bitmap_len, 9);
+	/* nmsrs past the limit: kept as given, validation refuses nmsrs */
+	assert_int_equal(msrtrap_filter_add_range_padded(f, R, 0, 0x3001, bits, 1), 0);
+	assert_int_equal(msrtrap_filter_range(f, 3, &r), 0);
+	assert_int_equal(r.bitmap_len, 1);
+	assert_int_equal(check(f, "ranges[3].nmsrs"), -EINVAL);
+	msrtrap_filter_free(f);
+	/* full: -ENOSPC */
+	f = mk(ALLOW);
+	for (int i = 0; i < MSRTRAP_KVM_MSR_FILTER_MAX_RANGES; i++)
+		assert_int_equal(msrtrap_filter_add_range_padded(f, R, 0, 1, bits, 1), 0);
+	assert_int_equal(msrtrap_filter_add_range_padded(f, R, 0, 1, bits, 1),
+			 -ENOSPC);
 	msrtrap_filter_free(f);
 }
 
@@ -883,6 +944,7 @@ int main(void)
 		cmocka_unit_test(test_inv13_range_flags),
 		cmocka_unit_test(test_inv14_max_nmsrs),
 		cmocka_unit_test(test_inv15_bitmap_copy_size),
+		cmocka_unit_test(test_inv15_add_range_padded),
 		cmocka_unit_test(test_inv16_all_or_nothing),
 		cmocka_unit_test(test_inv17_accepted_oddities),
 		cmocka_unit_test(test_inv18_abi),

@@ -1619,6 +1619,59 @@ static void test_performance(void **state)
  * and named; a UTF-8 character is quoted whole; invalid bytes and
  * control bytes keep their old messages.
  */
+/*
+ * msrtrap_content_recognise(): the CLI's rules for a FILE, in the
+ * library (ux-review c5, d10), so a VMM accepts the same files.
+ */
+static void test_content_recognise(void **state)
+{
+	static uint8_t map[MSRTRAP_SVM_MSRPM_SIZE];
+	char text[200];
+	size_t skip = 99;
+
+	(void)state;
+	assert_int_equal(msrtrap_content_recognise("", 0, &skip),
+			 MSRTRAP_CONTENT_POLICY);
+	assert_int_equal(skip, 0);
+	assert_int_equal(msrtrap_content_recognise(NULL, 0, NULL),
+			 MSRTRAP_CONTENT_POLICY);
+	assert_int_equal(msrtrap_content_recognise(NULL, 5, &skip),
+			 MSRTRAP_CONTENT_UNKNOWN);
+	assert_int_equal(msrtrap_content_recognise("default deny\n", 13, NULL),
+			 MSRTRAP_CONTENT_POLICY);
+	assert_int_equal(msrtrap_content_recognise(" \n\t{\"ranges\": []}", 19, NULL),
+			 MSRTRAP_CONTENT_FILTER_JSON);
+	/* a BOM before text: skipped, then recognised */
+	assert_int_equal(msrtrap_content_recognise("\xef\xbb\xbf{}", 5, &skip),
+			 MSRTRAP_CONTENT_FILTER_JSON);
+	assert_int_equal(skip, 3);
+	assert_int_equal(msrtrap_content_recognise("\xef\xbb\xbf" "allow r 0x10", 15, &skip),
+			 MSRTRAP_CONTENT_POLICY);
+	assert_int_equal(skip, 3);
+	/* 1 bad byte in 20 is still text, so the parser locates it */
+	memset(text, '#', sizeof(text));
+	memcpy(text, "allow rw IA32_\xe9" "FER\n", 19);
+	text[50] = '\0';
+	assert_int_equal(msrtrap_content_recognise(text, 200, NULL),
+			 MSRTRAP_CONTENT_POLICY);
+	memset(text + 100, 0, 10); /* 12 in 200: binary, and no map size */
+	assert_int_equal(msrtrap_content_recognise(text, 200, NULL),
+			 MSRTRAP_CONTENT_UNKNOWN);
+	/* maps by size, even when the first byte is '{' */
+	memset(map, 0xff, sizeof(map));
+	map[0] = '{';
+	assert_int_equal(msrtrap_content_recognise(map, MSRTRAP_VMX_BITMAP_SIZE, NULL),
+			 MSRTRAP_CONTENT_VMX);
+	assert_int_equal(msrtrap_content_recognise(map, MSRTRAP_SVM_MSRPM_SIZE, &skip),
+			 MSRTRAP_CONTENT_SVM);
+	assert_int_equal(skip, 0);
+	assert_int_equal(msrtrap_content_recognise(map, 100, NULL),
+			 MSRTRAP_CONTENT_FILTER_JSON);
+	map[0] = 0xff;
+	assert_int_equal(msrtrap_content_recognise(map, 100, NULL),
+			 MSRTRAP_CONTENT_UNKNOWN);
+}
+
 static void test_non_ascii_located(void **state)
 {
 	(void)state;
@@ -1655,6 +1708,7 @@ int main(void)
 		cmocka_unit_test(test_rule_targets),
 		cmocka_unit_test(test_from_intervals),
 		cmocka_unit_test(test_random_policies),
+		cmocka_unit_test(test_content_recognise),
 		cmocka_unit_test(test_non_ascii_located),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_performance),

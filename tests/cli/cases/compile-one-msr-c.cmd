@@ -1,0 +1,1 @@
+printf 'default deny\nallow rw 0x35\n' | msrtrap compile --to c -

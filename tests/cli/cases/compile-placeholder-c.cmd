@@ -1,0 +1,1 @@
+printf 'default deny\n' | msrtrap compile --to c -

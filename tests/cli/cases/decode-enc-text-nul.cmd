@@ -1,0 +1,1 @@
+msrtrap decode enc-4096-nul.policy | head -3
