@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The vocabulary every subsystem shares (<msrtrap/common.h>). */
+#include <errno.h>
 #include <string.h>
 
 #include <msrtrap/common.h>
@@ -18,6 +19,32 @@ const char *msrtrap_access_name(enum msrtrap_access access,
 	    (unsigned int)access > MSRTRAP_RW)
 		return NULL;
 	return names[style][access];
+}
+
+const char *msrtrap_kernel_name(enum msrtrap_kernel kernel)
+{
+	static const char *const names[] = {
+		[MSRTRAP_KERNEL_V5_19] = "v5.19",
+		[MSRTRAP_KERNEL_V6_0] = "v6.0",
+		[MSRTRAP_KERNEL_V6_19] = "v6.19",
+	};
+
+	if (kernel < MSRTRAP_KERNEL_V5_19 || kernel > MSRTRAP_KERNEL_V6_19)
+		return NULL;
+	return names[kernel];
+}
+
+int msrtrap_kernel_parse(const char *name)
+{
+	if (!name)
+		return -EINVAL;
+	for (int k = MSRTRAP_KERNEL_V5_19; k <= MSRTRAP_KERNEL_V6_19; k++) {
+		const char *n = msrtrap_kernel_name((enum msrtrap_kernel)k);
+
+		if (!strcmp(name, n) || !strcmp(name, n + 1))
+			return k;
+	}
+	return -EINVAL;
 }
 
 static bool is_space(unsigned char c)

@@ -87,6 +87,24 @@ struct msrtrap_error {
 	char message[160];
 };
 
+/*
+ * The Linux versions whose MSR interception msrtrap models: v5.19 (before
+ * "KVM: VMX: Skip filter updates for MSRs that KVM is already
+ * intercepting"), v6.0 (right after it) and v6.19. 0 names none.
+ */
+enum msrtrap_kernel {
+	MSRTRAP_KERNEL_NONE = 0,
+	MSRTRAP_KERNEL_V5_19 = 1,
+	MSRTRAP_KERNEL_V6_0 = 2,
+	MSRTRAP_KERNEL_V6_19 = 3,
+};
+
+/* "v5.19", "v6.0", "v6.19"; NULL for anything else. */
+MSRTRAP_API const char *msrtrap_kernel_name(enum msrtrap_kernel kernel);
+
+/* The kernel of such a name ("6.0" without the v too), or -EINVAL. */
+MSRTRAP_API int msrtrap_kernel_parse(const char *name);
+
 /* Hardware intercept map formats. */
 enum msrtrap_format {
 	MSRTRAP_FMT_NONE = 0,

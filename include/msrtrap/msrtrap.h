@@ -12,6 +12,7 @@
 #include <msrtrap/kvm.h>
 #include <msrtrap/map.h>
 #include <msrtrap/names.h>
+#include <msrtrap/nested.h>
 #include <msrtrap/policy.h>
 #include <msrtrap/publisher.h>
 #include <msrtrap/version.h>

@@ -22,6 +22,7 @@
 /* The objects the rows call into, made once (group setup). */
 static struct {
 	uint64_t page[MSRTRAP_SVM_MSRPM_SIZE / 8];
+	uint64_t page2[MSRTRAP_SVM_MSRPM_SIZE / 8], page3[MSRTRAP_SVM_MSRPM_SIZE / 8];
 	uint8_t bits[8];
 	struct msrtrap_map *map;
 	struct msrtrap_filter *filter;
@@ -154,6 +155,20 @@ static const struct msrtrap_publisher_opts *too_many_readers(void)
 	  msrtrap_map_next_pass(M, RD, &fx.cursor, NULL, &fx.u2), -EINVAL)     \
 	X(map_next_pass_null_last,                                             \
 	  msrtrap_map_next_pass(M, RD, &fx.cursor, &fx.u1, NULL), -EINVAL)     \
+	/* nested.h, common.h's kernel names */ \
+	X(nested_merge_null_l0, msrtrap_nested_merge(VMX, MSRTRAP_KERNEL_V6_19, 1, NULL, fx.page2, fx.page3), -EINVAL) \
+	X(nested_merge_null_l1, msrtrap_nested_merge(VMX, MSRTRAP_KERNEL_V6_19, 1, fx.page, NULL, fx.page3), -EINVAL) \
+	X(nested_merge_null_out, msrtrap_nested_merge(VMX, MSRTRAP_KERNEL_V6_19, 1, fx.page, fx.page2, NULL), -EINVAL) \
+	X(nested_merge_bad_fmt, msrtrap_nested_merge(9, MSRTRAP_KERNEL_V6_19, 1, fx.page, fx.page2, fx.page3), -EINVAL) \
+	X(nested_merge_v5_19, msrtrap_nested_merge(VMX, MSRTRAP_KERNEL_V5_19, 1, fx.page, fx.page2, fx.page3), -EINVAL) \
+	X(nested_merge_bad_controls, msrtrap_nested_merge(VMX, MSRTRAP_KERNEL_V6_0, 0x20, fx.page, fx.page2, fx.page3), -EINVAL) \
+	X(nested_merge_out_is_l0, msrtrap_nested_merge(VMX, MSRTRAP_KERNEL_V6_0, 1, fx.page, fx.page2, fx.page), -EINVAL) \
+	X(nested_merge_out_overlaps_l1, msrtrap_nested_merge(VMX, MSRTRAP_KERNEL_V6_0, 1, fx.page, fx.page2, (char *)fx.page2 + 8), -EINVAL) \
+	X(nested_reflect_access_rw, msrtrap_nested_reflect(VMX, 1, fx.page, 0x10, MSRTRAP_RW), -EINVAL) \
+	X(nested_reflect_null_l1, msrtrap_nested_reflect(MSRTRAP_FMT_SVM, MSRTRAP_NESTED_MSR_PROT, NULL, 0x10, RD), -EINVAL) \
+	X(nested_reflect_bad_controls, msrtrap_nested_reflect(VMX, 0x40, fx.page, 0x10, RD), -EINVAL) \
+	X(kernel_parse_null, msrtrap_kernel_parse(NULL), -EINVAL) \
+	X(kernel_name_0, msrtrap_kernel_name(0) == NULL, 1) \
 	/* filter.h: the submitted filter */                                   \
 	X(content_recognise_null,                                              \
 	  msrtrap_content_recognise(NULL, 8, NULL), MSRTRAP_CONTENT_UNKNOWN)    \
