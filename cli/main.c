@@ -26,6 +26,7 @@ const struct command commands[] = {
 	{ "sim", cmd_sim, "replay an intercept/filter script on the engine", 1 },
 	{ "compile", cmd_compile, "compile a policy to a KVM filter, C, a map or a policy", 1 },
 	{ "diff", cmd_diff, "where two policies, filters or maps disagree", 2 },
+	{ "merge", cmd_merge, "the map KVM runs a nested (L2) guest with", 1 },
 	{ "verify", cmd_verify, "install a filter on live KVM and check every verdict", 1 },
 	{ "kvm-check", cmd_kvm_check, "can live KVM run the probe here? (exit 77: no)", 1 },
 	{ NULL, NULL, NULL, 0 },

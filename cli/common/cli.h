@@ -142,6 +142,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_kvm_check(int argc, char **argv);
 

@@ -1,0 +1,1 @@
+msrtrap merge --vendor svm all.vmx all.vmx

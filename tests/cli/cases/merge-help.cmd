@@ -1,0 +1,1 @@
+msrtrap merge --help

@@ -1,0 +1,1 @@
+msrtrap merge efer-w.svm all.svm --json

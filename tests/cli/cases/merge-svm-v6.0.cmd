@@ -1,0 +1,1 @@
+msrtrap merge -k 6.0 all.svm all.svm

@@ -1,0 +1,1 @@
+msrtrap merge -c msr-bitmaps,bogus all.vmx all.vmx

@@ -1,0 +1,1 @@
+msrtrap merge -c msr-prot all.vmx all.vmx

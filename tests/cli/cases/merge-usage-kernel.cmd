@@ -1,0 +1,1 @@
+msrtrap merge --kernel v5.19 all.vmx all.vmx

@@ -1,0 +1,1 @@
+msrtrap merge -o all.vmx all.vmx all.vmx

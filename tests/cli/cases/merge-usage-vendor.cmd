@@ -1,0 +1,1 @@
+msrtrap merge --vendor arm all.vmx all.vmx

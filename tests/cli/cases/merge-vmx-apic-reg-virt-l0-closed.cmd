@@ -1,0 +1,1 @@
+msrtrap merge -c msr-bitmaps,virt-x2apic,apic-reg-virt none.vmx all.vmx --json

@@ -1,0 +1,1 @@
+msrtrap merge -c none all.vmx all.vmx --json

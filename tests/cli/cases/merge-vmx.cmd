@@ -1,0 +1,1 @@
+msrtrap merge all.vmx all.vmx
