@@ -533,19 +533,19 @@ static bool parse_target(const char *arg, enum target *to)
 	return false;
 }
 
-static int target_option(const char *arg, void *to)
+static int target_option(const char *cmd, const char *arg, void *to)
 {
 	if (!parse_target(arg, to))
-		return usage_error("compile", "unknown target '%s' "
+		return usage_error(cmd, "unknown target '%s' "
 				   "(expected kvm, c, rust, vmx, svm, vmx-c, svm-c "
 				   "or policy)", arg);
 	return -1;
 }
 
-static int name_option(const char *arg, void *name)
+static int name_option(const char *cmd, const char *arg, void *name)
 {
 	if (!c_identifier(arg))
-		return usage_error("compile", "--name '%s' is not a C identifier",
+		return usage_error(cmd, "--name '%s' is not a C identifier",
 				   arg);
 	*(const char **)name = arg;
 	return -1;

@@ -67,12 +67,12 @@ static int sim(const char *path, int strategy, bool json)
 	return rc;
 }
 
-static int strategy_option(const char *arg, void *strategy)
+static int strategy_option(const char *cmd, const char *arg, void *strategy)
 {
 	if (!sim_strategy_parse(arg, strategy))
-		return fail("--strategy",
-			    "unknown strategy '%s' (expected reapply-all, skip-intercepted, recompute, delta or all)",
-			    arg);
+		return usage_error(cmd, "--strategy: unknown strategy '%s' "
+				   "(expected reapply-all, skip-intercepted, "
+				   "recompute, delta or all)", arg);
 	return -1;
 }
 

@@ -14,7 +14,7 @@
 #include "input.h"
 #include "cli.h"
 
-bool input_parse_format(const char *arg, enum input_kind *kind)
+static bool parse_format(const char *arg, enum input_kind *kind)
 {
 	if (!strcmp(arg, "json")) {
 		*kind = INPUT_FILTER;
@@ -32,9 +32,6 @@ bool input_parse_format(const char *arg, enum input_kind *kind)
 		*kind = INPUT_SVM;
 		return true;
 	default:
-		fail("--format",
-		     "unknown format '%s' (expected policy, json, vmx or svm)",
-		     arg);
 		return false;
 	}
 }
@@ -372,16 +369,20 @@ const char *input_access_name(uint32_t flags, char buf[16])
 const char input_format_help[] =
 	"  -f, --format F  read FILE as policy, json, vmx or svm\n";
 
-int input_format_option(const char *arg, void *want)
+int input_format_option(const char *cmd, const char *arg, void *want)
 {
-	return input_parse_format(arg, want) ? -1 : EXIT_BAD_INPUT;
+	if (!parse_format(arg, want))
+		return usage_error(cmd, "--format: unknown format '%s' "
+				   "(expected policy, json, vmx or svm)",
+				   arg);
+	return -1;
 }
 
 const char input_max_help[] =
 	"  --max-input SIZE  refuse a FILE larger than SIZE bytes (K, M, G\n"
 	"              suffixes; default 64M)\n";
 
-int input_max_option(const char *arg, void *limit)
+int input_max_option(const char *cmd, const char *arg, void *limit)
 {
 	unsigned long long v;
 	unsigned int shift = 0;
@@ -398,9 +399,8 @@ int input_max_option(const char *arg, void *limit)
 	}
 	if (end == arg || *end || *arg == '-' || errno || !v ||
 	    v > (SIZE_MAX >> 1) >> shift)
-		return fail("--max-input",
-			    "'%s' is not a size (bytes, or a number with K, M "
-			    "or G)", arg);
+		return usage_error(cmd, "--max-input: '%s' is not a size "
+				   "(bytes, or a number with K, M or G)", arg);
 	*(size_t *)limit = (size_t)v << shift;
 	return -1;
 }

@@ -44,16 +44,11 @@ struct input {
 };
 
 /*
- * Parse a --format argument: json, vmx or svm. Returns false (after
- * printing the error) for anything else.
+ * --format (policy, json, vmx or svm) as a cli_opt parse callback
+ * (common/opts.h) into an enum input_kind: -1 to go on, or EXIT_USAGE
+ * after the error.
  */
-bool input_parse_format(const char *arg, enum input_kind *kind);
-
-/*
- * --format as a cli_opt parse callback (common/opts.h) into an enum
- * input_kind: -1 to go on, or EXIT_BAD_INPUT after the error.
- */
-int input_format_option(const char *arg, void *want);
+int input_format_option(const char *cmd, const char *arg, void *want);
 
 /* check's, explain's and query's --format option (common/opts.h). */
 extern const char input_format_help[];
@@ -65,7 +60,7 @@ extern const char input_format_help[];
  * K, M or G suffix (KiB, MiB, GiB) into read_file_limit (cli.h). Long
  * only (letter 0).
  */
-int input_max_option(const char *arg, void *limit);
+int input_max_option(const char *cmd, const char *arg, void *limit);
 extern const char input_max_help[];
 #define INPUT_OPT_MAX_INPUT                                                    \
 	CLI_PARSE("max-input", 0, input_max_option, &read_file_limit,          \

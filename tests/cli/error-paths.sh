@@ -76,7 +76,7 @@ printf 'vendor vmx\nvcpus 1\nfrobnicate 0\n' >bad-op.sim
 printf 'vendor vmx\nvcpus 1\nfilter missing.json\n' >missing-filter.sim
 printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 saved/v0.vmx\n' >save.sim
 
-echo "1..52"
+echo "1..60"
 
 # ---- input failures: exit 1, every line names file and line:col/field ----
 run 1 '^bad-field\.json: EINVAL: ranges\[0\]\.bitmap: ' -- check bad-field.json
@@ -102,9 +102,18 @@ run 1 '^bad-vcpus\.sim:2:[0-9]+: error: ' -- sim bad-vcpus.sim
 run 1 '^bad-op\.sim:3:[0-9]+: error: ' -- sim bad-op.sim
 run 1 '^missing-filter\.sim:3:[0-9]+: error: missing\.json: cannot read' -- sim missing-filter.sim
 run 1 '^msrtrap: missing\.sim: cannot read: ' -- sim missing.sim
-# a bad option value names the option (docs/sim.md: like --format)
-run 1 "^msrtrap: --strategy: unknown strategy 'nope'" -- sim --strategy nope save.sim
-run 1 "^msrtrap: --format: " -- check --format nope good.policy
+# a bad option value is a usage error naming the option (exit 2, as an
+# unknown option): every option of the tables that takes a value
+run 2 "^msrtrap sim: --strategy: unknown strategy 'nope'.*--help" -- sim --strategy nope save.sim
+run 2 "^msrtrap check: --format: .*'msrtrap check --help'" -- check --format nope good.policy
+run 2 "^msrtrap query: --format: " -- query --format nope good.policy 0x10
+run 2 "^msrtrap explain: --format: " -- explain --format nope good.policy 0x10
+run 2 "^msrtrap compile: --format: " -- compile --format nope good.policy
+run 2 "^msrtrap decode: --format: " -- decode --format nope short.bin
+run 2 "^msrtrap compile: unknown target 'nope'" -- compile --to nope good.policy
+run 2 "^msrtrap compile: --name '1x' is not a C identifier" -- compile --to c --name 1x good.policy
+run 2 "^msrtrap diff: --max-input: '12X' is not a size" -- diff --max-input 12X good.policy good.policy
+run 2 "^msrtrap sim: --max-input: '0' is not a size" -- sim --max-input 0 save.sim
 run 1 '^one-error\.policy:3:10: error: ' -- verify one-error.policy
 run 2 '^one-error\.policy:3:10: error: ' -- diff one-error.policy good.policy
 run 2 '^msrtrap: short\.bin: 100 bytes' -- diff good.policy short.bin
@@ -238,5 +247,5 @@ else
 	notok "sim save past RLIMIT_FSIZE, no map before: exit $rc, left: $(leftovers saved | tr '\n' ' ')"
 fi
 
-[ "$n" -eq 52 ] || { echo "# ran $n tests, planned 52"; failed=$((failed + 1)); }
+[ "$n" -eq 60 ] || { echo "# ran $n tests, planned 60"; failed=$((failed + 1)); }
 [ "$failed" -eq 0 ]
