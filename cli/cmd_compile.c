@@ -536,9 +536,12 @@ static bool parse_target(const char *arg, enum target *to)
 static int target_option(const char *cmd, const char *arg, void *to)
 {
 	if (!parse_target(arg, to))
-		return usage_error(cmd, "unknown target '%s' "
-				   "(expected kvm, c, rust, vmx, svm, vmx-c, svm-c "
-				   "or policy)", arg);
+		return usage_error(
+			cmd,
+			"unknown target '%s' "
+			"(expected kvm, c, rust, vmx, svm, vmx-c, svm-c "
+			"or policy)",
+			clip(arg));
 	return -1;
 }
 
@@ -546,7 +549,7 @@ static int name_option(const char *cmd, const char *arg, void *name)
 {
 	if (!c_identifier(arg))
 		return usage_error(cmd, "--name '%s' is not a C identifier",
-				   arg);
+				   clip(arg));
 	*(const char **)name = arg;
 	return -1;
 }

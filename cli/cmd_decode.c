@@ -77,8 +77,10 @@ static int format_option(const char *cmd, const char *arg, void *dest)
 	int parsed = msrtrap_format_parse(arg);
 
 	if (parsed < 0)
-		return usage_error(cmd, "--format: unknown format '%s' "
-				   "(expected vmx or svm)", arg);
+		return usage_error(cmd,
+				   "--format: unknown format '%s' "
+				   "(expected vmx or svm)",
+				   clip(arg));
 	*fmt = (enum msrtrap_format)parsed;
 	return -1;
 }

@@ -70,9 +70,11 @@ static int sim(const char *path, int strategy, bool json)
 static int strategy_option(const char *cmd, const char *arg, void *strategy)
 {
 	if (!sim_strategy_parse(arg, strategy))
-		return usage_error(cmd, "--strategy: unknown strategy '%s' "
+		return usage_error(cmd,
+				   "--strategy: unknown strategy '%s' "
 				   "(expected reapply-all, skip-intercepted, "
-				   "recompute, delta or all)", arg);
+				   "recompute, delta or all)",
+				   clip(arg));
 	return -1;
 }
 

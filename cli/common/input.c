@@ -372,9 +372,10 @@ const char input_format_help[] =
 int input_format_option(const char *cmd, const char *arg, void *want)
 {
 	if (!parse_format(arg, want))
-		return usage_error(cmd, "--format: unknown format '%s' "
+		return usage_error(cmd,
+				   "--format: unknown format '%s' "
 				   "(expected policy, json, vmx or svm)",
-				   arg);
+				   clip(arg));
 	return -1;
 }
 
@@ -399,8 +400,10 @@ int input_max_option(const char *cmd, const char *arg, void *limit)
 	}
 	if (end == arg || *end || *arg == '-' || errno || !v ||
 	    v > (SIZE_MAX >> 1) >> shift)
-		return usage_error(cmd, "--max-input: '%s' is not a size "
-				   "(bytes, or a number with K, M or G)", arg);
+		return usage_error(cmd,
+				   "--max-input: '%s' is not a size "
+				   "(bytes, or a number with K, M or G)",
+				   clip(arg));
 	*(size_t *)limit = (size_t)v << shift;
 	return -1;
 }

@@ -23,7 +23,7 @@
  */
 static int bad_option(const char *cmd, char **argv, int c)
 {
-	const char *opt = argv[optind - 1];
+	const char *opt = clip(argv[optind - 1]);
 
 	if (c == ':')
 		return usage_error(cmd, "option '%s' needs an argument", opt);

@@ -22,6 +22,42 @@
  */
 const char *progname = "msrtrap";
 
+static bool utf8_continuation(char c)
+{
+	return ((unsigned char)c & 0xc0) == 0x80;
+}
+
+const char *clip_to(const char *s, size_t max)
+{
+	/* one message at a time: the CLI is single-threaded */
+	static char slots[CLIP_SLOTS][CLIP_PATH_MAX + 1];
+	static unsigned int next;
+	size_t len = strlen(s), head, tail;
+	char *buf;
+
+	if (max > CLIP_PATH_MAX)
+		max = CLIP_PATH_MAX;
+	if (len <= max)
+		return s;
+	buf = slots[next++ % CLIP_SLOTS];
+	/* the start says what it was, the end where it went wrong */
+	head = (max - 3) / 2;
+	tail = max - 3 - head;
+	while (head && utf8_continuation(s[head]))
+		head--;
+	while (tail && utf8_continuation(s[len - tail]))
+		tail--;
+	memcpy(buf, s, head);
+	memcpy(buf + head, "...", 3);
+	memcpy(buf + head + 3, s + len - tail, tail + 1);
+	return buf;
+}
+
+const char *clip(const char *s)
+{
+	return clip_to(s, CLIP_MAX);
+}
+
 /* "msrtrap<sep><who>: <message>" on stderr, without the newline. */
 static void vsay(const char *sep, const char *who, const char *fmt,
 		 va_list ap) __attribute__((format(printf, 3, 0)));
@@ -29,7 +65,7 @@ static void vsay(const char *sep, const char *who, const char *fmt,
 static void vsay(const char *sep, const char *who, const char *fmt,
 		 va_list ap)
 {
-	fprintf(stderr, "%s%s%s: ", progname, sep, who);
+	fprintf(stderr, "%s%s%s: ", progname, sep, clip_to(who, CLIP_PATH_MAX));
 	vfprintf(stderr, fmt, ap);
 }
 

@@ -153,8 +153,9 @@ static bool parse_vcpu(struct script *s, unsigned int line,
 		return false;
 	}
 	if (!parse_u32(t->s, &v)) {
-		script_error(s, line, t->col, "bad vCPU '%s': expected a number%s",
-			     t->s, allow_all ? " or all" : "");
+		script_error(s, line, t->col,
+			     "bad vCPU '%s': expected a number%s", clip(t->s),
+			     allow_all ? " or all" : "");
 		return false;
 	}
 	if (v >= s->vcpus) {
@@ -180,7 +181,8 @@ static bool parse_msrs(struct script *s, unsigned int line, const struct tok *t,
 		return true;
 	/* sim names the half of A-B at fault, with its own hint */
 	if (strncmp(why, "unknown MSR name", strlen("unknown MSR name"))) {
-		script_error(s, line, t->col, "bad MSR '%s': %s", t->s, why);
+		script_error(s, line, t->col, "bad MSR '%s': %s", clip(t->s),
+			     why);
 		return false;
 	}
 	/* which half of A-B is the unknown name? */
@@ -197,10 +199,11 @@ static bool parse_msrs(struct script *s, unsigned int line, const struct tok *t,
 	hint = msrtrap_msr_suggest(part);
 	if (hint)
 		script_error(s, line, t->col + (unsigned int)off,
-			     "unknown MSR name '%s' (did you mean %s?)", part, hint);
+			     "unknown MSR name '%s' (did you mean %s?)",
+			     clip(part), hint);
 	else
 		script_error(s, line, t->col + (unsigned int)off,
-			     "unknown MSR name '%s'", part);
+			     "unknown MSR name '%s'", clip(part));
 	return false;
 }
 
@@ -214,8 +217,9 @@ static bool parse_access(struct script *s, unsigned int line,
 	else if (!strcasecmp(t->s, "rw"))
 		*access = MSRTRAP_RW;
 	else {
-		script_error(s, line, t->col, "bad access '%s': expected r, w or rw",
-			     t->s);
+		script_error(s, line, t->col,
+			     "bad access '%s': expected r, w or rw",
+			     clip(t->s));
 		return false;
 	}
 	return true;
@@ -230,8 +234,8 @@ static bool parse_choice(struct script *s, unsigned int line,
 	else if (!strcasecmp(t->s, no))
 		*out = false;
 	else {
-		script_error(s, line, t->col, "expected %s or %s, not '%s'", yes,
-			     no, t->s);
+		script_error(s, line, t->col, "expected %s or %s, not '%s'",
+			     yes, no, clip(t->s));
 		return false;
 	}
 	return true;
@@ -279,7 +283,7 @@ static bool parse_intercept_msrs(struct script *s, unsigned int line,
 	     i++)
 		mt_strbuf_printf(&spans, "%s0x%x-0x%x", i ? ", " : "", lo, hi);
 	script_error(s, line, t->col,
-		     "%s: not representable in a %s (it holds %s)", t->s,
+		     "%s: not representable in a %s (it holds %s)", clip(t->s),
 		     format_title(s->fmt), spans.s ? spans.s : "");
 	mt_strbuf_fini(&spans);
 	return false;
@@ -371,15 +375,16 @@ static bool parse_setup(struct script *s, unsigned int line,
 			s->fmt = MSRTRAP_FMT_SVM;
 		} else {
 			script_error(s, line, t[1].col,
-				     "unknown vendor '%s': expected vmx or svm", t[1].s);
+				     "unknown vendor '%s': expected vmx or svm",
+				     clip(t[1].s));
 			return false;
 		}
 		return true;
 	case OP_VCPUS:
 		if (!parse_u32(t[1].s, &n) || n < 1 || n > s->env->max_vcpus) {
 			script_error(s, line, t[1].col,
-				     "bad vCPU count '%s': expected 1 to %u", t[1].s,
-				     s->env->max_vcpus);
+				     "bad vCPU count '%s': expected 1 to %u",
+				     clip(t[1].s), s->env->max_vcpus);
 			return false;
 		}
 		s->vcpus = n;
@@ -387,18 +392,20 @@ static bool parse_setup(struct script *s, unsigned int line,
 	case OP_PASSTHROUGH:
 		v = msrtrap_passthrough_parse(word);
 		if (v < 0) {
-			script_error(s, line, t[1].col,
-				     "unknown pass-through set '%s': expected all or kvm-2022",
-				     t[1].s);
+			script_error(
+				s, line, t[1].col,
+				"unknown pass-through set '%s': expected all or kvm-2022",
+				clip(t[1].s));
 			return false;
 		}
 		s->passthrough = (enum msrtrap_passthrough)v;
 		return true;
 	default:
 		if (!sim_strategy_parse(t[1].s, &s->strategy)) {
-			script_error(s, line, t[1].col,
-				     "unknown strategy '%s': expected reapply-all, skip-intercepted, recompute, delta or all",
-				     t[1].s);
+			script_error(
+				s, line, t[1].col,
+				"unknown strategy '%s': expected reapply-all, skip-intercepted, recompute, delta or all",
+				clip(t[1].s));
 			return false;
 		}
 		return true;
@@ -412,10 +419,11 @@ static void unknown_keyword(struct script *s, unsigned int line,
 
 	if (hint)
 		script_error(s, line, t->col,
-			     "unknown keyword '%s' (did you mean '%s'?)", t->s,
-			     hint);
+			     "unknown keyword '%s' (did you mean '%s'?)",
+			     clip(t->s), hint);
 	else
-		script_error(s, line, t->col, "unknown keyword '%s'", t->s);
+		script_error(s, line, t->col, "unknown keyword '%s'",
+			     clip(t->s));
 }
 
 /* Exactly kw->nargs operands after the keyword? */
@@ -433,7 +441,8 @@ static bool check_arity(struct script *s, unsigned int line,
 			     "missing %s (%s)", kw->args[n - 1], usage);
 	else
 		script_error(s, line, t[kw->nargs + 1].col,
-			     "unexpected '%s' (%s)", t[kw->nargs + 1].s, usage);
+			     "unexpected '%s' (%s)", clip(t[kw->nargs + 1].s),
+			     usage);
 	free(usage);
 	return false;
 }
