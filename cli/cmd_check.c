@@ -117,6 +117,23 @@ static int check_filter(const struct input *in, bool json, bool strict)
 		msrtrap_diags_free(s.notes);
 		return valid ? EXIT_OK : EXIT_BAD_INPUT;
 	}
+	if (!valid) {
+		/*
+		 * Under --strict a warning makes the filter invalid: say so,
+		 * never "valid" first; the warnings on stderr as a policy's.
+		 */
+		for (size_t i = 0; i < nnotes; i++) {
+			MSRTRAP_OPTS(msrtrap_diagnostic, d);
+
+			if (!msrtrap_diags_get(s.notes, i, &d))
+				fprintf(stderr, "%s: %s: %s\n",
+					input_label(in->path),
+					msrtrap_severity_name(d.severity),
+					d.message);
+		}
+		msrtrap_diags_free(s.notes);
+		return input_strict_fail(in->path, nwarn);
+	}
 	printf("%s: valid KVM MSR filter: default %s, %u range%s", in->path,
 	       deny ? "deny" : "allow", s.ranges, s.ranges == 1 ? "" : "s");
 	if (s.slots != s.ranges)
@@ -126,7 +143,7 @@ static int check_filter(const struct input *in, bool json, bool strict)
 	for (size_t i = 0; i < nnotes; i++)
 		printf("  note: %s\n", note_text(&s, i));
 	msrtrap_diags_free(s.notes);
-	return valid ? EXIT_OK : input_strict_fail(in->path, nwarn);
+	return EXIT_OK;
 }
 
 /*
