@@ -695,7 +695,7 @@ static int verify(const char *path, bool all, bool list, bool json,
 				  INPUT_FOR_KVM | INPUT_KEEP_DIAGS, &in);
 	if (rc)
 		return rc;
-	rc = input_diags_verdict(&in, strict, false);
+	rc = input_diags_verdict(&in, NULL, strict, false);
 	if (rc)
 		goto out;
 	rc = prepare(&in, label, &f, &model);

@@ -468,21 +468,61 @@ json_t *input_diags_json(const char *file, const struct msrtrap_diags *diags)
 	return a;
 }
 
-int input_diags_verdict(const struct input *in, bool strict, bool json)
+/*
+ * extra's diagnostics as text: with lines when they are the policy's own,
+ * else (a decompiled filter or map) "FILE: warning: ...".
+ */
+static void print_extra(const struct input *in,
+			const struct msrtrap_diags *extra)
 {
-	size_t nwarn = input_diags_warnings(in->diags);
+	if (in->kind == INPUT_POLICY) {
+		input_print_diags(extra);
+		return;
+	}
+	for (size_t i = 0; i < msrtrap_diags_count(extra); i++) {
+		MSRTRAP_OPTS(msrtrap_diagnostic, g);
+
+		if (!msrtrap_diags_get(extra, i, &g))
+			fprintf(stderr, "%s: %s: %s\n", input_label(in->path),
+				msrtrap_severity_name(g.severity), g.message);
+	}
+}
+
+int input_diags_verdict(const struct input *in,
+			const struct msrtrap_diags *extra, bool strict,
+			bool json)
+{
+	const char *label = input_label(in->path);
+	size_t nwarn = input_diags_warnings(in->diags) +
+		       input_diags_warnings(extra);
 
 	if (json) {
 		/* one array on stderr, even when empty: editors parse it */
-		json_t *a = input_diags_json(input_label(in->path), in->diags);
-		char *text = json_dumps(a, JSON_COMPACT);
+		json_t *a = input_diags_json(label, in->diags);
+		json_t *b = input_diags_json(label, extra);
+		char *text;
 
+		/* INPUT_MAX_DIAGS in all, as each list alone */
+		for (size_t i = 0; i < json_array_size(b) &&
+				   json_array_size(a) < INPUT_MAX_DIAGS; i++) {
+			json_t *d = json_array_get(b, i);
+
+			/* a decompiled input's lines are not FILE's */
+			if (in->kind != INPUT_POLICY) {
+				json_object_set_new(d, "line", json_integer(0));
+				json_object_set_new(d, "column", json_integer(0));
+			}
+			json_array_append(a, d);
+		}
+		json_decref(b);
+		text = json_dumps(a, JSON_COMPACT);
 		if (text)
 			fprintf(stderr, "%s\n", text);
 		free(text);
 		json_decref(a);
 	} else {
 		input_print_diags(in->diags);
+		print_extra(in, extra);
 	}
 	if (msrtrap_diags_errors(in->diags))
 		return EXIT_BAD_INPUT;

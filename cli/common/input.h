@@ -78,10 +78,16 @@ size_t input_diags_warnings(const struct msrtrap_diags *diags);
 int input_strict_fail(const char *path, size_t nwarn);
 /*
  * For compile and verify, after input_open_*(INPUT_KEEP_DIAGS): print
- * in->diags; EXIT_BAD_INPUT with errors among them, or with warnings
- * under --strict ("N warnings, errors under --strict"); else EXIT_OK.
+ * in->diags, then extra (NULL: none; what the output cannot carry out,
+ * msrtrap_policy_check_format()'s, made before anything is written so
+ * that --strict and --json-diagnostics see them too); EXIT_BAD_INPUT
+ * with errors among in->diags, or with warnings in either under --strict
+ * ("N warnings, errors under --strict"); else EXIT_OK. With json, both
+ * lists are one array.
  */
-int input_diags_verdict(const struct input *in, bool strict, bool json);
+int input_diags_verdict(const struct input *in,
+			const struct msrtrap_diags *extra, bool strict,
+			bool json);
 /*
  * The first INPUT_MAX_DIAGS of diags as [{"file", "line", "column",
  * "severity", "code", "message"}, ...] (check --json, compile
