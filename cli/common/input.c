@@ -103,28 +103,34 @@ const char *input_label(const char *path)
 	return strcmp(path, "-") ? path : "<stdin>";
 }
 
+size_t input_diags_total(const struct msrtrap_diags *diags)
+{
+	return msrtrap_diags_count(diags) + msrtrap_diags_dropped(diags);
+}
+
 void input_print_diags(const struct msrtrap_diags *diags)
 {
-	size_t n = msrtrap_diags_count(diags), errors = 0;
+	size_t n = msrtrap_diags_count(diags), total = input_diags_total(diags);
+	size_t errors = msrtrap_diags_errors(diags), more;
 
-	for (size_t i = 0; i < n; i++) {
+	/* the rest only counted: a broken file is not a flood */
+	for (size_t i = 0; i < n && i < INPUT_MAX_DIAGS; i++) {
 		MSRTRAP_OPTS(msrtrap_diagnostic, d);
 		char line[1024];
 
-		if (i >= INPUT_MAX_DIAGS) {
-			/* the rest only counted: a broken file is not a flood */
-			errors += !msrtrap_diags_get(diags, i, &d) &&
-				  d.severity == MSRTRAP_SEV_ERROR;
+		if (msrtrap_diags_get(diags, i, &d))
 			continue;
-		}
+		errors -= d.severity == MSRTRAP_SEV_ERROR;
 		if (msrtrap_diags_format(diags, i, line, sizeof(line)) >= 0)
 			fprintf(stderr, "%s\n", line);
 	}
-	if (n > INPUT_MAX_DIAGS)
-		fprintf(stderr, "%s: %zu more diagnostic%s not shown (%zu "
-			"error%s)\n", progname, n - INPUT_MAX_DIAGS,
-			n - INPUT_MAX_DIAGS == 1 ? "" : "s", errors,
-			errors == 1 ? "" : "s");
+	if (total <= INPUT_MAX_DIAGS)
+		return;
+	/* the library keeps MSRTRAP_DIAGS_MAX and counts the others */
+	more = total - INPUT_MAX_DIAGS;
+	fprintf(stderr, "%s: %zu more diagnostic%s not shown (%zu error%s)\n",
+		progname, more, more == 1 ? "" : "s", errors,
+		errors == 1 ? "" : "s");
 }
 
 static int open_policy(struct input *in, uint8_t *data, size_t len,
@@ -416,19 +422,6 @@ int input_read_fail(const char *path, int err)
 	return fail(path, "cannot read: %s", strerror(-err));
 }
 
-size_t input_diags_warnings(const struct msrtrap_diags *diags)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < msrtrap_diags_count(diags); i++) {
-		MSRTRAP_OPTS(msrtrap_diagnostic, d);
-
-		n += !msrtrap_diags_get(diags, i, &d) &&
-		     d.severity == MSRTRAP_SEV_WARNING;
-	}
-	return n;
-}
-
 int input_strict_fail(const char *path, size_t nwarn)
 {
 	return fail(path, "%zu warning%s, errors under --strict", nwarn,
@@ -493,8 +486,8 @@ int input_diags_verdict(const struct input *in,
 			bool json)
 {
 	const char *label = input_label(in->path);
-	size_t nwarn = input_diags_warnings(in->diags) +
-		       input_diags_warnings(extra);
+	size_t nwarn = msrtrap_diags_warnings(in->diags) +
+		       msrtrap_diags_warnings(extra);
 
 	if (json) {
 		/* one array on stderr, even when empty: editors parse it */

@@ -72,8 +72,11 @@ extern const char input_max_help[];
  */
 int input_read_fail(const char *path, int err);
 
-/* The warnings among diags (--strict counts them). */
-size_t input_diags_warnings(const struct msrtrap_diags *diags);
+/*
+ * Every diagnostic diags reported: those it keeps and those past
+ * MSRTRAP_DIAGS_MAX it only counts (the "N more" of input_print_diags()).
+ */
+size_t input_diags_total(const struct msrtrap_diags *diags);
 /* "msrtrap: FILE: N warnings, errors under --strict"; EXIT_BAD_INPUT. */
 int input_strict_fail(const char *path, size_t nwarn);
 /*
