@@ -297,6 +297,15 @@ static void printable(char *p)
 			*p = '?';
 }
 
+/* Does file name a parent directory anywhere ("..", "a/../b", "x/..")? */
+static bool has_dotdot(const char *file)
+{
+	for (const char *p = file; (p = strstr(p, "..")); p += 2)
+		if ((p == file || p[-1] == '/') && (!p[2] || p[2] == '/'))
+			return true;
+	return false;
+}
+
 static char *resolve(const struct script *s, const char *file)
 {
 	size_t n = strlen(s->dir) + strlen(file) + 1;
@@ -477,6 +486,18 @@ static bool parse_op(struct script *s, unsigned int line, const struct tok *t,
 		if (s->env->no_save) {
 			script_error(s, line, t[2].col,
 				     "save: writing files is disabled here");
+			ok = false;
+		}
+		/*
+		 * A shared script must not write outside its own tree: the
+		 * bitmap's bytes are the script's to choose (review D7).
+		 */
+		if (!s->env->allow_paths &&
+		    (t[2].s[0] == '/' || has_dotdot(t[2].s))) {
+			script_error(s, line, t[2].col,
+				     "save: '%s' leaves the script's directory; "
+				     "save writes only inside it (see --allow-paths)",
+				     clip(t[2].s));
 			ok = false;
 		}
 		op->path = resolve(s, t[2].s);
