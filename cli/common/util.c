@@ -223,6 +223,9 @@ static int write_through(const char *path, const void *data, size_t len)
 	return err;
 }
 
+/* the bytes of BASE in the temporary file's name: ".BASE.XXXXXX" */
+#define TMP_BASE_MAX (NAME_MAX - 8)
+
 /*
  * A regular file (old: the one it replaces, or NULL): a temporary file
  * in path's directory, renamed over path once complete, so path is either
@@ -252,8 +255,13 @@ static int replace_file(const char *path, const void *data, size_t len,
 	sigaddset(&stop, SIGHUP);
 	sigaddset(&stop, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &stop, &saved);
-	/* DIR/.BASE.XXXXXX: same directory, so rename() is atomic */
-	sprintf(tmp, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
+	/*
+	 * DIR/.BASE.XXXXXX: same directory, so rename() is atomic. BASE cut
+	 * so that the name stays within NAME_MAX: OUT may have up to
+	 * NAME_MAX bytes itself (the 8 added bytes made 248-255 fail).
+	 */
+	sprintf(tmp, "%.*s.%.*s.XXXXXX", (int)dirlen, path, TMP_BASE_MAX,
+		path + dirlen);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		err = -errno;

@@ -31,7 +31,7 @@ printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 %s\n' d/null >save-dev.sim
 printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 %s\n' d/link.vmx >save-link.sim
 mkdir d
 
-planned=65
+planned=67
 echo "1..$planned"
 
 # ---- output files ----
@@ -190,6 +190,17 @@ check "sim - <SCRIPT saving over SCRIPT: refused, exit 1, the script unchanged" 
 	'[ $rc -eq 1 ] && cmp -s d/self.sim before.sim &&
 	 grep -q "^-:4: error: d/self.sim: is the script: not overwritten$" err'
 rm -f d/*
+
+# a name of NAME_MAX (255) bytes, and of 248: the temporary name is cut
+# to fit (review D11: 249-255 bytes failed with "File name too long")
+for len in 255 248; do
+	name=d/$(head -c "$len" /dev/zero | tr '\0' n)
+	"$bin" compile "$pol" -o "$name" 2>err
+	rc=$?
+	check "compile -o a $len-byte file name: written, no temporary file left" \
+		'[ $rc -eq 0 ] && cmp -s "$name" want.json && [ "$(ls -A d | wc -l)" -eq 1 ]'
+	rm -f "$name"
+done
 
 # ---- sim's save stays inside the script's directory (review D7) ----
 # A shared script chooses every byte it saves: without --allow-paths no
