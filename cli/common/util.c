@@ -65,6 +65,9 @@ static void vsay(const char *sep, const char *who, const char *fmt,
 static void vsay(const char *sep, const char *who, const char *fmt,
 		 va_list ap)
 {
+	/* "-" as a file is stdin: named as the policy's diagnostics name it */
+	if (!strcmp(who, "-"))
+		who = "<stdin>";
 	fprintf(stderr, "%s%s%s: ", progname, sep, clip_to(who, CLIP_PATH_MAX));
 	vfprintf(stderr, fmt, ap);
 }
