@@ -437,6 +437,8 @@ static bool string_copy_failed(const json_error_t *jerr, const char *text,
 static int load_error(struct loader *ld, const json_error_t *jerr,
 		      const char *text, size_t len)
 {
+	static const char flag[] = " without JSON_ALLOW_NUL";
+	const char *cut = strstr(jerr->text, flag);
 	char where[sizeof(ld->diag->where)];
 
 	if (json_error_code(jerr) == json_error_out_of_memory ||
@@ -444,6 +446,11 @@ static int load_error(struct loader *ld, const json_error_t *jerr,
 		return mt_error_set(ld->diag, -ENOMEM, "", "out of memory");
 	snprintf(where, sizeof(where), "line %d, column %d", jerr->line,
 		 jerr->column);
+	/* jansson's flag is no concern of ours: NUL is never allowed */
+	if (json_error_code(jerr) == json_error_null_character && cut)
+		return mt_error_set(ld->diag, -EINVAL, where, "%.*s%s",
+				    (int)(cut - jerr->text), jerr->text,
+				    cut + strlen(flag));
 	return mt_error_set(ld->diag, -EINVAL, where, "%s", jerr->text);
 }
 

@@ -910,6 +910,21 @@ static void test_json_string_out_of_memory(void **state)
 	assert_true(strncmp(d.where, "line 1", 6) == 0);
 }
 
+/* review D11: a \u0000 error does not name jansson's JSON_ALLOW_NUL */
+static void test_json_nul_escape(void **state)
+{
+	const char *text = "{\"default\": \"deny\\u0000\", \"ranges\": []}";
+	struct msrtrap_filter *f = NULL;
+	MSRTRAP_OPTS(msrtrap_error, d);
+
+	(void)state;
+	assert_int_equal(msrtrap_filter_from_json(text, strlen(text), &f, &d),
+			 -EINVAL);
+	assert_string_equal(d.where, "line 1, column 24");
+	assert_string_equal(d.message,
+			    "\\u0000 is not allowed near '\"deny\\u0000\"'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -928,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_ranges_streamed),
 		cmocka_unit_test(test_json_out_of_memory),
 		cmocka_unit_test(test_json_string_out_of_memory),
+		cmocka_unit_test(test_json_nul_escape),
 	};
 
 	return TEST_MAIN(tests);
