@@ -61,6 +61,20 @@ static size_t binary_bytes(const uint8_t *data, size_t len)
 	return n;
 }
 
+/*
+ * Text with a few bad bytes: at most 1 in 20, or (a short file: a
+ * one-line policy with a stray 0xff 0xfe) at most 4 in all. Maps are
+ * 4096 or 8192 bytes, mostly 0x00 and 0xff.
+ */
+#define FEW_BAD_BYTES 4
+
+static bool mostly_text(const uint8_t *data, size_t len)
+{
+	size_t bad = binary_bytes(data, len);
+
+	return bad <= len / 20 || bad <= FEW_BAD_BYTES;
+}
+
 bool input_is_text(const uint8_t *data, size_t len)
 {
 	return binary_bytes(data, len) == 0;
@@ -71,7 +85,7 @@ bool input_is_text(const uint8_t *data, size_t len)
  * filter, unless the file has a map's size and a byte JSON text never
  * holds (NUL, 0xff): a map whose first byte happens to be '{' stays a
  * map. Other text is a policy, whatever its size, and so is text with a
- * few bad bytes (at most 1 in 20: a Latin-1 letter, a NUL, an ESC), so
+ * few bad bytes (mostly_text(): a Latin-1 letter, a NUL, an ESC), so
  * that the policy parser reports each at its line and column instead of
  * the whole file being "not a policy"; real maps are mostly 0x00 and 0xff
  * bytes. An empty file is the empty policy (default allow, no rules), as
@@ -89,7 +103,7 @@ static enum input_kind recognise(const uint8_t *data, size_t len)
 	if (i < len && data[i] == '{' &&
 	    !(map_size && (memchr(data, 0, len) || memchr(data, 0xff, len))))
 		return INPUT_FILTER;
-	if (binary_bytes(data, len) <= len / 20)
+	if (mostly_text(data, len))
 		return INPUT_POLICY;
 	if (len == MSRTRAP_VMX_BITMAP_SIZE)
 		return INPUT_VMX;
@@ -194,7 +208,7 @@ int input_open_flags(const char *path, enum input_kind want,
 	 */
 	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) &&
 	    want != INPUT_VMX && want != INPUT_SVM &&
-	    binary_bytes(data, len) <= len / 20) {
+	    mostly_text(data, len)) {
 		len -= 3;
 		memmove(data, data + 3, len + 1); /* with read_file()'s NUL */
 	}
