@@ -629,6 +629,36 @@ static void test_diags_capped(void **state)
 	assert_int_equal(msrtrap_diags_warnings(NULL), 0);
 }
 
+/* review D11: old Mac line endings (CR alone) are named in a note */
+static void test_lone_cr_noted(void **state)
+{
+	const char *text = "default deny\rallow rw 0x10\r";
+	struct msrtrap_diags *d = NULL;
+	struct msrtrap_policy *p = NULL;
+	MSRTRAP_OPTS(msrtrap_diagnostic, g);
+	size_t n;
+
+	(void)state;
+	assert_int_equal(msrtrap_policy_parse(text, strlen(text), NULL, &p, &d),
+			 -EINVAL);
+	n = msrtrap_diags_count(d);
+	assert_true(n >= 2);
+	assert_int_equal(msrtrap_diags_get(d, n - 1, &g), 0);
+	assert_int_equal(g.severity, MSRTRAP_SEV_NOTE);
+	assert_int_equal(g.line, 1);
+	assert_int_equal(g.column, 13);
+	assert_non_null(
+		strstr(g.message, "carriage return without a line feed"));
+	msrtrap_diags_free(d);
+
+	/* CRLF is fine, and an error elsewhere gets no such note */
+	text = "default deny\r\nalow rw 0x10\r\n";
+	assert_int_equal(msrtrap_policy_parse(text, strlen(text), NULL, &p, &d),
+			 -EINVAL);
+	assert_int_equal(msrtrap_diags_count(d), 1);
+	msrtrap_diags_free(d);
+}
+
 static void test_diags_api(void **state)
 {
 	struct msrtrap_diags *d = NULL;
@@ -1703,6 +1733,7 @@ int main(void)
 		cmocka_unit_test(test_random_policies),
 		cmocka_unit_test(test_non_ascii_located),
 		cmocka_unit_test(test_diags_capped),
+		cmocka_unit_test(test_lone_cr_noted),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_performance),
 	};
