@@ -332,6 +332,13 @@ static bool load_filter(struct script *s, unsigned int line,
 	}
 	op->path = resolve(s, t->s);
 	err = s->env->read_filter(op->path, &data, &len);
+	if (err == -EFBIG) {
+		/* as every command words read_file()'s limit */
+		script_error(s, line, t->col,
+			     "%s: larger than %zu bytes (see --max-input)",
+			     op->path, read_file_limit);
+		return false;
+	}
 	if (err) {
 		script_error(s, line, t->col, "%s: cannot read: %s", op->path,
 			     strerror(-err));

@@ -76,7 +76,7 @@ printf 'vendor vmx\nvcpus 1\nfrobnicate 0\n' >bad-op.sim
 printf 'vendor vmx\nvcpus 1\nfilter missing.json\n' >missing-filter.sim
 printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 saved/v0.vmx\n' >save.sim
 
-planned=68
+planned=69
 echo "1..$planned"
 
 # ---- input failures: exit 1, every line names file and line:col/field ----
@@ -118,6 +118,11 @@ run 2 "^msrtrap sim: --max-input: '0' is not a size" -- sim --max-input 0 save.s
 run 1 '^one-error\.policy:3:10: error: ' -- verify one-error.policy
 run 2 '^one-error\.policy:3:10: error: ' -- diff one-error.policy good.policy
 run 2 '^msrtrap: short\.bin: 100 bytes' -- diff good.policy short.bin
+
+# a sim filter past the input limit is worded as every command words it
+head -c 2000 /dev/zero >big.bin
+printf 'filter big.bin\n' >bigf.sim
+run 1 '^bigf\.sim:1:8: error: big\.bin: larger than 1024 bytes \(see --max-input\)$' -- sim --max-input 1K bigf.sim
 
 # ---- usage errors: exit 2, one line pointing at --help ----
 help='\(see .msrtrap( [a-z-]+)? --help.\)$'
