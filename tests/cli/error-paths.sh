@@ -76,7 +76,7 @@ printf 'vendor vmx\nvcpus 1\nfrobnicate 0\n' >bad-op.sim
 printf 'vendor vmx\nvcpus 1\nfilter missing.json\n' >missing-filter.sim
 printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 saved/v0.vmx\n' >save.sim
 
-planned=69
+planned=71
 echo "1..$planned"
 
 # ---- input failures: exit 1, every line names file and line:col/field ----
@@ -118,6 +118,12 @@ run 2 "^msrtrap sim: --max-input: '0' is not a size" -- sim --max-input 0 save.s
 run 1 '^one-error\.policy:3:10: error: ' -- verify one-error.policy
 run 2 '^one-error\.policy:3:10: error: ' -- diff one-error.policy good.policy
 run 2 '^msrtrap: short\.bin: 100 bytes' -- diff good.policy short.bin
+
+# -o naming a directory, with or without the slash: "Is a directory"
+# (review D11: 'dir/' said "Not a directory")
+mkdir -p outdir
+run 1 '^msrtrap: outdir/: cannot write: Is a directory$' -- compile good.policy -o outdir/
+run 1 '^msrtrap: outdir: cannot write: Is a directory$' -- compile good.policy -o outdir
 
 # a sim filter past the input limit is worded as every command words it
 head -c 2000 /dev/zero >big.bin
