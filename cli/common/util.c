@@ -47,9 +47,8 @@ const char *clip_to(const char *s, size_t max)
 		head--;
 	while (tail && utf8_continuation(s[len - tail]))
 		tail--;
-	memcpy(buf, s, head);
-	memcpy(buf + head, "...", 3);
-	memcpy(buf + head + 3, s + len - tail, tail + 1);
+	snprintf(buf, sizeof(slots[0]), "%.*s...%s", (int)head, s,
+		 s + len - tail);
 	return buf;
 }
 
