@@ -323,7 +323,7 @@ static bool load_filter(struct script *s, unsigned int line,
 {
 	MSRTRAP_OPTS(msrtrap_error, diag);
 	uint8_t *data;
-	size_t len;
+	size_t len, skip, i;
 	int err;
 
 	if (!strcasecmp(t->s, "none")) {
@@ -344,8 +344,27 @@ static bool load_filter(struct script *s, unsigned int line,
 			     strerror(-err));
 		return false;
 	}
-	err = msrtrap_filter_from_json((const char *)data, len, &op->filter,
-				       &diag);
+	/*
+	 * A file that is no JSON document at all is said to be so, without
+	 * jansson's "near '...'" quoting its first word: a script may name
+	 * any file the user can read (review D7: filter /etc/shadow quoted
+	 * 'root'). A UTF-8 byte-order mark is skipped, as the CLI does.
+	 */
+	skip = len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) ? 3 : 0;
+	for (i = skip; i < len && (data[i] == ' ' || data[i] == '\t' ||
+				   data[i] == '\r' || data[i] == '\n');
+	     i++)
+		;
+	if (i == len || data[i] != '{') {
+		free(data);
+		script_error(s, line, t->col,
+			     "%s: not a KVM filter in the JSON format (no '{' "
+			     "starts it)",
+			     op->path);
+		return false;
+	}
+	err = msrtrap_filter_from_json((const char *)data + skip, len - skip,
+				       &op->filter, &diag);
 	free(data);
 	if (!err)
 		err = msrtrap_filter_validate(op->filter, &diag);

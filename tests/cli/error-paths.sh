@@ -76,7 +76,7 @@ printf 'vendor vmx\nvcpus 1\nfrobnicate 0\n' >bad-op.sim
 printf 'vendor vmx\nvcpus 1\nfilter missing.json\n' >missing-filter.sim
 printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 saved/v0.vmx\n' >save.sim
 
-planned=71
+planned=72
 echo "1..$planned"
 
 # ---- input failures: exit 1, every line names file and line:col/field ----
@@ -124,6 +124,12 @@ run 2 '^msrtrap: short\.bin: 100 bytes' -- diff good.policy short.bin
 mkdir -p outdir
 run 1 '^msrtrap: outdir/: cannot write: Is a directory$' -- compile good.policy -o outdir/
 run 1 '^msrtrap: outdir: cannot write: Is a directory$' -- compile good.policy -o outdir
+
+# a sim filter that is no JSON document: said so, its content not quoted
+# (review D7: 'filter /etc/shadow' quoted the file's first word)
+printf 'root:secret:1:\n' >notjson.txt
+printf 'filter notjson.txt\n' >notjson.sim
+run 1 "^notjson\.sim:1:8: error: notjson\.txt: not a KVM filter in the JSON format \(no '\{' starts it\)\$" -- sim notjson.sim
 
 # a sim filter past the input limit is worded as every command words it
 head -c 2000 /dev/zero >big.bin
