@@ -454,7 +454,8 @@ static int compile(const char *path, enum input_kind want, enum target to,
 	if (!msrtrap_diags_errors(in.diags)) {
 		err = input_make_policy(&in);
 		if (err) {
-			rc = fail(label, "cannot decompile: %s", strerror(-err));
+			rc = fail(label, "cannot decompile: %s",
+				  strerror(-err));
 			goto out;
 		}
 		err = map_warnings(&in, to, &extra);

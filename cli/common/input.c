@@ -206,9 +206,8 @@ int input_open_flags(const char *path, enum input_kind want,
 	 * part of a policy or JSON text: skip it, so columns on line 1 are
 	 * those an editor shows. Not in a map, whose bytes these may be.
 	 */
-	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) &&
-	    want != INPUT_VMX && want != INPUT_SVM &&
-	    mostly_text(data, len)) {
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) && want != INPUT_VMX &&
+	    want != INPUT_SVM && mostly_text(data, len)) {
 		len -= 3;
 		memmove(data, data + 3, len + 1); /* with read_file()'s NUL */
 	}
@@ -511,13 +510,15 @@ int input_diags_verdict(const struct input *in,
 
 		/* INPUT_MAX_DIAGS in all, as each list alone */
 		for (size_t i = 0; i < json_array_size(b) &&
-				   json_array_size(a) < INPUT_MAX_DIAGS; i++) {
+				   json_array_size(a) < INPUT_MAX_DIAGS;
+		     i++) {
 			json_t *d = json_array_get(b, i);
 
 			/* a decompiled input's lines are not FILE's */
 			if (in->kind != INPUT_POLICY) {
 				json_object_set_new(d, "line", json_integer(0));
-				json_object_set_new(d, "column", json_integer(0));
+				json_object_set_new(d, "column",
+						    json_integer(0));
 			}
 			json_array_append(a, d);
 		}

@@ -342,9 +342,11 @@ static int run_save(struct sim *m, const struct op *op)
 		if (err == -EPERM) {
 			char msg[256];
 
-			snprintf(msg, sizeof(msg), "%s: a symlink leads out of "
+			snprintf(msg, sizeof(msg),
+				 "%s: a symlink leads out of "
 				 "the script's directory: not written (see "
-				 "--allow-paths)", clip(op->path));
+				 "--allow-paths)",
+				 clip(op->path));
 			return run_fail(m, op, msg);
 		}
 		if (err)

@@ -520,10 +520,11 @@ static bool parse_op(struct script *s, unsigned int line, const struct tok *t,
 		 */
 		if (!s->env->allow_paths &&
 		    (t[2].s[0] == '/' || has_dotdot(t[2].s))) {
-			script_error(s, line, t[2].col,
-				     "save: '%s' leaves the script's directory; "
-				     "save writes only inside it (see --allow-paths)",
-				     clip(t[2].s));
+			script_error(
+				s, line, t[2].col,
+				"save: '%s' leaves the script's directory; "
+				"save writes only inside it (see --allow-paths)",
+				clip(t[2].s));
 			ok = false;
 		}
 		op->path = resolve(s, t[2].s);

@@ -15,7 +15,9 @@
  * unchanged. When no filter held them, the process exits 2 at its end
  * with "no range holds it", as a bad option would.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_NEXT */
+#endif
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h> /* the prototype this shim's ioctl() matches */
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -56,8 +59,10 @@ static void parse_spec(void)
 		v = strtoull(tok, &end, 0);
 		if (errno || *end || end == tok || v > UINT32_MAX ||
 		    nflips == MAX_FLIPS) {
-			fprintf(stderr, "tamper-filter: MSRTRAP_TEST_TAMPER: "
-				"'%s': not an MSR number\n", tok);
+			fprintf(stderr,
+				"tamper-filter: MSRTRAP_TEST_TAMPER: "
+				"'%s': not an MSR number\n",
+				tok);
 			_exit(2);
 		}
 		flips[nflips++] = (uint32_t)v;
@@ -126,16 +131,19 @@ int ioctl(int fd, unsigned long request, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	if (!real)
-		real = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+		real = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT,
+							       "ioctl");
 	if (!parsed)
 		parse_spec();
 	if (request != KVM_X86_SET_MSR_FILTER || !nflips || !arg ||
 	    !tamper(arg, &t, copies))
 		return real(fd, request, arg);
 	tampered = true;
-	fprintf(stderr, "tamper-filter: MSRTRAP_TEST_TAMPER: installing a "
+	fprintf(stderr,
+		"tamper-filter: MSRTRAP_TEST_TAMPER: installing a "
 		"filter with the bits of %s flipped; the model stays the "
-		"original\n", spec);
+		"original\n",
+		spec);
 	rc = real(fd, request, &t);
 	for (int i = 0; i < KVM_MSR_FILTER_MAX_RANGES; i++)
 		free(copies[i]);
@@ -146,7 +154,9 @@ __attribute__((destructor)) static void no_filter_held(void)
 {
 	if (!parsed || !nflips || tampered)
 		return;
-	fprintf(stderr, "tamper-filter: MSRTRAP_TEST_TAMPER: '%s': no range "
-		"holds it\n", spec);
+	fprintf(stderr,
+		"tamper-filter: MSRTRAP_TEST_TAMPER: '%s': no range "
+		"holds it\n",
+		spec);
 	_exit(2);
 }

@@ -591,7 +591,8 @@ static void test_error_singles(void **state)
  */
 static void test_diags_capped(void **state)
 {
-	const size_t nbad = MSRTRAP_DIAGS_MAX + 500, nwarn = MSRTRAP_DIAGS_MAX + 7;
+	const size_t nbad = MSRTRAP_DIAGS_MAX + 500,
+		     nwarn = MSRTRAP_DIAGS_MAX + 7;
 	struct mt_strbuf b = { 0 };
 	struct msrtrap_diags *d = NULL;
 	struct msrtrap_policy *p = NULL;
@@ -600,7 +601,8 @@ static void test_diags_capped(void **state)
 	(void)state;
 	for (size_t i = 0; i < nbad; i++)
 		tx(&b, "alow rw IA32_EFR\n");
-	assert_int_equal(msrtrap_policy_parse(b.s, b.len, NULL, &p, &d), -EINVAL);
+	assert_int_equal(msrtrap_policy_parse(b.s, b.len, NULL, &p, &d),
+			 -EINVAL);
 	assert_int_equal(msrtrap_diags_count(d), MSRTRAP_DIAGS_MAX);
 	assert_int_equal(msrtrap_diags_dropped(d), nbad - MSRTRAP_DIAGS_MAX);
 	assert_int_equal(msrtrap_diags_errors(d), nbad);
@@ -608,7 +610,8 @@ static void test_diags_capped(void **state)
 	/* the first ones reported, in source order */
 	assert_int_equal(msrtrap_diags_get(d, MSRTRAP_DIAGS_MAX - 1, &diag), 0);
 	assert_int_equal(diag.line, MSRTRAP_DIAGS_MAX);
-	assert_int_equal(msrtrap_diags_get(d, MSRTRAP_DIAGS_MAX, &diag), -ENOENT);
+	assert_int_equal(msrtrap_diags_get(d, MSRTRAP_DIAGS_MAX, &diag),
+			 -ENOENT);
 	msrtrap_diags_free(d);
 	mt_strbuf_fini(&b);
 
