@@ -78,7 +78,7 @@ static const char *note_text(const struct summary *s, size_t i)
 static void put_diags(json_t *obj, const char *file,
 		      const struct msrtrap_diags *diags)
 {
-	size_t n = msrtrap_diags_count(diags);
+	size_t n = input_diags_total(diags);
 
 	json_object_set_new(obj, "diagnostics", input_diags_json(file, diags));
 	if (n > INPUT_MAX_DIAGS)
@@ -98,7 +98,7 @@ static int check_filter(const struct input *in, bool json, bool strict)
 	if (err)
 		return fail(in->path, "%s", strerror(-err));
 	nnotes = msrtrap_diags_count(s.notes);
-	nwarn = input_diags_warnings(s.notes);
+	nwarn = msrtrap_diags_warnings(s.notes);
 	valid = !(strict && nwarn);
 	if (json) {
 		json_t *notes = json_array(), *obj;
@@ -117,6 +117,23 @@ static int check_filter(const struct input *in, bool json, bool strict)
 		msrtrap_diags_free(s.notes);
 		return valid ? EXIT_OK : EXIT_BAD_INPUT;
 	}
+	if (!valid) {
+		/*
+		 * Under --strict a warning makes the filter invalid: say so,
+		 * never "valid" first; the warnings on stderr as a policy's.
+		 */
+		for (size_t i = 0; i < nnotes; i++) {
+			MSRTRAP_OPTS(msrtrap_diagnostic, d);
+
+			if (!msrtrap_diags_get(s.notes, i, &d))
+				fprintf(stderr, "%s: %s: %s\n",
+					input_label(in->path),
+					msrtrap_severity_name(d.severity),
+					d.message);
+		}
+		msrtrap_diags_free(s.notes);
+		return input_strict_fail(in->path, nwarn);
+	}
 	printf("%s: valid KVM MSR filter: default %s, %u range%s", in->path,
 	       deny ? "deny" : "allow", s.ranges, s.ranges == 1 ? "" : "s");
 	if (s.slots != s.ranges)
@@ -126,7 +143,7 @@ static int check_filter(const struct input *in, bool json, bool strict)
 	for (size_t i = 0; i < nnotes; i++)
 		printf("  note: %s\n", note_text(&s, i));
 	msrtrap_diags_free(s.notes);
-	return valid ? EXIT_OK : input_strict_fail(in->path, nwarn);
+	return EXIT_OK;
 }
 
 /*
@@ -165,7 +182,7 @@ static void print_kvm_fit(bool fits, unsigned long long ranges)
 static int check_policy(const struct input *in, bool json, bool strict)
 {
 	size_t nerr = msrtrap_diags_errors(in->diags);
-	size_t nwarn = input_diags_warnings(in->diags);
+	size_t nwarn = msrtrap_diags_warnings(in->diags);
 	bool valid = !nerr && !(strict && nwarn), fits = false, allow;
 	unsigned long long ranges = 0;
 	size_t n;

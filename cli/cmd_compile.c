@@ -383,31 +383,26 @@ static bool c_identifier(const char *s)
 
 /* ---- maps ---- */
 
-/*
- * What the map cannot carry out: for a policy, its own warnings (with
- * lines); for a decompiled filter, the same without lines.
- */
-static void map_warnings(const struct input *in, const char *label,
-			 enum msrtrap_format fmt)
+static enum msrtrap_format map_format(enum target to)
 {
-	struct msrtrap_diags *d = NULL;
+	return to == TO_VMX || to == TO_VMX_C ? MSRTRAP_FMT_VMX :
+						MSRTRAP_FMT_SVM;
+}
 
-	if (msrtrap_policy_check_format(in->policy, fmt, &d) <= 0) {
-		msrtrap_diags_free(d); /* made even without warnings */
-		return;
-	}
-	if (in->kind == INPUT_POLICY) {
-		input_print_diags(d);
-	} else {
-		for (size_t i = 0; i < msrtrap_diags_count(d); i++) {
-			MSRTRAP_OPTS(msrtrap_diagnostic, g);
+/*
+ * What the map cannot carry out (MSRs it cannot pass through), into
+ * *extra before anything is written: for a policy its own warnings (with
+ * lines), for a decompiled filter the same without lines. 0 or -errno.
+ */
+static int map_warnings(const struct input *in, enum target to,
+			struct msrtrap_diags **extra)
+{
+	int n;
 
-			msrtrap_diags_get(d, i, &g);
-			fprintf(stderr, "%s: %s: %s\n", label,
-				msrtrap_severity_name(g.severity), g.message);
-		}
-	}
-	msrtrap_diags_free(d);
+	if (to != TO_VMX && to != TO_SVM && to != TO_VMX_C && to != TO_SVM_C)
+		return 0;
+	n = msrtrap_policy_check_format(in->policy, map_format(to), extra);
+	return n < 0 ? n : 0;
 }
 
 /* ---- the command ---- */
@@ -419,12 +414,10 @@ static void map_warnings(const struct input *in, const char *label,
 static int to_map(const struct input *in, const char *label, enum target to,
 		  const char *name, struct output *o)
 {
-	enum msrtrap_format fmt = to == TO_VMX || to == TO_VMX_C ?
-					  MSRTRAP_FMT_VMX : MSRTRAP_FMT_SVM;
+	enum msrtrap_format fmt = map_format(to);
 	struct msrtrap_map *map;
 	int err;
 
-	map_warnings(in, label, fmt);
 	err = msrtrap_policy_to_map(in->policy, fmt, &map);
 	if (err)
 		return fail(label, "cannot compile: %s", strerror(-err));
@@ -450,6 +443,7 @@ static int compile(const char *path, enum input_kind want, enum target to,
 {
 	const char *label = input_label(path);
 	MSRTRAP_OPTS(msrtrap_pack_report, rep);
+	struct msrtrap_diags *extra = NULL;
 	struct msrtrap_filter *f = NULL;
 	struct output o = { 0 };
 	struct input in;
@@ -465,14 +459,26 @@ static int compile(const char *path, enum input_kind want, enum target to,
 				  &in);
 	if (rc)
 		return rc;
-	rc = input_diags_verdict(&in, strict, json_diags);
+	/*
+	 * Every diagnostic before the verdict, so that --strict and
+	 * --json-diagnostics take the map's warnings as the policy's.
+	 */
+	if (!msrtrap_diags_errors(in.diags)) {
+		err = input_make_policy(&in);
+		if (err) {
+			rc = fail(label, "cannot decompile: %s",
+				  strerror(-err));
+			goto out;
+		}
+		err = map_warnings(&in, to, &extra);
+		if (err) {
+			rc = fail(label, "cannot compile: %s", strerror(-err));
+			goto out;
+		}
+	}
+	rc = input_diags_verdict(&in, extra, strict, json_diags);
 	if (rc)
 		goto out;
-	err = input_make_policy(&in);
-	if (err) {
-		rc = fail(label, "cannot decompile: %s", strerror(-err));
-		goto out;
-	}
 	switch (to) {
 	case TO_KVM:
 	case TO_C:
@@ -528,6 +534,7 @@ static int compile(const char *path, enum input_kind want, enum target to,
 			"the policy denies\n", label);
 out:
 	free(o.data);
+	msrtrap_diags_free(extra);
 	msrtrap_filter_free(f);
 	msrtrap_pack_report_fini(&rep);
 	input_close(&in);
@@ -545,20 +552,23 @@ static bool parse_target(const char *arg, enum target *to)
 	return false;
 }
 
-static int target_option(const char *arg, void *to)
+static int target_option(const char *cmd, const char *arg, void *to)
 {
 	if (!parse_target(arg, to))
-		return usage_error("compile", "unknown target '%s' "
-				   "(expected kvm, c, rust, vmx, svm, vmx-c, svm-c "
-				   "or policy)", arg);
+		return usage_error(
+			cmd,
+			"unknown target '%s' "
+			"(expected kvm, c, rust, vmx, svm, vmx-c, svm-c "
+			"or policy)",
+			clip(arg));
 	return -1;
 }
 
-static int name_option(const char *arg, void *name)
+static int name_option(const char *cmd, const char *arg, void *name)
 {
 	if (!c_identifier(arg))
-		return usage_error("compile", "--name '%s' is not a C identifier",
-				   arg);
+		return usage_error(cmd, "--name '%s' is not a C identifier",
+				   clip(arg));
 	*(const char **)name = arg;
 	return -1;
 }

@@ -71,14 +71,16 @@ static int decode(const char *path, enum msrtrap_format fmt, bool json)
 	return EXIT_OK;
 }
 
-static int format_option(const char *arg, void *dest)
+static int format_option(const char *cmd, const char *arg, void *dest)
 {
 	enum msrtrap_format *fmt = dest;
 	int parsed = msrtrap_format_parse(arg);
 
 	if (parsed < 0)
-		return fail("--format", "unknown format '%s' (expected vmx or svm)",
-			    arg);
+		return usage_error(cmd,
+				   "--format: unknown format '%s' "
+				   "(expected vmx or svm)",
+				   clip(arg));
 	*fmt = (enum msrtrap_format)parsed;
 	return -1;
 }

@@ -309,11 +309,12 @@ static int explain(const char *path, enum input_kind want, const char *operand,
 	if (rc)
 		return rc;
 	if (!parse_msr_operand(operand, &msr, &last, &why)) {
-		rc = fail(operand, "%s", why);
+		rc = fail(clip(operand), "%s", why);
 		goto done;
 	}
 	if (msr != last) {
-		rc = fail(operand, "explain takes one MSR, not an interval (see query)");
+		rc = fail(clip(operand),
+			  "explain takes one MSR, not an interval (see query)");
 		goto done;
 	}
 	if (in.filter) {

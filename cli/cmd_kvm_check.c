@@ -64,7 +64,7 @@ int cmd_kvm_check(int argc, char **argv)
 		return rc;
 	if (argc != optind)
 		return usage_error("kvm-check", "unexpected argument '%s'",
-				   argv[optind]);
+				   clip(argv[optind]));
 	t0 = now();
 	err = kvm_gate(GATE_SECONDS, reason, sizeof(reason));
 	if (err) {

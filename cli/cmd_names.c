@@ -142,7 +142,7 @@ int cmd_names(int argc, char **argv)
 		if (*m.pattern >= '0' && *m.pattern <= '9') {
 			if (!parse_msr_operand(m.pattern, &m.first, &m.last,
 					       &why))
-				return fail(m.pattern, "%s", why);
+				return fail(clip(m.pattern), "%s", why);
 			m.kind = MATCH_INDEX;
 		} else if (strpbrk(m.pattern, "*?[")) {
 			m.kind = MATCH_GLOB;
@@ -182,7 +182,7 @@ int cmd_names(int argc, char **argv)
 	if (json)
 		print_json(out);
 	if (!found && m.pattern)
-		return fail(m.pattern, "%s",
+		return fail(clip(m.pattern), "%s",
 			    msr_name_why(m.pattern, "no MSR matches"));
 	return EXIT_OK;
 }

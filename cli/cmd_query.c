@@ -61,13 +61,16 @@ static int add_operand(struct spans *s, const char *text, const char *where)
 	uint64_t count;
 
 	if (!parse_msr_operand(text, &sp.first, &sp.last, &why))
-		return where ? fail(where, "%s: %s", text, why) :
-			       fail(text, "%s", why);
+		return where ? fail(where, "%s: %s", clip(text), why) :
+			       fail(clip(text), "%s", why);
 	count = (uint64_t)sp.last - sp.first + 1;
 	if (count > MAX_INTERVAL)
-		return where ? fail(where, "%s: %llu MSRs; at most %u per interval",
-				    text, (unsigned long long)count, MAX_INTERVAL) :
-			       fail(text, "%llu MSRs; at most %u per interval",
+		return where ? fail(where,
+				    "%s: %llu MSRs; at most %u per interval",
+				    clip(text), (unsigned long long)count,
+				    MAX_INTERVAL) :
+			       fail(clip(text),
+				    "%llu MSRs; at most %u per interval",
 				    (unsigned long long)count, MAX_INTERVAL);
 	if (mt_vec_reserve(&s->v, &s->cap, s->n + 1))
 		abort(); /* the CLI may die on OOM */

@@ -22,7 +22,7 @@
 #include "sim/sim.h"
 
 static const char sim_head[] =
-	"usage: msrtrap sim [--strategy NAME|all] [--json] SCRIPT\n"
+	"usage: msrtrap sim [--strategy NAME|all] [--json] [--allow-paths] SCRIPT\n"
 	"\n"
 	"Replay SCRIPT, a line-oriented scenario of intercept changes, KVM MSR\n"
 	"filter installs and vCPU syncs, on the intercept engine and check its\n"
@@ -43,6 +43,11 @@ static const char help_json[] =
 	"                events (sync, expect, print, save, stats, disagree),\n"
 	"                totals and \"ok\" (docs/sim.md)\n";
 
+static const char help_allow_paths[] =
+	"  --allow-paths  let save write outside the script's directory (an\n"
+	"                absolute path, '..', a symlink leading out); without\n"
+	"                it a script writes only inside its own directory\n";
+
 static const char sim_tail[] =
 	"\n"
 	"Exit 0 when every expect holds and the strategies agree, 1 when not,\n"
@@ -50,11 +55,12 @@ static const char sim_tail[] =
 
 #define MAX_VCPUS 4096u
 
-static int sim(const char *path, int strategy, bool json)
+static int sim(const char *path, int strategy, bool json, bool allow_paths)
 {
 	struct sim_env env = {
 		.read_filter = read_file,
 		.max_vcpus = MAX_VCPUS,
+		.allow_paths = allow_paths,
 	};
 	uint8_t *data;
 	size_t len;
@@ -67,23 +73,26 @@ static int sim(const char *path, int strategy, bool json)
 	return rc;
 }
 
-static int strategy_option(const char *arg, void *strategy)
+static int strategy_option(const char *cmd, const char *arg, void *strategy)
 {
 	if (!sim_strategy_parse(arg, strategy))
-		return fail("--strategy",
-			    "unknown strategy '%s' (expected reapply-all, skip-intercepted, recompute, delta or all)",
-			    arg);
+		return usage_error(cmd,
+				   "--strategy: unknown strategy '%s' "
+				   "(expected reapply-all, skip-intercepted, "
+				   "recompute, delta or all)",
+				   clip(arg));
 	return -1;
 }
 
 int cmd_sim(int argc, char **argv)
 {
 	int strategy = STRATEGY_UNSET;
-	bool json = false;
+	bool json = false, allow_paths = false;
 	const struct cli_opt opts[] = {
 		CLI_PARSE("strategy", 's', strategy_option, &strategy,
 			  help_strategy),
 		CLI_FLAG("json", 'j', &json, help_json),
+		CLI_FLAG("allow-paths", 0, &allow_paths, help_allow_paths),
 		INPUT_OPT_MAX_INPUT,
 		CLI_END,
 	};
@@ -99,5 +108,5 @@ int cmd_sim(int argc, char **argv)
 		return rc;
 	if (argc - optind != 1)
 		return usage_error("sim", "expected exactly one SCRIPT");
-	return sim(argv[optind], strategy, json);
+	return sim(argv[optind], strategy, json, allow_paths);
 }

@@ -118,10 +118,10 @@ static int unknown_command(const char *name)
 	if (hint)
 		fprintf(stderr,
 			"%s: unknown command '%s' (did you mean '%s'?)\n",
-			progname, name, hint);
+			progname, clip(name), hint);
 	else
 		fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n",
-			progname, name, progname);
+			progname, clip(name), progname);
 	return EXIT_USAGE;
 }
 
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	}
 	if (name[0] == '-' && name[1]) {
 		fprintf(stderr, "%s: bad option '%s' (see '%s --help')\n",
-			progname, name, progname);
+			progname, clip(name), progname);
 		return EXIT_USAGE;
 	}
 	cmd = find_command(name);

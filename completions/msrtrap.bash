@@ -96,7 +96,7 @@ _msrtrap()
 	decode | query | explain) opts='-f --format -j --json --max-input' ;;
 	check) opts='-f --format -j --json --strict --max-input' ;;
 	compile) opts='-t --to -o --output -n --name -f --format --strict --json-diagnostics --max-input' ;;
-	sim) opts='-s --strategy -j --json --max-input' ;;
+	sim) opts='-s --strategy -j --json --allow-paths --max-input' ;;
 	verify) opts='-a --all -l --list -j --json --strict --max-input' ;;
 	help) opts= ;;
 	*) return 0 ;;

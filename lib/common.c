@@ -65,15 +65,19 @@ static bool is_binary_byte(unsigned char c)
 
 /*
  * Real maps are mostly 0x00 and 0xff bytes; a policy with a Latin-1
- * letter, a NUL or an ESC has a few: at most 1 in 20 is still text.
+ * letter, a NUL or an ESC has a few: at most 1 in 20 is still text, and
+ * so is a short file with at most FEW_BAD_BYTES (a one-line policy with
+ * a stray 0xff 0xfe; maps are 4096 or 8192 bytes, far past both bounds).
  */
+#define FEW_BAD_BYTES 4
+
 static bool mostly_text(const unsigned char *d, size_t len)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < len; i++)
 		n += is_binary_byte(d[i]);
-	return n <= len / 20;
+	return n <= len / 20 || n <= FEW_BAD_BYTES;
 }
 
 enum msrtrap_content msrtrap_content_recognise(const void *data, size_t len,

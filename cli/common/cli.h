@@ -33,6 +33,21 @@ extern const char *progname; /* "msrtrap" in messages (util.c) */
 int fail(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Text from the user (an operand, an option's value, a script's token) as
+ * an error message quotes it: s itself when it has at most CLIP_MAX bytes,
+ * else its first and last bytes around "..." (CLIP_MAX bytes in all, not
+ * splitting a UTF-8 sequence), so that a 100 KB operand makes a short
+ * line. Static storage, CLIP_SLOTS of them in turn: up to that many clips
+ * in one message. fail() and usage_error() clip their what/cmd to
+ * CLIP_PATH_MAX themselves (paths may be long, but not without bound).
+ */
+#define CLIP_MAX      64
+#define CLIP_PATH_MAX 256
+#define CLIP_SLOTS    4
+const char *clip(const char *s);
+const char *clip_to(const char *s, size_t max);
+
 /* Usage error for a subcommand; points at --help. Returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

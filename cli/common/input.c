@@ -14,7 +14,7 @@
 #include "input.h"
 #include "cli.h"
 
-bool input_parse_format(const char *arg, enum input_kind *kind)
+static bool parse_format(const char *arg, enum input_kind *kind)
 {
 	if (!strcmp(arg, "json")) {
 		*kind = INPUT_FILTER;
@@ -32,9 +32,6 @@ bool input_parse_format(const char *arg, enum input_kind *kind)
 		*kind = INPUT_SVM;
 		return true;
 	default:
-		fail("--format",
-		     "unknown format '%s' (expected policy, json, vmx or svm)",
-		     arg);
 		return false;
 	}
 }
@@ -73,28 +70,34 @@ const char *input_label(const char *path)
 	return strcmp(path, "-") ? path : "<stdin>";
 }
 
+size_t input_diags_total(const struct msrtrap_diags *diags)
+{
+	return msrtrap_diags_count(diags) + msrtrap_diags_dropped(diags);
+}
+
 void input_print_diags(const struct msrtrap_diags *diags)
 {
-	size_t n = msrtrap_diags_count(diags), errors = 0;
+	size_t n = msrtrap_diags_count(diags), total = input_diags_total(diags);
+	size_t errors = msrtrap_diags_errors(diags), more;
 
-	for (size_t i = 0; i < n; i++) {
+	/* the rest only counted: a broken file is not a flood */
+	for (size_t i = 0; i < n && i < INPUT_MAX_DIAGS; i++) {
 		MSRTRAP_OPTS(msrtrap_diagnostic, d);
 		char line[1024];
 
-		if (i >= INPUT_MAX_DIAGS) {
-			/* the rest only counted: a broken file is not a flood */
-			errors += !msrtrap_diags_get(diags, i, &d) &&
-				  d.severity == MSRTRAP_SEV_ERROR;
+		if (msrtrap_diags_get(diags, i, &d))
 			continue;
-		}
+		errors -= d.severity == MSRTRAP_SEV_ERROR;
 		if (msrtrap_diags_format(diags, i, line, sizeof(line)) >= 0)
 			fprintf(stderr, "%s\n", line);
 	}
-	if (n > INPUT_MAX_DIAGS)
-		fprintf(stderr, "%s: %zu more diagnostic%s not shown (%zu "
-			"error%s)\n", progname, n - INPUT_MAX_DIAGS,
-			n - INPUT_MAX_DIAGS == 1 ? "" : "s", errors,
-			errors == 1 ? "" : "s");
+	if (total <= INPUT_MAX_DIAGS)
+		return;
+	/* the library keeps MSRTRAP_DIAGS_MAX and counts the others */
+	more = total - INPUT_MAX_DIAGS;
+	fprintf(stderr, "%s: %zu more diagnostic%s not shown (%zu error%s)\n",
+		progname, more, more == 1 ? "" : "s", errors,
+		errors == 1 ? "" : "s");
 }
 
 static int open_policy(struct input *in, uint8_t *data, size_t len,
@@ -339,16 +342,21 @@ const char *input_access_name(uint32_t flags, char buf[16])
 const char input_format_help[] =
 	"  -f, --format F  read FILE as policy, json, vmx or svm\n";
 
-int input_format_option(const char *arg, void *want)
+int input_format_option(const char *cmd, const char *arg, void *want)
 {
-	return input_parse_format(arg, want) ? -1 : EXIT_BAD_INPUT;
+	if (!parse_format(arg, want))
+		return usage_error(cmd,
+				   "--format: unknown format '%s' "
+				   "(expected policy, json, vmx or svm)",
+				   clip(arg));
+	return -1;
 }
 
 const char input_max_help[] =
 	"  --max-input SIZE  refuse a FILE larger than SIZE bytes (K, M, G\n"
 	"              suffixes; default 64M)\n";
 
-int input_max_option(const char *arg, void *limit)
+int input_max_option(const char *cmd, const char *arg, void *limit)
 {
 	unsigned long long v;
 	unsigned int shift = 0;
@@ -365,9 +373,10 @@ int input_max_option(const char *arg, void *limit)
 	}
 	if (end == arg || *end || *arg == '-' || errno || !v ||
 	    v > (SIZE_MAX >> 1) >> shift)
-		return fail("--max-input",
-			    "'%s' is not a size (bytes, or a number with K, M "
-			    "or G)", arg);
+		return usage_error(cmd,
+				   "--max-input: '%s' is not a size "
+				   "(bytes, or a number with K, M or G)",
+				   clip(arg));
 	*(size_t *)limit = (size_t)v << shift;
 	return -1;
 }
@@ -378,19 +387,6 @@ int input_read_fail(const char *path, int err)
 		return fail(path, "larger than %zu bytes (see --max-input)",
 			    read_file_limit);
 	return fail(path, "cannot read: %s", strerror(-err));
-}
-
-size_t input_diags_warnings(const struct msrtrap_diags *diags)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < msrtrap_diags_count(diags); i++) {
-		MSRTRAP_OPTS(msrtrap_diagnostic, d);
-
-		n += !msrtrap_diags_get(diags, i, &d) &&
-		     d.severity == MSRTRAP_SEV_WARNING;
-	}
-	return n;
 }
 
 int input_strict_fail(const char *path, size_t nwarn)
@@ -432,21 +428,63 @@ json_t *input_diags_json(const char *file, const struct msrtrap_diags *diags)
 	return a;
 }
 
-int input_diags_verdict(const struct input *in, bool strict, bool json)
+/*
+ * extra's diagnostics as text: with lines when they are the policy's own,
+ * else (a decompiled filter or map) "FILE: warning: ...".
+ */
+static void print_extra(const struct input *in,
+			const struct msrtrap_diags *extra)
 {
-	size_t nwarn = input_diags_warnings(in->diags);
+	if (in->kind == INPUT_POLICY) {
+		input_print_diags(extra);
+		return;
+	}
+	for (size_t i = 0; i < msrtrap_diags_count(extra); i++) {
+		MSRTRAP_OPTS(msrtrap_diagnostic, g);
+
+		if (!msrtrap_diags_get(extra, i, &g))
+			fprintf(stderr, "%s: %s: %s\n", input_label(in->path),
+				msrtrap_severity_name(g.severity), g.message);
+	}
+}
+
+int input_diags_verdict(const struct input *in,
+			const struct msrtrap_diags *extra, bool strict,
+			bool json)
+{
+	const char *label = input_label(in->path);
+	size_t nwarn = msrtrap_diags_warnings(in->diags) +
+		       msrtrap_diags_warnings(extra);
 
 	if (json) {
 		/* one array on stderr, even when empty: editors parse it */
-		json_t *a = input_diags_json(input_label(in->path), in->diags);
-		char *text = json_dumps(a, JSON_COMPACT);
+		json_t *a = input_diags_json(label, in->diags);
+		json_t *b = input_diags_json(label, extra);
+		char *text;
 
+		/* INPUT_MAX_DIAGS in all, as each list alone */
+		for (size_t i = 0; i < json_array_size(b) &&
+				   json_array_size(a) < INPUT_MAX_DIAGS;
+		     i++) {
+			json_t *d = json_array_get(b, i);
+
+			/* a decompiled input's lines are not FILE's */
+			if (in->kind != INPUT_POLICY) {
+				json_object_set_new(d, "line", json_integer(0));
+				json_object_set_new(d, "column",
+						    json_integer(0));
+			}
+			json_array_append(a, d);
+		}
+		json_decref(b);
+		text = json_dumps(a, JSON_COMPACT);
 		if (text)
 			fprintf(stderr, "%s\n", text);
 		free(text);
 		json_decref(a);
 	} else {
 		input_print_diags(in->diags);
+		print_extra(in, extra);
 	}
 	if (msrtrap_diags_errors(in->diags))
 		return EXIT_BAD_INPUT;

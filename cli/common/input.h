@@ -44,16 +44,11 @@ struct input {
 };
 
 /*
- * Parse a --format argument: json, vmx or svm. Returns false (after
- * printing the error) for anything else.
+ * --format (policy, json, vmx or svm) as a cli_opt parse callback
+ * (common/opts.h) into an enum input_kind: -1 to go on, or EXIT_USAGE
+ * after the error.
  */
-bool input_parse_format(const char *arg, enum input_kind *kind);
-
-/*
- * --format as a cli_opt parse callback (common/opts.h) into an enum
- * input_kind: -1 to go on, or EXIT_BAD_INPUT after the error.
- */
-int input_format_option(const char *arg, void *want);
+int input_format_option(const char *cmd, const char *arg, void *want);
 
 /* check's, explain's and query's --format option (common/opts.h). */
 extern const char input_format_help[];
@@ -65,7 +60,7 @@ extern const char input_format_help[];
  * K, M or G suffix (KiB, MiB, GiB) into read_file_limit (cli.h). Long
  * only (letter 0).
  */
-int input_max_option(const char *arg, void *limit);
+int input_max_option(const char *cmd, const char *arg, void *limit);
 extern const char input_max_help[];
 #define INPUT_OPT_MAX_INPUT                                                    \
 	CLI_PARSE("max-input", 0, input_max_option, &read_file_limit,          \
@@ -77,16 +72,25 @@ extern const char input_max_help[];
  */
 int input_read_fail(const char *path, int err);
 
-/* The warnings among diags (--strict counts them). */
-size_t input_diags_warnings(const struct msrtrap_diags *diags);
+/*
+ * Every diagnostic diags reported: those it keeps and those past
+ * MSRTRAP_DIAGS_MAX it only counts (the "N more" of input_print_diags()).
+ */
+size_t input_diags_total(const struct msrtrap_diags *diags);
 /* "msrtrap: FILE: N warnings, errors under --strict"; EXIT_BAD_INPUT. */
 int input_strict_fail(const char *path, size_t nwarn);
 /*
  * For compile and verify, after input_open_*(INPUT_KEEP_DIAGS): print
- * in->diags; EXIT_BAD_INPUT with errors among them, or with warnings
- * under --strict ("N warnings, errors under --strict"); else EXIT_OK.
+ * in->diags, then extra (NULL: none; what the output cannot carry out,
+ * msrtrap_policy_check_format()'s, made before anything is written so
+ * that --strict and --json-diagnostics see them too); EXIT_BAD_INPUT
+ * with errors among in->diags, or with warnings in either under --strict
+ * ("N warnings, errors under --strict"); else EXIT_OK. With json, both
+ * lists are one array.
  */
-int input_diags_verdict(const struct input *in, bool strict, bool json);
+int input_diags_verdict(const struct input *in,
+			const struct msrtrap_diags *extra, bool strict,
+			bool json);
 /*
  * The first INPUT_MAX_DIAGS of diags as [{"file", "line", "column",
  * "severity", "code", "message"}, ...] (check --json, compile

@@ -23,7 +23,7 @@
  */
 static int bad_option(const char *cmd, char **argv, int c)
 {
-	const char *opt = argv[optind - 1];
+	const char *opt = clip(argv[optind - 1]);
 
 	if (c == ':')
 		return usage_error(cmd, "option '%s' needs an argument", opt);
@@ -90,14 +90,14 @@ static const struct cli_opt *find(const struct cli_cmd *cmd, int c)
 	return NULL;
 }
 
-static int take(const struct cli_opt *o, const char *arg)
+static int take(const char *cmd, const struct cli_opt *o, const char *arg)
 {
 	if (o->flag)
 		*o->flag = true;
 	else if (o->value)
 		*o->value = arg;
 	else
-		return o->parse(arg, o->dest);
+		return o->parse(cmd, arg, o->dest);
 	return -1;
 }
 
@@ -137,7 +137,7 @@ int cli_options(const struct cli_cmd *cmd, int argc, char **argv)
 		} else if (!(o = find(cmd, c))) {
 			rc = bad_option(cmd->name, argv, c);
 		} else {
-			rc = take(o, optarg);
+			rc = take(cmd->name, o, optarg);
 		}
 	}
 	if (rc < 0)

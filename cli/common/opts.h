@@ -31,8 +31,13 @@ struct cli_opt {
 	/* where it goes: exactly one of */
 	bool *flag;		/* no argument: set to true */
 	const char **value;	/* the argument, as given */
-	/* the argument parsed into dest: -1 to go on, else the exit code */
-	int (*parse)(const char *arg, void *dest);
+	/*
+	 * the argument parsed into dest: -1 to go on, else the exit code. A
+	 * value the option does not take is a usage error (EXIT_USAGE, by
+	 * usage_error(cmd, ...)), like an unknown option: cmd is the command
+	 * so that the message points at its --help.
+	 */
+	int (*parse)(const char *cmd, const char *arg, void *dest);
 	void *dest;
 };
 

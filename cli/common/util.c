@@ -22,6 +22,41 @@
  */
 const char *progname = "msrtrap";
 
+static bool utf8_continuation(char c)
+{
+	return ((unsigned char)c & 0xc0) == 0x80;
+}
+
+const char *clip_to(const char *s, size_t max)
+{
+	/* one message at a time: the CLI is single-threaded */
+	static char slots[CLIP_SLOTS][CLIP_PATH_MAX + 1];
+	static unsigned int next;
+	size_t len = strlen(s), head, tail;
+	char *buf;
+
+	if (max > CLIP_PATH_MAX)
+		max = CLIP_PATH_MAX;
+	if (len <= max)
+		return s;
+	buf = slots[next++ % CLIP_SLOTS];
+	/* the start says what it was, the end where it went wrong */
+	head = (max - 3) / 2;
+	tail = max - 3 - head;
+	while (head && utf8_continuation(s[head]))
+		head--;
+	while (tail && utf8_continuation(s[len - tail]))
+		tail--;
+	snprintf(buf, sizeof(slots[0]), "%.*s...%s", (int)head, s,
+		 s + len - tail);
+	return buf;
+}
+
+const char *clip(const char *s)
+{
+	return clip_to(s, CLIP_MAX);
+}
+
 /* "msrtrap<sep><who>: <message>" on stderr, without the newline. */
 static void vsay(const char *sep, const char *who, const char *fmt,
 		 va_list ap) __attribute__((format(printf, 3, 0)));
@@ -29,7 +64,10 @@ static void vsay(const char *sep, const char *who, const char *fmt,
 static void vsay(const char *sep, const char *who, const char *fmt,
 		 va_list ap)
 {
-	fprintf(stderr, "%s%s%s: ", progname, sep, who);
+	/* "-" as a file is stdin: named as the policy's diagnostics name it */
+	if (!strcmp(who, "-"))
+		who = "<stdin>";
+	fprintf(stderr, "%s%s%s: ", progname, sep, clip_to(who, CLIP_PATH_MAX));
 	vfprintf(stderr, fmt, ap);
 }
 
@@ -187,6 +225,9 @@ static int write_through(const char *path, const void *data, size_t len)
 	return err;
 }
 
+/* the bytes of BASE in the temporary file's name: ".BASE.XXXXXX" */
+#define TMP_BASE_MAX (NAME_MAX - 8)
+
 /*
  * A regular file (old: the one it replaces, or NULL): a temporary file
  * in path's directory, renamed over path once complete, so path is either
@@ -216,8 +257,13 @@ static int replace_file(const char *path, const void *data, size_t len,
 	sigaddset(&stop, SIGHUP);
 	sigaddset(&stop, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &stop, &saved);
-	/* DIR/.BASE.XXXXXX: same directory, so rename() is atomic */
-	sprintf(tmp, "%.*s.%s.XXXXXX", (int)dirlen, path, path + dirlen);
+	/*
+	 * DIR/.BASE.XXXXXX: same directory, so rename() is atomic. BASE cut
+	 * so that the name stays within NAME_MAX: OUT may have up to
+	 * NAME_MAX bytes itself (the 8 added bytes made 248-255 fail).
+	 */
+	sprintf(tmp, "%.*s.%.*s.XXXXXX", (int)dirlen, path, TMP_BASE_MAX,
+		path + dirlen);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		err = -errno;

@@ -7,9 +7,12 @@
  * (report.c prints it as text or JSON, the fuzz harness the same way).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <msrtrap/msrtrap.h>
 
@@ -236,6 +239,89 @@ static int run_print(struct sim *m, const struct op *op)
 	return EXIT_OK;
 }
 
+/* Is path (already resolved, no symlink) root or inside it? */
+static bool within(const char *root, const char *path)
+{
+	size_t n = strlen(root);
+
+	if (!strcmp(root, "/"))
+		return true;
+	return !strncmp(path, root, n) && (!path[n] || path[n] == '/');
+}
+
+/* dir + "/" + name, malloc()ed. */
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *s = malloc(n);
+
+	if (!s)
+		abort(); /* the CLI may die on OOM */
+	snprintf(s, n, "%s/%s", strcmp(dir, "/") ? dir : "", name);
+	return s;
+}
+
+/*
+ * Where would write_output_file(path) write: inside the directory root
+ * (resolved) or not? It follows symlinks, so each one is followed here
+ * too, with the directory part resolved by realpath() at every step. 0
+ * when inside (or when there is nothing to write to: the write fails on
+ * its own), -EPERM when outside, -ELOOP past 40 links.
+ */
+static int confined(const char *root, const char *path)
+{
+	char *p = strdup(path);
+	int err = -ELOOP;
+
+	if (!p)
+		abort();
+	for (int hops = 0; hops < 40; hops++) {
+		char *slash = strrchr(p, '/'), *dir, *full, target[PATH_MAX];
+		const char *base = slash ? slash + 1 : p;
+		struct stat st;
+		ssize_t n;
+
+		if (slash)
+			*slash = 0;
+		dir = realpath(slash ? (*p ? p : "/") : ".", NULL);
+		if (!dir) {
+			err = 0; /* no such directory: the write fails */
+			break;
+		}
+		if (!within(root, dir)) {
+			free(dir);
+			err = -EPERM;
+			break;
+		}
+		full = join(dir, base);
+		if (!*base || lstat(full, &st) < 0 || !S_ISLNK(st.st_mode)) {
+			/* "." or ".." name directories: resolve them too */
+			char *r = realpath(full, NULL);
+
+			err = r && !within(root, r) ? -EPERM : 0;
+			free(r);
+			free(full);
+			free(dir);
+			break;
+		}
+		n = readlink(full, target, sizeof(target) - 1);
+		free(full);
+		if (n < 0) {
+			free(dir);
+			err = 0; /* gone meanwhile: nothing to follow */
+			break;
+		}
+		target[n] = 0;
+		free(p);
+		p = target[0] == '/' ? strdup(target) : join(dir, target);
+		free(dir);
+		if (!p)
+			abort();
+	}
+	free(p);
+	return err;
+}
+
 static int run_save(struct sim *m, const struct op *op)
 {
 	struct sim_event ev = { .kind = SIM_EV_SAVE, .op = op };
@@ -243,6 +329,29 @@ static int run_save(struct sim *m, const struct op *op)
 
 	if (!agree(m, op, op->vcpu))
 		return EXIT_BAD_INPUT;
+	/*
+	 * Only inside the script's tree unless --allow-paths (script.c has
+	 * refused absolute and ".." paths): a symlink leading out is refused
+	 * here, where the file system is as the write will find it.
+	 */
+	if (!m->s->env->allow_paths) {
+		char *root = realpath(*m->s->dir ? m->s->dir : ".", NULL);
+
+		err = root ? confined(root, op->path) : -errno;
+		free(root);
+		if (err == -EPERM) {
+			char msg[256];
+
+			snprintf(msg, sizeof(msg),
+				 "%s: a symlink leads out of "
+				 "the script's directory: not written (see "
+				 "--allow-paths)",
+				 clip(op->path));
+			return run_fail(m, op, msg);
+		}
+		if (err)
+			return run_error(m, op, op->path, err, NULL);
+	}
 	/* as compile -o INPUT: through whatever path, the script is lost */
 	if (same_file(m->s->path, op->path)) {
 		char msg[256];

@@ -153,8 +153,9 @@ static bool parse_vcpu(struct script *s, unsigned int line,
 		return false;
 	}
 	if (!parse_u32(t->s, &v)) {
-		script_error(s, line, t->col, "bad vCPU '%s': expected a number%s",
-			     t->s, allow_all ? " or all" : "");
+		script_error(s, line, t->col,
+			     "bad vCPU '%s': expected a number%s", clip(t->s),
+			     allow_all ? " or all" : "");
 		return false;
 	}
 	if (v >= s->vcpus) {
@@ -180,7 +181,8 @@ static bool parse_msrs(struct script *s, unsigned int line, const struct tok *t,
 		return true;
 	/* sim names the half of A-B at fault, with its own hint */
 	if (strncmp(why, "unknown MSR name", strlen("unknown MSR name"))) {
-		script_error(s, line, t->col, "bad MSR '%s': %s", t->s, why);
+		script_error(s, line, t->col, "bad MSR '%s': %s", clip(t->s),
+			     why);
 		return false;
 	}
 	/* which half of A-B is the unknown name? */
@@ -197,10 +199,11 @@ static bool parse_msrs(struct script *s, unsigned int line, const struct tok *t,
 	hint = msrtrap_msr_suggest(part);
 	if (hint)
 		script_error(s, line, t->col + (unsigned int)off,
-			     "unknown MSR name '%s' (did you mean '%s'?)", part, hint);
+			     "unknown MSR name '%s' (did you mean '%s'?)",
+			     clip(part), hint);
 	else
 		script_error(s, line, t->col + (unsigned int)off,
-			     "unknown MSR name '%s'", part);
+			     "unknown MSR name '%s'", clip(part));
 	return false;
 }
 
@@ -214,8 +217,9 @@ static bool parse_access(struct script *s, unsigned int line,
 	else if (!strcasecmp(t->s, "rw"))
 		*access = MSRTRAP_RW;
 	else {
-		script_error(s, line, t->col, "bad access '%s': expected r, w or rw",
-			     t->s);
+		script_error(s, line, t->col,
+			     "bad access '%s': expected r, w or rw",
+			     clip(t->s));
 		return false;
 	}
 	return true;
@@ -230,8 +234,8 @@ static bool parse_choice(struct script *s, unsigned int line,
 	else if (!strcasecmp(t->s, no))
 		*out = false;
 	else {
-		script_error(s, line, t->col, "expected %s or %s, not '%s'", yes,
-			     no, t->s);
+		script_error(s, line, t->col, "expected %s or %s, not '%s'",
+			     yes, no, clip(t->s));
 		return false;
 	}
 	return true;
@@ -279,7 +283,7 @@ static bool parse_intercept_msrs(struct script *s, unsigned int line,
 	     i++)
 		mt_strbuf_printf(&spans, "%s0x%x-0x%x", i ? ", " : "", lo, hi);
 	script_error(s, line, t->col,
-		     "%s: not representable in a %s (it holds %s)", t->s,
+		     "%s: not representable in a %s (it holds %s)", clip(t->s),
 		     format_title(s->fmt), spans.s ? spans.s : "");
 	mt_strbuf_fini(&spans);
 	return false;
@@ -291,6 +295,15 @@ static void printable(char *p)
 	for (; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
+}
+
+/* Does file name a parent directory anywhere ("..", "a/../b", "x/..")? */
+static bool has_dotdot(const char *file)
+{
+	for (const char *p = file; (p = strstr(p, "..")); p += 2)
+		if ((p == file || p[-1] == '/') && (!p[2] || p[2] == '/'))
+			return true;
+	return false;
 }
 
 static char *resolve(const struct script *s, const char *file)
@@ -310,7 +323,7 @@ static bool load_filter(struct script *s, unsigned int line,
 {
 	MSRTRAP_OPTS(msrtrap_error, diag);
 	uint8_t *data;
-	size_t len;
+	size_t len, skip, i;
 	int err;
 
 	if (!strcasecmp(t->s, "none")) {
@@ -319,13 +332,39 @@ static bool load_filter(struct script *s, unsigned int line,
 	}
 	op->path = resolve(s, t->s);
 	err = s->env->read_filter(op->path, &data, &len);
+	if (err == -EFBIG) {
+		/* as every command words read_file()'s limit */
+		script_error(s, line, t->col,
+			     "%s: larger than %zu bytes (see --max-input)",
+			     op->path, read_file_limit);
+		return false;
+	}
 	if (err) {
 		script_error(s, line, t->col, "%s: cannot read: %s", op->path,
 			     strerror(-err));
 		return false;
 	}
-	err = msrtrap_filter_from_json((const char *)data, len, &op->filter,
-				       &diag);
+	/*
+	 * A file that is no JSON document at all is said to be so, without
+	 * jansson's "near '...'" quoting its first word: a script may name
+	 * any file the user can read (review D7: filter /etc/shadow quoted
+	 * 'root'). A UTF-8 byte-order mark is skipped, as the CLI does.
+	 */
+	skip = len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) ? 3 : 0;
+	for (i = skip; i < len && (data[i] == ' ' || data[i] == '\t' ||
+				   data[i] == '\r' || data[i] == '\n');
+	     i++)
+		;
+	if (i == len || data[i] != '{') {
+		free(data);
+		script_error(s, line, t->col,
+			     "%s: not a KVM filter in the JSON format (no '{' "
+			     "starts it)",
+			     op->path);
+		return false;
+	}
+	err = msrtrap_filter_from_json((const char *)data + skip, len - skip,
+				       &op->filter, &diag);
 	free(data);
 	if (!err)
 		err = msrtrap_filter_validate(op->filter, &diag);
@@ -371,15 +410,16 @@ static bool parse_setup(struct script *s, unsigned int line,
 			s->fmt = MSRTRAP_FMT_SVM;
 		} else {
 			script_error(s, line, t[1].col,
-				     "unknown vendor '%s': expected vmx or svm", t[1].s);
+				     "unknown vendor '%s': expected vmx or svm",
+				     clip(t[1].s));
 			return false;
 		}
 		return true;
 	case OP_VCPUS:
 		if (!parse_u32(t[1].s, &n) || n < 1 || n > s->env->max_vcpus) {
 			script_error(s, line, t[1].col,
-				     "bad vCPU count '%s': expected 1 to %u", t[1].s,
-				     s->env->max_vcpus);
+				     "bad vCPU count '%s': expected 1 to %u",
+				     clip(t[1].s), s->env->max_vcpus);
 			return false;
 		}
 		s->vcpus = n;
@@ -387,18 +427,20 @@ static bool parse_setup(struct script *s, unsigned int line,
 	case OP_PASSTHROUGH:
 		v = msrtrap_passthrough_parse(word);
 		if (v < 0) {
-			script_error(s, line, t[1].col,
-				     "unknown pass-through set '%s': expected all or kvm-2022",
-				     t[1].s);
+			script_error(
+				s, line, t[1].col,
+				"unknown pass-through set '%s': expected all or kvm-2022",
+				clip(t[1].s));
 			return false;
 		}
 		s->passthrough = (enum msrtrap_passthrough)v;
 		return true;
 	default:
 		if (!sim_strategy_parse(t[1].s, &s->strategy)) {
-			script_error(s, line, t[1].col,
-				     "unknown strategy '%s': expected reapply-all, skip-intercepted, recompute, delta or all",
-				     t[1].s);
+			script_error(
+				s, line, t[1].col,
+				"unknown strategy '%s': expected reapply-all, skip-intercepted, recompute, delta or all",
+				clip(t[1].s));
 			return false;
 		}
 		return true;
@@ -412,10 +454,11 @@ static void unknown_keyword(struct script *s, unsigned int line,
 
 	if (hint)
 		script_error(s, line, t->col,
-			     "unknown keyword '%s' (did you mean '%s'?)", t->s,
-			     hint);
+			     "unknown keyword '%s' (did you mean '%s'?)",
+			     clip(t->s), hint);
 	else
-		script_error(s, line, t->col, "unknown keyword '%s'", t->s);
+		script_error(s, line, t->col, "unknown keyword '%s'",
+			     clip(t->s));
 }
 
 /* Exactly kw->nargs operands after the keyword? */
@@ -433,7 +476,8 @@ static bool check_arity(struct script *s, unsigned int line,
 			     "missing %s (%s)", kw->args[n - 1], usage);
 	else
 		script_error(s, line, t[kw->nargs + 1].col,
-			     "unexpected '%s' (%s)", t[kw->nargs + 1].s, usage);
+			     "unexpected '%s' (%s)", clip(t[kw->nargs + 1].s),
+			     usage);
 	free(usage);
 	return false;
 }
@@ -468,6 +512,19 @@ static bool parse_op(struct script *s, unsigned int line, const struct tok *t,
 		if (s->env->no_save) {
 			script_error(s, line, t[2].col,
 				     "save: writing files is disabled here");
+			ok = false;
+		}
+		/*
+		 * A shared script must not write outside its own tree: the
+		 * bitmap's bytes are the script's to choose (review D7).
+		 */
+		if (!s->env->allow_paths &&
+		    (t[2].s[0] == '/' || has_dotdot(t[2].s))) {
+			script_error(
+				s, line, t[2].col,
+				"save: '%s' leaves the script's directory; "
+				"save writes only inside it (see --allow-paths)",
+				clip(t[2].s));
 			ok = false;
 		}
 		op->path = resolve(s, t[2].s);

@@ -175,6 +175,12 @@ struct sim_env {
 	int (*read_filter)(const char *path, uint8_t **data, size_t *len);
 	/* `save` lines are script errors (nothing is written) */
 	bool no_save;
+	/*
+	 * `save` may write anywhere (sim --allow-paths); else only inside
+	 * the script's directory tree: no absolute path, no "..", and no
+	 * symlink leading out (docs/sim.md, "Files").
+	 */
+	bool allow_paths;
 	/* the largest `vcpus N` accepted (the CLI: 4096) */
 	unsigned int max_vcpus;
 	/* out: the strategies disagreed / an engine call failed */

@@ -129,9 +129,10 @@ enum msrtrap_content {
 };
 
 /*
- * Recognise len bytes at data. Text is what has at most one byte in 20
- * that text never holds (a control byte other than whitespace, DEL, a
- * byte UTF-8 never uses: 0xc0, 0xc1, 0xf5-0xff), so that the parser
+ * Recognise len bytes at data. Text is what has at most one byte in 20,
+ * or at most 4 bytes in all, that text never holds (a control byte other
+ * than whitespace, DEL, a byte UTF-8 never uses: 0xc0, 0xc1, 0xf5-0xff),
+ * so that the parser
  * reports a stray byte at its line and column instead of the whole file
  * being unrecognised; a UTF-8 byte-order mark before text is skipped
  * (*skip = 3, else 0; skip may be NULL): hand the parser data + *skip.

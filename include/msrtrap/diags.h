@@ -78,11 +78,27 @@ struct msrtrap_diagnostic {
 
 struct msrtrap_diags;
 
+/*
+ * The most diagnostics a list keeps, so that an input of any size (a
+ * file of nothing but errors) takes bounded memory: the first
+ * MSRTRAP_DIAGS_MAX reported are kept (then sorted into source order);
+ * any more are only counted, by severity (msrtrap_diags_dropped(),
+ * msrtrap_diags_errors(), msrtrap_diags_warnings()).
+ */
+#define MSRTRAP_DIAGS_MAX 1000
+
 MSRTRAP_API void msrtrap_diags_free(struct msrtrap_diags *diags);
-/* Number of diagnostics (0 for NULL). */
+/*
+ * Number of diagnostics kept, each available to msrtrap_diags_get() (at
+ * most MSRTRAP_DIAGS_MAX; 0 for NULL).
+ */
 MSRTRAP_API size_t msrtrap_diags_count(const struct msrtrap_diags *diags);
-/* Number of errors among them (0 for NULL). */
+/* Number of diagnostics reported but not kept (0 for NULL). */
+MSRTRAP_API size_t msrtrap_diags_dropped(const struct msrtrap_diags *diags);
+/* Number of errors reported, kept or not (0 for NULL). */
 MSRTRAP_API size_t msrtrap_diags_errors(const struct msrtrap_diags *diags);
+/* Number of warnings reported, kept or not (0 for NULL). */
+MSRTRAP_API size_t msrtrap_diags_warnings(const struct msrtrap_diags *diags);
 /*
  * Diagnostic i, in source order (notes follow what they annotate): 0,
  * -ENOENT if there is no diagnostic i, -EINVAL for NULL or a diag->sz

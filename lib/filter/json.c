@@ -407,22 +407,52 @@ static size_t count_ranges(const char *s, size_t len)
 }
 
 /*
+ * Did jansson fail to copy a string token it had read in full? Its lexer
+ * then returns an invalid token and sets no error of its own, so the
+ * parser's "invalid token" (a value) or "string or '}' expected" (a key)
+ * is the first, and only, error: at the byte after the string's closing
+ * quote. No token jansson really finds invalid ends there: an unknown
+ * word ends in a letter, a stray byte is never '"' (that starts a
+ * string), and a string that is malformed or cut short gets its own
+ * message (invalid escape, control character, premature end of input)
+ * first, which jansson keeps. So this is out of memory, told per call
+ * from the text alone (json_set_alloc_funcs() is process-global).
+ */
+static bool string_copy_failed(const json_error_t *jerr, const char *text,
+			       size_t len)
+{
+	size_t end = jerr->position;
+
+	if (strncmp(jerr->text, "invalid token", 13) &&
+	    strncmp(jerr->text, "string or '}' expected", 22))
+		return false;
+	return text && end > 0 && end <= len && text[end - 1] == '"';
+}
+
+/*
  * jansson's error as ours: out of memory is -ENOMEM, not a syntax error
  * at "line -1". jansson 2.14 rarely says json_error_out_of_memory: a
  * container it could not allocate is reported without a position (line
- * -1), which no syntax error lacks, so that is read as out of memory too.
- * (A string token it could not copy still reads as "invalid token" at
- * its position; nothing in json_error_t tells the two apart.)
+ * -1), which no syntax error lacks, so that is read as out of memory too,
+ * and so is a string token it could not copy (string_copy_failed()).
  */
-static int load_error(struct loader *ld, const json_error_t *jerr)
+static int load_error(struct loader *ld, const json_error_t *jerr,
+		      const char *text, size_t len)
 {
+	static const char flag[] = " without JSON_ALLOW_NUL";
+	const char *cut = strstr(jerr->text, flag);
 	char where[sizeof(ld->diag->where)];
 
 	if (json_error_code(jerr) == json_error_out_of_memory ||
-	    jerr->line < 0)
+	    jerr->line < 0 || string_copy_failed(jerr, text, len))
 		return mt_error_set(ld->diag, -ENOMEM, "", "out of memory");
 	snprintf(where, sizeof(where), "line %d, column %d", jerr->line,
 		 jerr->column);
+	/* jansson's flag is no concern of ours: NUL is never allowed */
+	if (json_error_code(jerr) == json_error_null_character && cut)
+		return mt_error_set(ld->diag, -EINVAL, where, "%.*s%s",
+				    (int)(cut - jerr->text), jerr->text,
+				    cut + strlen(flag));
 	return mt_error_set(ld->diag, -EINVAL, where, "%s", jerr->text);
 }
 
@@ -466,11 +496,11 @@ int msrtrap_filter_from_json(const char *text, size_t len,
 				return err;
 			doc = NULL; /* it loaded: report jansson's own error */
 		} else if (json_error_code(&jerr2) == json_error_out_of_memory) {
-			return load_error(&ld, &jerr2);
+			return load_error(&ld, &jerr2, text, len);
 		}
 	}
 	if (!doc)
-		return load_error(&ld, &jerr);
+		return load_error(&ld, &jerr, text, len);
 	err = load_doc(&ld, doc, out);
 	json_decref(doc);
 	return err;

@@ -204,6 +204,41 @@ static int overridden(void *ctx, size_t rule, size_t min_rule, size_t max_rule)
 
 /* ---- entry point ---- */
 
+/*
+ * A file with old Mac line endings (CR alone) is one long line to the
+ * lexer, whose whitespace includes CR (for CRLF): its errors then read as
+ * "unexpected 'allow' after 'default deny'". When the line of the last
+ * error holds a carriage return without a line feed, a note says so at
+ * the first one.
+ */
+static void note_lone_cr(struct parser *ps, const char *text, size_t len)
+{
+	MSRTRAP_OPTS(msrtrap_diagnostic, last);
+	size_t n = msrtrap_diags_count(ps->d), start = 0;
+	unsigned int line = 1;
+
+	if (!n || msrtrap_diags_get(ps->d, n - 1, &last))
+		return;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\n') {
+			line++;
+			start = i + 1;
+		} else if (text[i] == '\r' &&
+			   (i + 1 == len || text[i + 1] != '\n')) {
+			if (line != last.line)
+				return;
+			if (mt_diags_add(
+				    ps->d, MSRTRAP_SEV_NOTE, MSRTRAP_DIAG_NONE,
+				    line, (unsigned int)(i - start) + 1, 1,
+				    "a carriage return without a line feed: "
+				    "lines end with LF or CRLF, so a file "
+				    "with CR line endings is one line"))
+				ps->err = -ENOMEM;
+			return;
+		}
+	}
+}
+
 int msrtrap_policy_parse(const char *text, size_t len,
 			 const struct msrtrap_policy_opts *opts,
 			 struct msrtrap_policy **out,
@@ -237,6 +272,8 @@ int msrtrap_policy_parse(const char *text, size_t len,
 			mt_lex_next(&ps.lx, &ps.tok);
 		}
 	}
+	if (!ps.err && msrtrap_diags_errors(ps.d))
+		note_lone_cr(&ps, text ? text : "", len);
 	if (!ps.err && !msrtrap_diags_errors(ps.d)) {
 		if (mt_policy_build(ps.p) ||
 		    mt_policy_overridden(ps.p, overridden, &ps))

@@ -27,8 +27,8 @@ struct mt_diag {
 struct msrtrap_diags {
 	char *filename;
 	struct mt_diag *v;
-	size_t n, cap;
-	size_t nerrors;
+	size_t n, cap; /* n <= MSRTRAP_DIAGS_MAX */
+	size_t nerrors, nwarnings, dropped; /* kept or not */
 };
 
 static const char *const severity_names[] = {
@@ -107,6 +107,15 @@ int mt_diags_add(struct msrtrap_diags *d, enum msrtrap_severity sev,
 	va_list ap;
 	int n;
 
+	if (sev == MSRTRAP_SEV_ERROR)
+		d->nerrors++;
+	else if (sev == MSRTRAP_SEV_WARNING)
+		d->nwarnings++;
+	if (d->n == MSRTRAP_DIAGS_MAX) {
+		/* counted, not kept (nor formatted): memory stays bounded */
+		d->dropped++;
+		return 0;
+	}
 	if (mt_vec_reserve(&d->v, &d->cap, d->n + 1))
 		return -ENOMEM;
 	e = &d->v[d->n];
@@ -130,8 +139,6 @@ int mt_diags_add(struct msrtrap_diags *d, enum msrtrap_severity sev,
 		e->key_column = column;
 	}
 	e->seq = d->n;
-	if (sev == MSRTRAP_SEV_ERROR)
-		d->nerrors++;
 	d->n++;
 	return 0;
 }
@@ -159,9 +166,19 @@ size_t msrtrap_diags_count(const struct msrtrap_diags *d)
 	return d ? d->n : 0;
 }
 
+size_t msrtrap_diags_dropped(const struct msrtrap_diags *d)
+{
+	return d ? d->dropped : 0;
+}
+
 size_t msrtrap_diags_errors(const struct msrtrap_diags *d)
 {
 	return d ? d->nerrors : 0;
+}
+
+size_t msrtrap_diags_warnings(const struct msrtrap_diags *d)
+{
+	return d ? d->nwarnings : 0;
 }
 
 int msrtrap_diags_get(const struct msrtrap_diags *d, size_t i,

@@ -365,6 +365,8 @@ static const struct msrtrap_publisher_opts *too_many_readers(void)
 	X(diag_code_name_bad, msrtrap_diag_code_name(1000) == NULL, 1)         \
 	X(diags_count_null, msrtrap_diags_count(NULL), 0)                      \
 	X(diags_errors_null, msrtrap_diags_errors(NULL), 0)                    \
+	X(diags_dropped_null, msrtrap_diags_dropped(NULL), 0)                  \
+	X(diags_warnings_null, msrtrap_diags_warnings(NULL), 0)                \
 	X(diags_get_null,                                                      \
 	  msrtrap_diags_get(NULL, 0,                                           \
 			    &(struct msrtrap_diagnostic){                      \

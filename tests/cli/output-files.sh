@@ -22,6 +22,7 @@ check() {
 	if eval "$*"; then ok "$what"; else notok "$what (rc $rc)"; fi
 }
 leftovers() { ls -A "$1" | tr '\n' ' '; }
+one_line_err() { [ "$(wc -l <err)" -eq 1 ]; }
 
 pol=$src/examples/sandbox.policy
 "$bin" compile "$pol" >want.json 2>/dev/null
@@ -30,7 +31,8 @@ printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 %s\n' d/null >save-dev.sim
 printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 %s\n' d/link.vmx >save-link.sim
 mkdir d
 
-echo "1..57"
+planned=67
+echo "1..$planned"
 
 # ---- output files ----
 # a character device (a private null device, never the real /dev/null)
@@ -175,9 +177,9 @@ rm -f d/*
 # sim's save over its own script, through another path or from stdin
 printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 ../d/self.sim\n' >d/self.sim
 cp d/self.sim before.sim
-"$bin" sim d/self.sim >/dev/null 2>err
+"$bin" sim --allow-paths d/self.sim >/dev/null 2>err
 rc=$?
-check "sim save over SCRIPT (../d/self.sim): refused, exit 1, the script unchanged" \
+check "sim --allow-paths, save over SCRIPT (../d/self.sim): refused, exit 1, the script unchanged" \
 	'[ $rc -eq 1 ] && cmp -s d/self.sim before.sim &&
 	 [ "$(cat err)" = "d/self.sim:4: error: d/../d/self.sim: is the script: not overwritten" ]'
 printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 d/self.sim\n' >d/self.sim
@@ -188,6 +190,72 @@ check "sim - <SCRIPT saving over SCRIPT: refused, exit 1, the script unchanged" 
 	'[ $rc -eq 1 ] && cmp -s d/self.sim before.sim &&
 	 grep -q "^-:4: error: d/self.sim: is the script: not overwritten$" err'
 rm -f d/*
+
+# a name of NAME_MAX (255) bytes, and of 248: the temporary name is cut
+# to fit (review D11: 249-255 bytes failed with "File name too long")
+for len in 255 248; do
+	name=d/$(head -c "$len" /dev/zero | tr '\0' n)
+	"$bin" compile "$pol" -o "$name" 2>err
+	rc=$?
+	check "compile -o a $len-byte file name: written, no temporary file left" \
+		'[ $rc -eq 0 ] && cmp -s "$name" want.json && [ "$(ls -A d | wc -l)" -eq 1 ]'
+	rm -f "$name"
+done
+
+# ---- sim's save stays inside the script's directory (review D7) ----
+# A shared script chooses every byte it saves: without --allow-paths no
+# absolute path, no "..", no symlink leading out; inside, all as above.
+mkdir -p d/s/sub out
+printf 'secret\n' >out/victim
+chmod 600 out/victim
+cp out/victim before.victim
+save_sim() { printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 %s\n' "$2" >"$1"; }
+save_sim d/s/abs.sim "$PWD/out/victim"
+"$bin" sim d/s/abs.sim >/dev/null 2>err
+rc=$?
+check "sim save to an absolute path: refused at its line before anything runs, exit 1" \
+	'[ $rc -eq 1 ] && cmp -s out/victim before.victim && one_line_err &&
+	 grep -q "^d/s/abs\.sim:4:8: error: save: .* leaves the script.s directory; save writes only inside it (see --allow-paths)$" err'
+save_sim d/s/up.sim ../../out/victim
+"$bin" sim d/s/up.sim >/dev/null 2>err
+rc=$?
+check "sim save to ../../FILE: refused, exit 1, the file unchanged" \
+	'[ $rc -eq 1 ] && cmp -s out/victim before.victim && one_line_err &&
+	 grep -q "^d/s/up\.sim:4:8: error: save: .\.\./\.\./out/victim. leaves" err'
+ln -s ../../../out/victim d/s/sub/link.vmx
+save_sim d/s/link.sim sub/link.vmx
+"$bin" sim d/s/link.sim >/dev/null 2>err
+rc=$?
+check "sim save through a symlink leading out: refused, exit 1, the target unchanged" \
+	'[ $rc -eq 1 ] && cmp -s out/victim before.victim && [ -L d/s/sub/link.vmx ] &&
+	 one_line_err &&
+	 grep -q "^d/s/link\.sim:4: error: d/s/sub/link\.vmx: a symlink leads out of the script.s directory: not written (see --allow-paths)$" err'
+ln -s .. d/s/sub/back
+save_sim d/s/in.sim sub/back/in.vmx
+"$bin" sim d/s/in.sim >/dev/null 2>err
+rc=$?
+check "sim save through a symlink that stays inside: written" \
+	'[ $rc -eq 0 ] && [ "$(stat -c %s d/s/in.vmx)" = 4096 ]'
+"$bin" sim --allow-paths d/s/link.sim >/dev/null 2>err
+rc=$?
+check "sim --allow-paths: save through the symlink writes its target" \
+	'[ $rc -eq 0 ] && [ "$(stat -c %s out/victim)" = 4096 ] &&
+	 [ "$(stat -c %a out/victim)" = 600 ]'
+cp before.victim out/victim
+"$bin" sim --allow-paths d/s/up.sim >/dev/null 2>err
+rc=$?
+check "sim --allow-paths: save to ../../FILE writes it" \
+	'[ $rc -eq 0 ] && [ "$(stat -c %s out/victim)" = 4096 ]'
+printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 out/stdin.vmx\n' | "$bin" sim - >/dev/null 2>err
+rc=$?
+check "sim - (stdin): save relative to the current directory, inside it" \
+	'[ $rc -eq 0 ] && [ "$(stat -c %s out/stdin.vmx)" = 4096 ]'
+(cd out && printf 'vendor vmx\nvcpus 1\nsync 0\nsave 0 ../up.vmx\n' |
+	"$bin" sim - >/dev/null 2>../err)
+rc=$?
+check "sim - (stdin): save to ../FILE refused" \
+	'[ $rc -eq 1 ] && [ ! -e up.vmx ] && grep -q "^-:4:8: error: save: " err'
+rm -rf d/s out before.victim
 
 # ---- stdout ----
 # one_line REGEX: stderr is exactly one line, matching REGEX
@@ -277,5 +345,5 @@ rc=$?
 check "compile -o OUT with stdout closed: exit 0 (nothing goes to stdout)" \
 	'[ $rc -eq 0 ] && cmp -s d/quiet.json want.json'
 
-[ "$n" -eq 57 ] || { echo "# ran $n tests, planned 57"; failed=$((failed + 1)); }
+[ "$n" -eq "$planned" ] || { echo "# ran $n tests, planned $planned"; failed=$((failed + 1)); }
 [ "$failed" -eq 0 ]

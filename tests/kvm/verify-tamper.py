@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """
 `msrtrap verify` catches disagreement, exactly: with MSRTRAP_TEST_TAMPER
-the CLI hands the kernel a filter with a few bitmap bits flipped while it
-keeps modelling the original; verify must then report exactly the accesses
-whose verdict the flips changed (computed here, independently, from the
-filter JSON) and exit 1. Untampered, the same runs must agree (exit 0).
+the LD_PRELOAD shim tamper-filter.so hands the kernel a filter with a few
+bitmap bits flipped while msrtrap keeps modelling the original (the
+shipped binary has no tampering of its own); verify must then report
+exactly the accesses whose verdict the flips changed (computed here,
+independently, from the filter JSON) and exit 1. Untampered, the same runs
+must agree (exit 0).
 
 Exit 77 (meson's "skip") when live KVM is not usable here; then verify
 itself must say so plainly and exit 77 too.
 
-usage: verify-tamper.py /path/to/msrtrap SRCDIR
+usage: verify-tamper.py /path/to/msrtrap SRCDIR /path/to/tamper-filter.so
 """
 import json
 import os
@@ -19,6 +21,7 @@ import sys
 import tempfile
 
 MSRTRAP, SRC = sys.argv[1], sys.argv[2]
+SHIM = os.path.abspath(sys.argv[3])
 SANDBOX = os.path.join(SRC, "examples", "sandbox.policy")
 CLOUD = os.path.join(SRC, "examples", "cloud-profile.policy")
 failures = 0
@@ -29,6 +32,10 @@ def run(args, tamper=None):
     env.pop("MSRTRAP_TEST_TAMPER", None)
     if tamper:
         env["MSRTRAP_TEST_TAMPER"] = ",".join("0x%x" % m for m in tamper)
+        env["LD_PRELOAD"] = SHIM
+        # the shim precedes ASan's runtime in a sanitized build
+        env["ASAN_OPTIONS"] = ":".join(
+            filter(None, [env.get("ASAN_OPTIONS"), "verify_asan_link_order=0"]))
     p = subprocess.run([MSRTRAP] + args, env=env, capture_output=True,
                        text=True, timeout=120)
     return p.returncode, p.stdout, p.stderr
@@ -171,7 +178,14 @@ def main():
 
     rc, out, err = run(["verify", SANDBOX], [0x12345678])
     check(rc == 2 and "no range holds it" in err,
-          "tampering outside every range is a usage error")
+          "tampering outside every range is refused (exit 2)")
+    # the shipped binary ignores the variable: no hook of its own
+    env = dict(os.environ, MSRTRAP_TEST_TAMPER="0x10")
+    env.pop("LD_PRELOAD", None)
+    p = subprocess.run([MSRTRAP, "verify", SANDBOX], env=env,
+                       capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0 and "TAMPER" not in p.stderr,
+          "msrtrap alone ignores MSRTRAP_TEST_TAMPER (exit %d)" % p.returncode)
     return 1 if failures else 0
 
 

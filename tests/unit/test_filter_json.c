@@ -838,15 +838,91 @@ static void test_json_out_of_memory(void **state)
 		if (!err)
 			break;
 		assert_null(f);
-		/* the first allocation is the top-level object's */
-		if (k == 0)
-			assert_int_equal(err, -ENOMEM);
-		if (err == -ENOMEM)
-			assert_string_equal(d.message, "out of memory");
-		else
-			assert_true(strncmp(d.where, "line -1", 7) != 0);
+		/* whichever allocation fails first (every one after it too) */
+		assert_int_equal(err, -ENOMEM);
+		assert_string_equal(d.message, "out of memory");
 	}
 	msrtrap_filter_free(f);
+}
+
+/*
+ * jansson's allocator, failing only the requests of one size: the copy
+ * of a string token of fail_size - 1 bytes with its quotes (jansson asks
+ * for its saved text's length + 1).
+ */
+static size_t fail_size;
+
+static void *size_failing_malloc(size_t n)
+{
+	return n == fail_size ? NULL : malloc(n);
+}
+
+/*
+ * D8: a string token jansson cannot copy is out of memory too, not
+ * "invalid token" (a value) or "string or '}' expected" (a key) at its
+ * position; a really invalid token stays EINVAL with its position.
+ */
+static void test_json_string_out_of_memory(void **state)
+{
+	char bitmap[601], key[301], text[1200];
+	struct msrtrap_filter *f = NULL;
+	MSRTRAP_OPTS(msrtrap_error, d);
+	int err;
+
+	(void)state;
+	memset(bitmap, 'f', sizeof(bitmap) - 1);
+	bitmap[sizeof(bitmap) - 1] = 0;
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = 0;
+
+	/* a value: the bitmap string, 600 digits, 602 bytes with quotes */
+	snprintf(text, sizeof(text),
+		 "{\"default\": \"deny\", \"ranges\": [{\"flags\": [\"read\"], "
+		 "\"base\": \"0x10\", \"nmsrs\": 2400, \"bitmap\": \"%s\"}]}",
+		 bitmap);
+	fail_size = sizeof(bitmap) + 2;
+	json_set_alloc_funcs(size_failing_malloc, free);
+	err = msrtrap_filter_from_json(text, strlen(text), &f, &d);
+	json_set_alloc_funcs(malloc, free);
+	assert_int_equal(err, -ENOMEM);
+	assert_null(f);
+	assert_string_equal(d.message, "out of memory");
+	msrtrap_filter_free(load_ok(text)); /* and it loads with memory */
+
+	/* a key of 300 bytes */
+	snprintf(text, sizeof(text), "{\"default\": \"deny\", \"%s\": 1}", key);
+	fail_size = sizeof(key) + 2;
+	json_set_alloc_funcs(size_failing_malloc, free);
+	err = msrtrap_filter_from_json(text, strlen(text), &f, &d);
+	json_set_alloc_funcs(malloc, free);
+	assert_int_equal(err, -ENOMEM);
+	assert_string_equal(d.message, "out of memory");
+
+	/* real syntax errors keep their position */
+	err = msrtrap_filter_from_json("{\"default\": deny}", 17, &f, &d);
+	assert_int_equal(err, -EINVAL);
+	assert_string_equal(d.where, "line 1, column 16");
+	err = msrtrap_filter_from_json("{1: 2}", 6, &f, &d);
+	assert_int_equal(err, -EINVAL);
+	assert_true(strncmp(d.where, "line 1", 6) == 0);
+	err = msrtrap_filter_from_json("{\"a\": \"b\\q\"}", 12, &f, &d);
+	assert_int_equal(err, -EINVAL);
+	assert_true(strncmp(d.where, "line 1", 6) == 0);
+}
+
+/* review D11: a \u0000 error does not name jansson's JSON_ALLOW_NUL */
+static void test_json_nul_escape(void **state)
+{
+	const char *text = "{\"default\": \"deny\\u0000\", \"ranges\": []}";
+	struct msrtrap_filter *f = NULL;
+	MSRTRAP_OPTS(msrtrap_error, d);
+
+	(void)state;
+	assert_int_equal(msrtrap_filter_from_json(text, strlen(text), &f, &d),
+			 -EINVAL);
+	assert_string_equal(d.where, "line 1, column 24");
+	assert_string_equal(d.message,
+			    "\\u0000 is not allowed near '\"deny\\u0000\"'");
 }
 
 int main(void)
@@ -866,6 +942,8 @@ int main(void)
 		cmocka_unit_test(test_alternate_spellings),
 		cmocka_unit_test(test_too_many_ranges_streamed),
 		cmocka_unit_test(test_json_out_of_memory),
+		cmocka_unit_test(test_json_string_out_of_memory),
+		cmocka_unit_test(test_json_nul_escape),
 	};
 
 	return TEST_MAIN(tests);

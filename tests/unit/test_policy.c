@@ -583,6 +583,85 @@ static void test_error_singles(void **state)
 	}
 }
 
+/*
+ * Diagnostics are capped (reliability review D4): a policy of nothing
+ * but errors keeps the first MSRTRAP_DIAGS_MAX and counts the rest by
+ * severity, so memory stays bounded however long the input; warnings
+ * past the cap are counted too (--strict).
+ */
+static void test_diags_capped(void **state)
+{
+	const size_t nbad = MSRTRAP_DIAGS_MAX + 500,
+		     nwarn = MSRTRAP_DIAGS_MAX + 7;
+	struct mt_strbuf b = { 0 };
+	struct msrtrap_diags *d = NULL;
+	struct msrtrap_policy *p = NULL;
+	MSRTRAP_OPTS(msrtrap_diagnostic, diag);
+
+	(void)state;
+	for (size_t i = 0; i < nbad; i++)
+		tx(&b, "alow rw IA32_EFR\n");
+	assert_int_equal(msrtrap_policy_parse(b.s, b.len, NULL, &p, &d),
+			 -EINVAL);
+	assert_int_equal(msrtrap_diags_count(d), MSRTRAP_DIAGS_MAX);
+	assert_int_equal(msrtrap_diags_dropped(d), nbad - MSRTRAP_DIAGS_MAX);
+	assert_int_equal(msrtrap_diags_errors(d), nbad);
+	assert_int_equal(msrtrap_diags_warnings(d), 0);
+	/* the first ones reported, in source order */
+	assert_int_equal(msrtrap_diags_get(d, MSRTRAP_DIAGS_MAX - 1, &diag), 0);
+	assert_int_equal(diag.line, MSRTRAP_DIAGS_MAX);
+	assert_int_equal(msrtrap_diags_get(d, MSRTRAP_DIAGS_MAX, &diag),
+			 -ENOENT);
+	msrtrap_diags_free(d);
+	mt_strbuf_fini(&b);
+
+	/* every rule but the last overridden by the one after it */
+	for (size_t i = 0; i <= nwarn; i++)
+		tx(&b, "%s rw 0x10\n", i % 2 ? "deny" : "allow");
+	assert_int_equal(msrtrap_policy_parse(b.s, b.len, NULL, &p, &d), 0);
+	assert_int_equal(msrtrap_diags_count(d), MSRTRAP_DIAGS_MAX);
+	assert_int_equal(msrtrap_diags_warnings(d), nwarn);
+	assert_int_equal(msrtrap_diags_errors(d), 0);
+	assert_int_equal(msrtrap_diags_count(d) + msrtrap_diags_dropped(d),
+			 nwarn);
+	msrtrap_diags_free(d);
+	msrtrap_policy_free(p);
+	mt_strbuf_fini(&b);
+
+	assert_int_equal(msrtrap_diags_dropped(NULL), 0);
+	assert_int_equal(msrtrap_diags_warnings(NULL), 0);
+}
+
+/* review D11: old Mac line endings (CR alone) are named in a note */
+static void test_lone_cr_noted(void **state)
+{
+	const char *text = "default deny\rallow rw 0x10\r";
+	struct msrtrap_diags *d = NULL;
+	struct msrtrap_policy *p = NULL;
+	MSRTRAP_OPTS(msrtrap_diagnostic, g);
+	size_t n;
+
+	(void)state;
+	assert_int_equal(msrtrap_policy_parse(text, strlen(text), NULL, &p, &d),
+			 -EINVAL);
+	n = msrtrap_diags_count(d);
+	assert_true(n >= 2);
+	assert_int_equal(msrtrap_diags_get(d, n - 1, &g), 0);
+	assert_int_equal(g.severity, MSRTRAP_SEV_NOTE);
+	assert_int_equal(g.line, 1);
+	assert_int_equal(g.column, 13);
+	assert_non_null(
+		strstr(g.message, "carriage return without a line feed"));
+	msrtrap_diags_free(d);
+
+	/* CRLF is fine, and an error elsewhere gets no such note */
+	text = "default deny\r\nalow rw 0x10\r\n";
+	assert_int_equal(msrtrap_policy_parse(text, strlen(text), NULL, &p, &d),
+			 -EINVAL);
+	assert_int_equal(msrtrap_diags_count(d), 1);
+	msrtrap_diags_free(d);
+}
+
 static void test_diags_api(void **state)
 {
 	struct msrtrap_diags *d = NULL;
@@ -1598,7 +1677,7 @@ static void test_performance(void **state)
 	printf("# %zu random rules (%zu bytes): parse+model %.0f ms, to_text %.0f ms; "
 	       "%ld exception intervals, %zu warnings, canonical text %zu bytes\n",
 	       nrules, t.len, (t1 - t0) * 1e3, (t2 - t1) * 1e3, ne,
-	       msrtrap_diags_count(d), strlen(canon));
+	       msrtrap_diags_warnings(d), strlen(canon));
 	/* a few verdicts against the reference would need the rules; the
 	 * round trip is the cheap whole-domain check here */
 	{
@@ -1710,6 +1789,8 @@ int main(void)
 		cmocka_unit_test(test_random_policies),
 		cmocka_unit_test(test_content_recognise),
 		cmocka_unit_test(test_non_ascii_located),
+		cmocka_unit_test(test_diags_capped),
+		cmocka_unit_test(test_lone_cr_noted),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_performance),
 	};

@@ -1,0 +1,1 @@
+i=0; while [ $i -lt 1500 ]; do echo 'alow rw IA32_EFR'; i=$((i + 1)); done | msrtrap check --strict - 2>&1 >/dev/null | tail -n 1; printf 'allow rw 0x10\n%.0s' $(seq 1200) | msrtrap check --strict - 2>&1 >/dev/null | tail -n 2

@@ -1,0 +1,1 @@
+printf '{"default": "deny", "ranges": [{"flags": ["read"], "base": "0x40000000", "nmsrs": 8, "bitmap": "01"}]}\n' >sst.json; msrtrap compile --to svm-c --strict --json-diagnostics -o sst.c sst.json; rc=$?; [ -e sst.c ] && echo "sst.c written"; exit $rc
