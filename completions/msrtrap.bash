@@ -5,7 +5,7 @@
 # demand); also works on its own: `source completions/msrtrap.bash`.
 # Self-contained: needs no helper of the bash-completion package.
 
-_msrtrap_commands='names decode check query explain compile diff sim verify kvm-check'
+_msrtrap_commands='names decode check query explain compile diff merge sim verify kvm-check'
 
 # Canonical MSR names from the database of the msrtrap being completed.
 _msrtrap_msr_names()
@@ -74,6 +74,23 @@ _msrtrap()
 			return 0
 		fi
 		;;
+	--vendor | -v)
+		[[ $cmd == merge ]] && mapfile -t COMPREPLY < <(compgen -W 'vmx svm' -- "$cur")
+		return 0
+		;;
+	--kernel | -k)
+		[[ $cmd == merge ]] && mapfile -t COMPREPLY < <(compgen -W 'v6.0 v6.19' -- "$cur")
+		return 0
+		;;
+	--controls | -c)
+		# a comma-separated list: complete the word after the last comma
+		if [[ $cmd == merge ]]; then
+			local head=${cur%,*}, tail=${cur##*,}
+			[[ $cur != *,* ]] && head=
+			mapfile -t COMPREPLY < <(compgen -P "$head" -W 'msr-bitmaps virt-x2apic apic-reg-virt vid msr-prot none' -- "$tail")
+		fi
+		return 0
+		;;
 	--output | -o)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -93,6 +110,7 @@ _msrtrap()
 	case $cmd in
 	names | kvm-check) opts='-j --json' ;;
 	diff) opts='-j --json --max-input' ;;
+	merge) opts='-v --vendor -k --kernel -c --controls -o --output -j --json --max-input' ;;
 	decode | query | explain) opts='-f --format -j --json --max-input' ;;
 	check) opts='-f --format -j --json --strict --max-input' ;;
 	compile) opts='-t --to -o --output -n --name -f --format --strict --json-diagnostics --max-input' ;;
@@ -117,7 +135,8 @@ _msrtrap()
 		fi
 		case $word in
 		--) ended=1 ;;
-		--format | -f | --to | -t | --strategy | -s | --output | -o | --name | -n | --max-input)
+		--format | -f | --to | -t | --strategy | -s | --output | -o | --name | -n | --max-input | \
+			--vendor | -v | --kernel | -k | --controls | -c)
 			skip=1
 			;;
 		=) skip=1 ;;
@@ -156,7 +175,7 @@ _msrtrap()
 			return 0
 		fi
 		;;
-	diff)
+	diff | merge)
 		((npos >= 2)) && return 0
 		;;
 	*)

@@ -142,6 +142,12 @@ check "completion: msrtrap query F -- --j -> no option after --" \
 	test -z "$(complete_words msrtrap query F -- --j)"
 check "completion: msrtrap -V -> -V" \
 	test "$(complete_words msrtrap -V)" = -V
+check "completion: msrtrap me -> merge" \
+	test "$(complete_words msrtrap me)" = merge
+check "completion: msrtrap merge --kernel '' -> v6.0 v6.19" \
+	test "$(complete_words msrtrap merge --kernel '' | tr '\n' ' ')" = "v6.0 v6.19 "
+check "completion: msrtrap merge -c msr-bitmaps,vi -> the next control after the comma" \
+	test "$(complete_words msrtrap merge -c msr-bitmaps,vi | tr '\n' ' ')" = "msr-bitmaps,virt-x2apic msr-bitmaps,vid "
 
 # ---- an out-of-tree program, through pkg-config ----------------------------
 read -r -a cc <<<"$CC"
