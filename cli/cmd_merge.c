@@ -47,21 +47,6 @@ static const char help_json[] =
 	"  -j, --json        print decode --json's object of the merged map\n"
 	"                    with \"l2_bitmap_in_use\": true|false\n";
 
-/* The words of --controls, as sim's nested line takes them. */
-static const struct {
-	const char *word;
-	unsigned int bit;
-	enum msrtrap_format fmt;
-} control_words[] = {
-	{ "msr-bitmaps", MSRTRAP_NESTED_MSR_BITMAPS, MSRTRAP_FMT_VMX },
-	{ "virt-x2apic", MSRTRAP_NESTED_VIRT_X2APIC, MSRTRAP_FMT_VMX },
-	{ "apic-reg-virt", MSRTRAP_NESTED_APIC_REG_VIRT, MSRTRAP_FMT_VMX },
-	{ "vid", MSRTRAP_NESTED_VID, MSRTRAP_FMT_VMX },
-	{ "msr-prot", MSRTRAP_NESTED_MSR_PROT, MSRTRAP_FMT_SVM },
-};
-
-#define NWORDS (sizeof(control_words) / sizeof(control_words[0]))
-
 /* Returns -1 with *bits set, or the exit code of a usage error. */
 static int parse_controls(const char *list, enum msrtrap_format fmt,
 			  unsigned int *bits)
@@ -73,23 +58,19 @@ static int parse_controls(const char *list, enum msrtrap_format fmt,
 		return -1;
 	for (;;) {
 		size_t len = strcspn(p, ",");
-		size_t i;
+		enum msrtrap_format word_fmt;
+		int bit = nested_control(p, len, &word_fmt);
 
-		for (i = 0; i < NWORDS; i++)
-			if (strlen(control_words[i].word) == len &&
-			    !strncmp(p, control_words[i].word, len))
-				break;
-		if (i == NWORDS)
+		if (bit < 0)
 			return usage_error("merge", "--controls: unknown control '%.*s' "
-					   "(expected msr-bitmaps, virt-x2apic, "
-					   "apic-reg-virt, vid, msr-prot or none)",
+					   "(expected " NESTED_CONTROL_WORDS " or none)",
 					   (int)(len > 40 ? 40 : len), p);
-		if (control_words[i].fmt != fmt)
-			return usage_error("merge", "--controls: %s is %s control, "
-					   "the maps are %s", control_words[i].word,
+		if (word_fmt != fmt)
+			return usage_error("merge", "--controls: %.*s is %s control, "
+					   "the maps are %s", (int)len, p,
 					   fmt == MSRTRAP_FMT_VMX ? "an SVM" : "a VMX",
 					   msrtrap_format_name(fmt));
-		*bits |= control_words[i].bit;
+		*bits |= (unsigned int)bit;
 		if (!p[len])
 			return -1;
 		p += len + 1;

@@ -4,7 +4,8 @@
  * libmsrtrap-cli) through sim_run_text() (cli/sim/sim.h): the parser
  * with all its diagnostics, then the run on one VM per strategy. The
  * harness touches no file: `filter FILE` operands are served from the
- * built-in table below (any other name is "cannot read"), `save` lines
+ * built-in table below, `nested` maps from l1_map() (any other name is
+ * "cannot read"), `save` lines
  * are script errors, and at most 4 vCPUs are accepted. stdout goes to /dev/null (run libFuzzer with
  * -close_fd_mask=2 to silence the diagnostics on stderr as well).
  *
@@ -50,8 +51,33 @@ static const struct {
 	{ "invalid.json", "{\"default\": \"deny\"}" },
 };
 
+/*
+ * L1 maps for `nested` lines: l1-vmx.bin / l1-svm.bin, a fixed pattern
+ * (bytes alternate runs of 0x00, 0xff and mixed, so merges have both
+ * intercepted and passed bits everywhere), and l1-pass.* all zero.
+ */
+static int l1_map(const char *path, uint8_t **data, size_t *len)
+{
+	size_t n = strstr(path, "svm") ? 8192 : 4096;
+	bool pass = strstr(path, "pass") != NULL;
+
+	if (strcmp(path, "l1-vmx.bin") && strcmp(path, "l1-svm.bin") &&
+	    strcmp(path, "l1-pass-vmx.bin") && strcmp(path, "l1-pass-svm.bin"))
+		return -ENOENT;
+	*data = malloc(n + 1);
+	if (!*data)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		(*data)[i] = pass ? 0 : (uint8_t)(i % 3 == 0 ? 0 : i % 3 == 1 ? 0xff : i * 37);
+	(*data)[n] = 0;
+	*len = n;
+	return 0;
+}
+
 static int read_filter(const char *path, uint8_t **data, size_t *len)
 {
+	if (!strncmp(path, "l1-", 3))
+		return l1_map(path, data, len);
 	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
 		size_t n;
 

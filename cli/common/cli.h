@@ -110,6 +110,14 @@ const char *msr_name_why(const char *name, const char *what);
 bool parse_msr_operand(const char *s, uint32_t *first, uint32_t *last,
 		       const char **why);
 
+/*
+ * The control bit (MSRTRAP_NESTED_*) of one word of L1's nested controls,
+ * len bytes at word, any case: msr-bitmaps, virt-x2apic, apic-reg-virt,
+ * vid (*fmt VMX), msr-prot (*fmt SVM); -1 for any other word.
+ */
+int nested_control(const char *word, size_t len, enum msrtrap_format *fmt);
+#define NESTED_CONTROL_WORDS "msr-bitmaps, virt-x2apic, apic-reg-virt, vid, msr-prot"
+
 /* Print a JSON value compactly followed by a newline; frees it. */
 void print_json(json_t *value);
 

@@ -71,6 +71,7 @@ static void print_vcpu_failures(const struct report *r, const struct sim *m,
 {
 	const char *want = op->on ? "intercept" : "pass";
 	const char *got = op->on ? "pass" : "intercept";
+	const char *what = op->kind == OP_EXPECT_L2 ? "expect-l2" : "expect";
 	bool done[MSRTRAP_STRATEGY_COUNT] = { false };
 
 	for (size_t i = 0; i < n; i++) {
@@ -91,12 +92,36 @@ static void print_vcpu_failures(const struct report *r, const struct sim *m,
 		}
 		msr_label(f[i].msr, label, sizeof(label));
 		fprintf(stderr,
-			"%s:%u: expect failed: vcpu %u %s %s: got %s, want %s (strateg%s %s)\n",
-			r->path, op->line, f[i].vcpu, label,
+			"%s:%u: %s failed: vcpu %u %s %s: got %s, want %s (strateg%s %s)\n",
+			r->path, op->line, what, f[i].vcpu, label,
 			access_name(f[i].access), got, want,
 			count == 1 ? "y" : "ies", names.s ? names.s : "");
 		mt_strbuf_fini(&names);
 	}
+}
+
+/* A reflect line: one answer per vCPU, the same for every strategy. */
+static void on_reflect(struct report *r, const struct sim_event *ev)
+{
+	const struct op *op = ev->op;
+	json_t *failures = json_array();
+	char label[64];
+
+	msr_label(op->first, label, sizeof(label));
+	for (size_t i = 0; i < ev->nfailures; i++) {
+		fprintf(stderr, "%s:%u: reflect failed: vcpu %u %s %s: got %s, want %s\n",
+			r->path, op->line, ev->failures[i].vcpu, label,
+			access_name(op->access), op->on ? "no" : "yes",
+			op->on ? "yes" : "no");
+		json_array_append_new(failures,
+				      json_pack("{s:i, s:b}", "vcpu", ev->failures[i].vcpu,
+						"got", !op->on));
+	}
+	add_event(r, op, "reflect",
+		  json_pack("{s:o, s:I, s:s, s:b, s:b, s:o}", "vcpu",
+			    vcpu_json(op->vcpu), "msr", (json_int_t)op->first,
+			    "access", access_name(op->access), "want", op->on,
+			    "ok", !ev->nfailures, "failures", failures));
 }
 
 static void on_expect(struct report *r, const struct sim *m,
@@ -106,6 +131,11 @@ static void on_expect(struct report *r, const struct sim *m,
 	const char *got = op->on ? "pass" : "intercept";
 	json_t *failures = json_array();
 	size_t i, j;
+
+	if (op->kind == OP_REFLECT) {
+		on_reflect(r, ev);
+		return;
+	}
 
 	for (i = 0; i < ev->nfailures; i++) {
 		const struct sim_failure *f = &ev->failures[i];
@@ -123,7 +153,7 @@ static void on_expect(struct report *r, const struct sim *m,
 			;
 		print_vcpu_failures(r, m, op, &ev->failures[i], j - i);
 	}
-	add_event(r, op, "expect",
+	add_event(r, op, op->kind == OP_EXPECT_L2 ? "expect-l2" : "expect",
 		  json_pack("{s:o, s:I, s:I, s:s, s:s, s:b, s:o}", "vcpu",
 			    vcpu_json(op->vcpu), "first", (json_int_t)op->first,
 			    "last", (json_int_t)op->last, "access",

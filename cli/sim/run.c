@@ -221,6 +221,99 @@ static int run_expect(struct sim *m, const struct op *op)
 	return EXIT_OK;
 }
 
+/* nested VCPU L1FILE [CONTROL...] / nested VCPU off: the L1 side only */
+static int run_nested(struct sim *m, const struct op *op)
+{
+	unsigned int lo, hi;
+
+	vcpu_range(m, op->vcpu, &lo, &hi);
+	for (unsigned int v = lo; v <= hi; v++)
+		m->nested[v] = op->l1map ? op : NULL;
+	return EXIT_OK;
+}
+
+/*
+ * The map vCPU v of strategy k runs L2 with, into m->l2: merged from its
+ * bitmap (L0's) and its nested line's L1 map and controls, as the
+ * script's kernel merges; where KVM runs L2 without a merged map, the map
+ * in effect (all-intercept on VMX, L0's on SVM).
+ */
+static int l2_map(struct sim *m, const struct op *op, unsigned int k,
+		  unsigned int v)
+{
+	const struct op *n = m->nested[v];
+	int err = msrtrap_nested_merge(m->s->fmt, m->s->kernel, n->controls,
+				       bitmap(m, k, v), n->l1map, m->l2);
+
+	return err < 0 ? run_error(m, op, "nested merge", err, NULL) : EXIT_OK;
+}
+
+static int run_expect_l2(struct sim *m, const struct op *op)
+{
+	struct sim_event ev = { .kind = SIM_EV_EXPECT, .op = op };
+	struct sim_failure *fails = NULL, f;
+	size_t n = 0, cap = 0;
+	unsigned int lo, hi;
+	int rc = EXIT_OK;
+
+	m->expects++;
+	vcpu_range(m, op->vcpu, &lo, &hi);
+	for (f.vcpu = lo; f.vcpu <= hi && rc == EXIT_OK; f.vcpu++)
+		for (f.k = 0; f.k < m->nstrat && rc == EXIT_OK; f.k++) {
+			rc = l2_map(m, op, f.k, f.vcpu);
+			if (rc || !first_mismatch(m->s->fmt, m->l2, op, &f.msr,
+						  &f.access))
+				continue;
+			if (mt_vec_reserve(&fails, &cap, n + 1))
+				abort(); /* the CLI may die on OOM */
+			fails[n++] = f;
+		}
+	if (rc == EXIT_OK) {
+		if (n)
+			m->expects_failed++;
+		ev.failures = fails;
+		ev.nfailures = n;
+		emit(m, &ev);
+	}
+	free(fails);
+	return rc;
+}
+
+/* reflect: L1's map and controls decide, the same for every strategy */
+static int run_reflect(struct sim *m, const struct op *op)
+{
+	struct sim_event ev = { .kind = SIM_EV_EXPECT, .op = op };
+	struct sim_failure *fails = NULL, f = { .k = 0, .msr = op->first,
+						.access = op->access };
+	size_t n = 0, cap = 0;
+	unsigned int lo, hi;
+
+	m->expects++;
+	vcpu_range(m, op->vcpu, &lo, &hi);
+	for (f.vcpu = lo; f.vcpu <= hi; f.vcpu++) {
+		const struct op *nl = m->nested[f.vcpu];
+		int r = msrtrap_nested_reflect(m->s->fmt, nl->controls, nl->l1map,
+					       op->first, op->access);
+
+		if (r < 0) {
+			free(fails);
+			return run_error(m, op, "nested reflect", r, NULL);
+		}
+		if (r == op->on)
+			continue;
+		if (mt_vec_reserve(&fails, &cap, n + 1))
+			abort(); /* the CLI may die on OOM */
+		fails[n++] = f;
+	}
+	if (n)
+		m->expects_failed++;
+	ev.failures = fails;
+	ev.nfailures = n;
+	emit(m, &ev);
+	free(fails);
+	return EXIT_OK;
+}
+
 static int run_print(struct sim *m, const struct op *op)
 {
 	struct sim_event ev = { .kind = SIM_EV_PRINT, .op = op };
@@ -437,6 +530,12 @@ static int run_op(struct sim *m, const struct op *op)
 		return run_save(m, op);
 	case OP_STATS:
 		return run_stats(m, op);
+	case OP_NESTED:
+		return run_nested(m, op);
+	case OP_EXPECT_L2:
+		return run_expect_l2(m, op);
+	case OP_REFLECT:
+		return run_reflect(m, op);
 	default:
 		return EXIT_OK;
 	}
@@ -471,6 +570,10 @@ int sim_setup(struct sim *m)
 
 	choose_strategies(m);
 	m->size = msrtrap_format_size(m->s->fmt);
+	m->nested = calloc(m->s->vcpus, sizeof(*m->nested));
+	m->l2 = malloc(m->size);
+	if (!m->nested || !m->l2)
+		abort(); /* the CLI may die on OOM */
 	for (unsigned int k = 0; k < m->nstrat; k++) {
 		MSRTRAP_OPTS(msrtrap_engine_opts, opts,
 			     .format = m->s->fmt,
@@ -515,4 +618,6 @@ void sim_free(struct sim *m)
 		free(m->vcpu[k]);
 		msrtrap_engine_free(m->vm[k]);
 	}
+	free(m->nested);
+	free(m->l2);
 }

@@ -28,20 +28,27 @@ static const struct keyword {
 	enum op_kind kind;
 	unsigned int nargs;
 	const char *const args[4];
+	unsigned int extra; /* up to this many optional words after args */
+	const char *extra_name;
 } keywords[] = {
-	{ "vendor", OP_VENDOR, 1, { "vmx|svm" } },
-	{ "vcpus", OP_VCPUS, 1, { "N" } },
-	{ "passthrough", OP_PASSTHROUGH, 1, { "all|kvm-2022" } },
-	{ "strategy", OP_STRATEGY, 1, { "NAME|all" } },
+	{ "vendor", OP_VENDOR, 1, { "vmx|svm" }, 0, NULL },
+	{ "vcpus", OP_VCPUS, 1, { "N" }, 0, NULL },
+	{ "passthrough", OP_PASSTHROUGH, 1, { "all|kvm-2022" }, 0, NULL },
+	{ "strategy", OP_STRATEGY, 1, { "NAME|all" }, 0, NULL },
 	{ "intercept", OP_INTERCEPT, 4,
-	  { "VCPU|all", "MSR[-MSR]", "r|w|rw", "on|off" } },
-	{ "filter", OP_FILTER, 1, { "FILE.json|none" } },
-	{ "sync", OP_SYNC, 1, { "VCPU|all" } },
+	  { "VCPU|all", "MSR[-MSR]", "r|w|rw", "on|off" }, 0, NULL },
+	{ "filter", OP_FILTER, 1, { "FILE.json|none" }, 0, NULL },
+	{ "sync", OP_SYNC, 1, { "VCPU|all" }, 0, NULL },
 	{ "expect", OP_EXPECT, 4,
-	  { "VCPU|all", "MSR[-MSR]", "r|w|rw", "intercept|pass" } },
-	{ "print", OP_PRINT, 1, { "VCPU" } },
-	{ "save", OP_SAVE, 2, { "VCPU", "FILE" } },
-	{ "stats", OP_STATS, 0, { NULL } },
+	  { "VCPU|all", "MSR[-MSR]", "r|w|rw", "intercept|pass" }, 0, NULL },
+	{ "print", OP_PRINT, 1, { "VCPU" }, 0, NULL },
+	{ "save", OP_SAVE, 2, { "VCPU", "FILE" }, 0, NULL },
+	{ "stats", OP_STATS, 0, { NULL }, 0, NULL },
+	/* L1's controls after the file: up to one of each */
+	{ "nested", OP_NESTED, 2, { "VCPU|all", "L1FILE|off" }, 5, "CONTROL" },
+	{ "expect-l2", OP_EXPECT_L2, 4,
+	  { "VCPU|all", "MSR[-MSR]", "r|w|rw", "intercept|pass" }, 0, NULL },
+	{ "reflect", OP_REFLECT, 4, { "VCPU|all", "MSR", "r|w", "yes|no" }, 0, NULL },
 };
 
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
@@ -131,6 +138,8 @@ static char *syntax(const struct keyword *kw)
 	mt_strbuf_printf(&b, "%s", kw->name);
 	for (unsigned int i = 0; i < kw->nargs; i++)
 		mt_strbuf_printf(&b, " %s", kw->args[i]);
+	if (kw->extra)
+		mt_strbuf_printf(&b, " [%s...]", kw->extra_name);
 	text = mt_strbuf_steal(&b, NULL);
 	if (!text)
 		abort(); /* the CLI may die on OOM */
@@ -468,18 +477,152 @@ static bool check_arity(struct script *s, unsigned int line,
 {
 	char *usage;
 
-	if (n - 1 == kw->nargs)
+	if (n - 1 >= kw->nargs && n - 1 <= kw->nargs + kw->extra)
 		return true;
 	usage = syntax(kw);
 	if (n - 1 < kw->nargs)
 		script_error(s, line, end,
 			     "missing %s (%s)", kw->args[n - 1], usage);
 	else
-		script_error(s, line, t[kw->nargs + 1].col,
-			     "unexpected '%s' (%s)", clip(t[kw->nargs + 1].s),
-			     usage);
+		script_error(s, line, t[kw->nargs + kw->extra + 1].col,
+			     "unexpected '%s' (%s)",
+			     clip(t[kw->nargs + kw->extra + 1].s), usage);
 	free(usage);
 	return false;
+}
+
+/* ---- nested lines: L1's map, L2 expectations (docs/sim.md) ---- */
+
+/* Which vCPUs are in L2 at this point of the script (parse order). */
+static bool *l2_state(struct script *s)
+{
+	if (!s->in_l2) {
+		s->in_l2 = calloc(s->vcpus, sizeof(*s->in_l2));
+		if (!s->in_l2)
+			abort(); /* the CLI may die on OOM */
+	}
+	return s->in_l2;
+}
+
+static void set_l2(struct script *s, int vcpu, bool in)
+{
+	bool *in_l2 = l2_state(s);
+
+	for (unsigned int v = 0; v < s->vcpus; v++)
+		if (vcpu == VCPU_ALL || v == (unsigned int)vcpu)
+			in_l2[v] = in;
+}
+
+/* expect-l2 and reflect need their vCPUs in L2. */
+static bool need_l2(struct script *s, unsigned int line, const struct tok *t,
+		    int vcpu)
+{
+	bool *in_l2 = l2_state(s);
+
+	for (unsigned int v = 0; v < s->vcpus; v++)
+		if ((vcpu == VCPU_ALL || v == (unsigned int)vcpu) && !in_l2[v]) {
+			script_error(s, line, t->col,
+				     "vcpu %u is not in L2 here (no 'nested %u L1FILE' "
+				     "line before)", v, v);
+			return false;
+		}
+	return true;
+}
+
+/* L1's raw map for the script's vendor, read as filter files are. */
+static bool load_l1_map(struct script *s, unsigned int line,
+			const struct tok *t, struct op *op)
+{
+	size_t want = msrtrap_format_size(s->fmt), len;
+	uint8_t *data;
+	int err;
+
+	op->path = resolve(s, t->s);
+	err = s->env->read_filter(op->path, &data, &len);
+	if (err == -EFBIG) {
+		script_error(s, line, t->col,
+			     "%s: larger than %zu bytes (see --max-input)",
+			     op->path, read_file_limit);
+		return false;
+	}
+	if (err) {
+		script_error(s, line, t->col, "%s: cannot read: %s", op->path,
+			     strerror(-err));
+		return false;
+	}
+	if (len != want) {
+		free(data);
+		script_error(s, line, t->col,
+			     "%s: %zu bytes, but L1's map is a %s of %zu bytes "
+			     "(the script's vendor is %s)", op->path, len,
+			     format_title(s->fmt), want, msrtrap_format_name(s->fmt));
+		return false;
+	}
+	op->l1map = data;
+	return true;
+}
+
+/* nested VCPU|all L1FILE [CONTROL...] | nested VCPU|all off */
+static bool parse_nested(struct script *s, unsigned int line,
+			 const struct tok *t, struct op *op)
+{
+	bool ok = parse_vcpu(s, line, &t[1], true, &op->vcpu);
+
+	if (!strcasecmp(t[2].s, "off")) {
+		if (t[3].s[0]) {
+			script_error(s, line, t[3].col,
+				     "unexpected '%s': 'nested VCPU off' takes no controls",
+				     clip(t[3].s));
+			return false;
+		}
+		if (ok)
+			set_l2(s, op->vcpu, false);
+		return ok;
+	}
+	ok &= load_l1_map(s, line, &t[2], op);
+	for (unsigned int i = 3; t[i].s[0]; i++) {
+		enum msrtrap_format fmt;
+		int bit = nested_control(t[i].s, strlen(t[i].s), &fmt);
+
+		if (bit < 0) {
+			script_error(s, line, t[i].col,
+				     "unknown control '%s': expected " NESTED_CONTROL_WORDS,
+				     clip(t[i].s));
+			ok = false;
+		} else if (fmt != s->fmt) {
+			script_error(s, line, t[i].col,
+				     "%s is %s control; the script's vendor is %s",
+				     t[i].s, fmt == MSRTRAP_FMT_VMX ? "a VMX" : "an SVM",
+				     msrtrap_format_name(s->fmt));
+			ok = false;
+		} else {
+			op->controls |= (unsigned int)bit;
+		}
+	}
+	if (ok)
+		set_l2(s, op->vcpu, true);
+	return ok;
+}
+
+/* reflect VCPU|all MSR r|w yes|no */
+static bool parse_reflect(struct script *s, unsigned int line,
+			  const struct tok *t, struct op *op)
+{
+	bool ok = parse_vcpu(s, line, &t[1], true, &op->vcpu);
+
+	if (parse_msrs(s, line, &t[2], &op->first, &op->last) &&
+	    op->first != op->last) {
+		script_error(s, line, t[2].col,
+			     "expected one MSR, not the interval '%s'", clip(t[2].s));
+		ok = false;
+	}
+	if (parse_access(s, line, &t[3], &op->access) && op->access == MSRTRAP_RW) {
+		script_error(s, line, t[3].col,
+			     "expected r or w: an exit is a read or a write");
+		ok = false;
+	}
+	ok &= parse_choice(s, line, &t[4], "yes", "no", &op->on);
+	return ok && need_l2(s, line, &t[1], op->vcpu);
 }
 
 /* The operands of an operation (not a set-up line) into *op. */
@@ -501,6 +644,16 @@ static bool parse_op(struct script *s, unsigned int line, const struct tok *t,
 		ok &= parse_access(s, line, &t[3], &op->access);
 		ok &= parse_choice(s, line, &t[4], "intercept", "pass", &op->on);
 		return ok;
+	case OP_EXPECT_L2:
+		ok &= parse_vcpu(s, line, &t[1], true, &op->vcpu);
+		ok &= parse_msrs(s, line, &t[2], &op->first, &op->last);
+		ok &= parse_access(s, line, &t[3], &op->access);
+		ok &= parse_choice(s, line, &t[4], "intercept", "pass", &op->on);
+		return ok && need_l2(s, line, &t[1], op->vcpu);
+	case OP_NESTED:
+		return parse_nested(s, line, t, op);
+	case OP_REFLECT:
+		return parse_reflect(s, line, t, op);
 	case OP_FILTER:
 		return load_filter(s, line, &t[1], op);
 	case OP_SYNC:
@@ -564,6 +717,7 @@ static void parse_line(struct script *s, unsigned int line, char *text)
 	if (!parse_op(s, line, t, &op)) {
 		msrtrap_filter_free(op.filter);
 		free(op.path);
+		free(op.l1map);
 		return;
 	}
 	if (mt_vec_reserve(&s->ops, &s->cap, s->nops + 1))
@@ -576,8 +730,10 @@ void script_free(struct script *s)
 	for (size_t i = 0; i < s->nops; i++) {
 		msrtrap_filter_free(s->ops[i].filter);
 		free(s->ops[i].path);
+		free(s->ops[i].l1map);
 	}
 	free(s->ops);
+	free(s->in_l2);
 	free(s->dir);
 }
 
@@ -599,6 +755,7 @@ int script_parse(struct script *s, const char *path, char *text,
 	s->vcpus = 1;
 	s->passthrough = MSRTRAP_PASSTHROUGH_ALL;
 	s->strategy = STRATEGY_ALL;
+	s->kernel = MSRTRAP_KERNEL_V6_19;
 	s->dir = strdup("");
 	if (slash && strcmp(path, "-")) {
 		free(s->dir);

@@ -35,6 +35,9 @@ enum op_kind {
 	OP_PRINT,
 	OP_SAVE,
 	OP_STATS,
+	OP_NESTED,	/* enter L2 with L1's map, or leave (l1map NULL) */
+	OP_EXPECT_L2,
+	OP_REFLECT,
 };
 
 #define SETUP_OPS 4 /* OP_VENDOR .. OP_STRATEGY come first */
@@ -48,6 +51,8 @@ struct op {
 	bool on;		/* intercept: on; expect: want intercept */
 	struct msrtrap_filter *filter; /* filter; NULL for none */
 	char *path;		/* filter (for messages), save */
+	uint8_t *l1map;		/* nested: L1's raw map; NULL: leave L2 */
+	unsigned int controls;	/* nested: MSRTRAP_NESTED_* */
 };
 
 struct script {
@@ -60,8 +65,10 @@ struct script {
 	unsigned int vcpus;
 	enum msrtrap_passthrough passthrough;
 	int strategy;		/* STRATEGY_ALL or an enum msrtrap_strategy */
+	enum msrtrap_kernel kernel; /* whose nested merge: v6.19 */
 	unsigned int setup_line[SETUP_OPS];
 	unsigned int first_op_line;
+	bool *in_l2;		/* per vCPU while parsing: after a nested line */
 	/* the operations, in order */
 	struct op *ops;
 	size_t nops, cap;
@@ -86,7 +93,8 @@ bool sim_strategy_parse(const char *arg, int *strategy);
 
 enum sim_event_kind {
 	SIM_EV_SYNC,		/* refreshed */
-	SIM_EV_EXPECT,		/* failures[nfailures] (none: it held) */
+	SIM_EV_EXPECT,		/* failures[nfailures] (none: it held); also
+				 * expect-l2 and reflect (op->kind) */
 	SIM_EV_PRINT,		/* map */
 	SIM_EV_SAVE,
 	SIM_EV_STATS,		/* stats, totals */
@@ -136,6 +144,8 @@ struct sim {
 	struct msrtrap_engine *vm[MSRTRAP_STRATEGY_COUNT];
 	struct msrtrap_engine_vcpu **vcpu[MSRTRAP_STRATEGY_COUNT];
 	size_t size;		/* bitmap bytes */
+	const struct op **nested; /* per vCPU: its nested line, or NULL */
+	uint8_t *l2;		/* scratch: a merged map */
 	unsigned int syncs, expects, expects_failed;
 	bool disagreed, failed;
 	/* everything the run has to say goes through here; never NULL */

@@ -324,3 +324,67 @@ printf 'default deny\nallow rw IA32_EFER\0\n' >enc-nul.policy
 # check --json diagnostics, --strict (issue 13 item 5)
 printf 'default deny\nallow rw IA32_EFR IA32_LSTR @sycall\n' >enc-typo.policy
 printf 'deny rw @x2apic IA32_EFER\n' >enc-x2apic.policy
+
+# ---- nested lines of msrtrap sim (docs/sim.md "Nested"), and msrtrap merge ----
+# L1's raw maps for its L2: everything passes / only x2APIC reads and TPR writes
+python3 "$mk" vmx sim/l1-pass.vmx rw:0x0-0x1fff rw:0xc0000000-0xc0001fff
+python3 "$mk" vmx sim/l1-x2apic.vmx r:0x800-0x8ff w:0x808
+python3 "$mk" svm sim/l1-pass.svm rw:0x0-0x1fff rw:0xc0000000-0xc0001fff rw:0xc0010000-0xc0011fff
+cat >sim/deny-fs-w.json <<'EOF2'
+{"default": "allow", "ranges": [{"flags": ["write"], "base": "0xc0000100", "nmsrs": 1, "bitmap": "00"}]}
+EOF2
+cat >sim/nested.sim <<'EOF2'
+vendor vmx
+vcpus 2
+# L0 (KVM, for L1) passes FS_BASE and the x2APIC MSRs
+intercept all FS_BASE rw off
+intercept all 0x800-0x8ff rw off
+sync all
+nested 0 l1-pass.vmx msr-bitmaps virt-x2apic apic-reg-virt
+expect-l2 0 FS_BASE rw pass
+expect-l2 0 0x800-0x8ff r pass
+expect-l2 0 0x808 w pass
+expect-l2 0 0x802 w intercept
+expect-l2 0 IA32_EFER rw intercept
+reflect 0 IA32_EFER r no
+reflect 0 0xc0010000 r yes
+# a filter denying FS_BASE writes reaches L2 through L0 (N7)
+filter deny-fs-w.json
+sync all
+expect-l2 0 FS_BASE w intercept
+expect-l2 0 FS_BASE r pass
+reflect 0 FS_BASE w no
+nested 1 l1-x2apic.vmx msr-bitmaps virt-x2apic
+expect-l2 1 0x808 rw pass
+expect-l2 1 0x802 r intercept
+nested all off
+EOF2
+cat >sim/nested-fail.sim <<'EOF2'
+vendor vmx
+nested 0 l1-pass.vmx
+# without msr-bitmaps every L2 access exits, and goes to L1
+expect-l2 0 FS_BASE r pass
+reflect 0 FS_BASE r no
+EOF2
+cat >sim/nested-svm.sim <<'EOF2'
+vendor svm
+intercept 0 STAR-SFMASK rw off
+sync 0
+nested 0 l1-pass.svm msr-prot
+expect-l2 0 STAR-LSTAR rw pass
+expect-l2 0 IA32_EFER rw intercept
+nested 0 l1-pass.svm
+# no MSR_PROT: L2 runs on L0's map, nothing goes to L1 (M1)
+expect-l2 0 STAR rw pass
+expect-l2 0 0x10 r intercept
+reflect 0 0x10 r no
+EOF2
+cat >sim/nested-errors.sim <<'EOF2'
+vendor vmx
+expect-l2 0 0x10 r pass
+nested 0 l1-pass.vmx msr-prot bogus
+nested 0 missing.vmx
+nested 0 l1-pass.svm
+reflect 0 0x10-0x11 rw maybe
+nested 0 off msr-bitmaps
+EOF2

@@ -1,0 +1,1 @@
+msrtrap sim --json -s delta sim/nested.sim
