@@ -118,6 +118,35 @@ bool parse_msr_operand(const char *s, uint32_t *first, uint32_t *last,
 int nested_control(const char *word, size_t len, enum msrtrap_format *fmt);
 #define NESTED_CONTROL_WORDS "msr-bitmaps, virt-x2apic, apic-reg-virt, vid, msr-prot"
 
+/*
+ * The host's KVM as verify's expectations depend on it (kvm_host.c):
+ * the vendor module, the kernel version, kvm_intel's preemption timer
+ * (-1 unknown), and whether KVM completes TSC_DEADLINE writes before the
+ * userspace filter (the WRMSR fast path), with why in words. root is
+ * prepended to /sys and /proc paths ("" for this host).
+ */
+struct kvm_host {
+	char module[16]; /* "kvm_intel", "kvm_amd", "kvm_pvm" or "" */
+	unsigned int major, minor;
+	int preemption_timer;
+	bool tsc_deadline_fastpath;
+	char why[160];
+};
+
+void kvm_host_probe(const char *root, struct kvm_host *h);
+
+/* Does KVM on this host complete (msr, access) without the filter? */
+bool kvm_host_bypasses_filter(const struct kvm_host *h, uint32_t msr,
+			      unsigned int access);
+
+/*
+ * What verify expects of (msr, access) on this host given the model's
+ * verdict: allowed where the model allows it or KVM completes it before
+ * the filter (*fastpath set then).
+ */
+bool kvm_host_expects_allow(const struct kvm_host *h, bool model_allows,
+			    uint32_t msr, unsigned int access, bool *fastpath);
+
 /* Print a JSON value compactly followed by a newline; frees it. */
 void print_json(json_t *value);
 

@@ -92,9 +92,19 @@ check(rc == 0 and len(probed) == doc.get("accesses", -1),
       "verify --list --json: \"probed\" has every access (%d, %s)"
       % (len(probed), doc.get("accesses")))
 shape = all(set(e) == {"msr", "name", "access", "expected", "observed",
-                       "value"} or
-            set(e) == {"msr", "access", "expected", "observed", "value"}
+                       "value", "fastpath"} or
+            set(e) == {"msr", "access", "expected", "observed", "value",
+                       "fastpath"}
             for e in probed)
+# D6: only on hosts whose KVM completes TSC_DEADLINE writes before the
+# filter (tests/unit/test_kvm_host.c); "host" says which this one is
+host = doc.get("host", {})
+check(all(e["fastpath"] == (host.get("tsc_deadline_fastpath") and
+                            e["msr"] == 0x6e0 and e["access"] == "write" and
+                            e["expected"] == "allow")
+          for e in probed if "fastpath" in e) and "module" in host,
+      "verify --list --json: \"fastpath\" only for a TSC_DEADLINE write, "
+      "by \"host\" (%s)" % host)
 check(shape and all(re.fullmatch(r"0x[0-9a-f]{16}", e["value"])
                     for e in probed),
       "verify --list --json: each entry msr, name, access, expected, "
