@@ -15,7 +15,9 @@
  * taken as v6.0 did. Other vendor modules (this project's PVM hosts,
  * live-kvm-notes.md) filter the write as the model says.
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -80,6 +82,22 @@ static void decide(struct kvm_host *h)
 	}
 }
 
+/* "6.18.44-fc" -> 6, 18; anything else 0.0 (unknown) */
+static void parse_release(const char *s, struct kvm_host *h)
+{
+	char *end;
+	unsigned long major = strtoul(s, &end, 10), minor;
+
+	h->major = h->minor = 0;
+	if (end == s || *end != '.' || !isdigit((unsigned char)end[1]))
+		return;
+	minor = strtoul(end + 1, NULL, 10);
+	if (major > 1000 || minor > 1000)
+		return;
+	h->major = (unsigned int)major;
+	h->minor = (unsigned int)minor;
+}
+
 void kvm_host_probe(const char *root, struct kvm_host *h)
 {
 	static const char *const modules[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
@@ -95,8 +113,7 @@ void kvm_host_probe(const char *root, struct kvm_host *h)
 		}
 	}
 	first_line(root, "/proc/sys/kernel/osrelease", buf, sizeof(buf));
-	if (sscanf(buf, "%u.%u", &h->major, &h->minor) != 2)
-		h->major = h->minor = 0;
+	parse_release(buf, h);
 	first_line(root, "/sys/module/kvm_intel/parameters/preemption_timer", buf,
 		   sizeof(buf));
 	if (buf[0] == 'Y' || buf[0] == '1')

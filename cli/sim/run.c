@@ -570,7 +570,7 @@ int sim_setup(struct sim *m)
 
 	choose_strategies(m);
 	m->size = msrtrap_format_size(m->s->fmt);
-	m->nested = calloc(m->s->vcpus, sizeof(*m->nested));
+	m->nested = calloc(m->s->vcpus, sizeof(const struct op *));
 	m->l2 = malloc(m->size);
 	if (!m->nested || !m->l2)
 		abort(); /* the CLI may die on OOM */
