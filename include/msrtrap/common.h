@@ -31,6 +31,20 @@ extern "C" {
 #endif
 
 /*
+ * The errno values msrtrap returns, negated (-MSRTRAP_EINVAL), spelled
+ * for code without <errno.h>: a hypervisor that embeds the freestanding
+ * core (docs/embedding.md). They are Linux's numbers, so hosted code
+ * compares with -EINVAL as well (the build checks they agree).
+ */
+#define MSRTRAP_ENOENT 2
+#define MSRTRAP_ENOMEM 12
+#define MSRTRAP_EFAULT 14
+#define MSRTRAP_EEXIST 17
+#define MSRTRAP_EINVAL 22
+#define MSRTRAP_ERANGE 34
+#define MSRTRAP_EOVERFLOW 75
+
+/*
  * Access types. The values deliberately equal the kernel's MSR_TYPE_R/W and
  * the UAPI KVM_MSR_FILTER_READ/WRITE (KVM API documentation,
  * KVM_X86_SET_MSR_FILTER), so one enum serves both.

@@ -13,17 +13,17 @@
 #include <msrtrap/common.h>
 
 /*
- * errno values, spelled out because <errno.h> is not a freestanding header.
- * They are the Linux/x86 numbers; lib/version.c checks them against the
- * host's <errno.h> in hosted builds.
+ * errno values: <errno.h> is not a freestanding header, so the core uses
+ * <msrtrap/common.h>'s MSRTRAP_E*, the Linux/x86 numbers; lib/version.c
+ * checks them against the host's <errno.h> in hosted builds.
  */
-#define MT_ENOENT 2
-#define MT_ENOMEM 12
-#define MT_EFAULT 14
-#define MT_EEXIST 17
-#define MT_EINVAL 22
-#define MT_ERANGE 34
-#define MT_EOVERFLOW 75
+#define MT_ENOENT MSRTRAP_ENOENT
+#define MT_ENOMEM MSRTRAP_ENOMEM
+#define MT_EFAULT MSRTRAP_EFAULT
+#define MT_EEXIST MSRTRAP_EEXIST
+#define MT_EINVAL MSRTRAP_EINVAL
+#define MT_ERANGE MSRTRAP_ERANGE
+#define MT_EOVERFLOW MSRTRAP_EOVERFLOW
 
 #define MT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MT_UNLIKELY(x) __builtin_expect(!!(x), 0)

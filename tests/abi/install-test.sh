@@ -45,6 +45,7 @@ libdir=$stage$(under_prefix "$LIBDIR")
 includedir=$stage$(under_prefix "$INCLUDEDIR")
 bindir=$stage$(under_prefix "$BINDIR")
 mandir=$stage$(under_prefix "$MANDIR")
+datadir=$stage$(under_prefix "$DATADIR")
 completionsdir=$stage$(under_prefix "$COMPLETIONSDIR")
 pcdir=$libdir/pkgconfig
 
@@ -116,6 +117,12 @@ cites=$(grep -n -E 'shared/|spec/|kvm-msr-semantics|live-kvm-notes|kvm-versions|
 	"$mandir"/man3/libmsrtrap.3) 2>/dev/null | sed "s|^$stage||")
 check "installed headers and man pages cite nothing that is not installed${cites:+: $(echo "$cites" | head -3 | tr '\n' ' ')}" \
 	test -z "$cites"
+
+# the core for embedders (docs/embedding.md), compilable with the staged
+# headers alone, freestanding
+check "$DATADIR/msrtrap/msrtrap-core.c (the embeddable core)" \
+	"${CC%% *}" -std=c11 -ffreestanding -fsyntax-only -I"$includedir" \
+	"$datadir/msrtrap/msrtrap-core.c"
 
 comp=$completionsdir/msrtrap
 check "bash completion $COMPLETIONSDIR/msrtrap" bash -n "$comp"
