@@ -48,8 +48,12 @@ static const uint32_t no_slot_ok[][2] = {
 	{ 0xdc0, 0xddf },   /* LBR_INFO_0 .. +31 */
 	{ 0x680, 0x69f },   /* LASTBRANCH_0_FROM_IP .. +31 */
 	{ 0x6c0, 0x6df },   /* LASTBRANCH_0_TO_IP .. +31 */
-	{ 0x40, 0x47 },	    /* LASTBRANCH_0 .. (Core) FROM */
-	{ 0x60, 0x67 },	    /* LASTBRANCH_0 .. (Core) TO */
+	/*
+	 * Core LBR: inclusive case ranges base..base+8, nine MSRs each
+	 * (kvm-versions.md D1, v6.0 vmx.c:639-640)
+	 */
+	{ 0x40, 0x48 },	    /* LBR_CORE_FROM .. +8 */
+	{ 0x60, 0x68 },	    /* LBR_CORE_TO .. +8 */
 };
 
 static bool warns_when_unlisted(uint32_t msr)
