@@ -39,6 +39,7 @@ struct msrtrap_engine {
 	enum msrtrap_format fmt;
 	enum msrtrap_strategy strategy;
 	enum msrtrap_passthrough passthrough;
+	enum msrtrap_kernel kernel;
 	struct msrtrap_publisher *publisher;
 	pthread_mutex_t lock;		/* filter writers */
 	struct msrtrap_cfilter *current; /* what the publisher holds (writers only) */
@@ -94,27 +95,54 @@ int msrtrap_passthrough_parse(const char *name)
 	return -EINVAL;
 }
 
+/*
+ * A kernel profile brings its own list and refresh: `passthrough` must be
+ * left at ALL (0), and `strategy` at 0 or the one the profile reproduces
+ * (mt_kernel_strategy()); the VM then runs with that strategy's name.
+ */
+static int check_kernel(const struct msrtrap_engine_opts *opts,
+			enum msrtrap_kernel kernel, int *strategy)
+{
+	int ks;
+
+	if (kernel == MSRTRAP_KERNEL_NONE)
+		return 0;
+	if (!msrtrap_kernel_name(kernel) ||
+	    OPTS_GET(opts, passthrough, 0) != MSRTRAP_PASSTHROUGH_ALL)
+		return -EINVAL;
+	ks = mt_kernel_strategy(kernel, opts->format);
+	if (*strategy != 0 && *strategy != ks)
+		return -EINVAL;
+	*strategy = ks;
+	return 0;
+}
+
 int msrtrap_engine_new(const struct msrtrap_engine_opts *opts, struct msrtrap_engine **out)
 {
 	MSRTRAP_OPTS(msrtrap_publisher_opts, sopts);
 	struct msrtrap_engine *vm;
+	enum msrtrap_kernel kernel;
 	unsigned int max;
-	int err;
+	int err, strategy;
 
 	if (!out || !opts || !OPTS_VALID(opts, msrtrap_engine_opts))
 		return -EINVAL;
 	max = OPTS_GET(opts, max_vcpus, 0u);
+	strategy = OPTS_GET(opts, strategy, 0);
+	kernel = OPTS_GET(opts, kernel, MSRTRAP_KERNEL_NONE);
 	if (!msrtrap_format_size(OPTS_GET(opts, format, MSRTRAP_FMT_NONE)) ||
-	    !msrtrap_strategy_name(OPTS_GET(opts, strategy, 0)) ||
+	    !msrtrap_strategy_name(strategy) ||
 	    !msrtrap_passthrough_name(OPTS_GET(opts, passthrough, 0)) ||
-	    max > MSRTRAP_PUBLISHER_MAX_READERS)
+	    max > MSRTRAP_PUBLISHER_MAX_READERS ||
+	    check_kernel(opts, kernel, &strategy))
 		return -EINVAL;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
 	vm->fmt = opts->format;
-	vm->strategy = OPTS_GET(opts, strategy, 0);
+	vm->strategy = strategy;
 	vm->passthrough = OPTS_GET(opts, passthrough, 0);
+	vm->kernel = kernel;
 	sopts.max_readers = max ? max : MSRTRAP_PUBLISHER_DEFAULT_READERS;
 	err = msrtrap_publisher_new(&sopts, &vm->publisher);
 	if (err) {
@@ -122,7 +150,7 @@ int msrtrap_engine_new(const struct msrtrap_engine_opts *opts, struct msrtrap_en
 		return err;
 	}
 	pthread_mutex_init(&vm->lock, NULL);
-	mt_engine_capable(vm->fmt, vm->passthrough, vm->capable);
+	mt_engine_capable(vm->fmt, vm->passthrough, vm->kernel, vm->capable);
 	*out = vm;
 	return 0;
 }
@@ -208,8 +236,9 @@ int msrtrap_engine_vcpu_new(struct msrtrap_engine *vm, const struct msrtrap_engi
 		if (!bitmap)
 			goto fail;
 	}
-	err = mt_vcpu_init(&v->core, vm->fmt, vm->passthrough,
-			   (const uint64_t(*)[MT_SPAN_WORDS])vm->capable, bitmap);
+	err = mt_vcpu_init(&v->core, vm->fmt, vm->passthrough, vm->kernel,
+			   (const uint64_t(*)[MT_SPAN_WORDS])vm->capable,
+			   bitmap);
 	if (err)
 		goto fail;
 	v->vm = vm;
