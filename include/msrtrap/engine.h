@@ -96,8 +96,10 @@ struct msrtrap_engine_opts {
 	 * for the format, call for call (libmsrtrap(3), "Kernel
 	 * profiles" of the engine documentation): its pass-through-capable list,
 	 * which calls warn, what a filter change refreshes and the counters
-	 * of its calls. passthrough must then be ALL (0) and strategy 0 or
-	 * the one the profile reproduces; anything else is -EINVAL.
+	 * of its calls, and the pass-through a new vCPU starts with (a
+	 * v6.19 vCPU starts with a refresh pending: its creation recalc).
+	 * passthrough must then be ALL (0) and strategy 0 or the one the
+	 * profile reproduces; anything else is -EINVAL.
 	 */
 	enum msrtrap_kernel kernel;
 };
@@ -133,7 +135,11 @@ struct msrtrap_engine_vcpu_opts {
 };
 #define msrtrap_engine_vcpu_opts__last_field bitmap
 
-/* A vCPU: everything intercepted, every wish "intercept". -ENOSPC past max_vcpus. */
+/*
+ * A vCPU: everything intercepted, every wish "intercept" — with a kernel
+ * profile, plus what that kernel opens at creation. -ENOSPC past
+ * max_vcpus.
+ */
 MSRTRAP_API int msrtrap_engine_vcpu_new(struct msrtrap_engine *vm,
 				 const struct msrtrap_engine_vcpu_opts *opts,
 				 struct msrtrap_engine_vcpu **out);

@@ -124,6 +124,65 @@ int mt_kernel_strategy(enum msrtrap_kernel k, enum msrtrap_format fmt)
 }
 
 /*
+ * D9: what a kernel opens when it creates a vCPU, for the configuration the
+ * profiles model (C-states in the guest, no optional CPUID feature, an AMD
+ * guest on SVM). VMX v5.19/v6.0 vmx_vcpu_create() (v6.0 vmx.c:7337-7353):
+ * TSC R, FS/GS/KERNEL_GS RW, SYSENTER RW, C1/C3/C6/C7 R; v6.19 opens the
+ * same at the first recalc (x86.c:12752, cpuid.c:465).
+ */
+static const struct mt_kernel_open vmx_start[] = {
+	{ 0x10, MSRTRAP_READ },	       { 0xc0000100, MSRTRAP_RW },
+	{ 0xc0000101, MSRTRAP_RW },    { 0xc0000102, MSRTRAP_RW },
+	{ 0x174, MSRTRAP_RW },	       { 0x175, MSRTRAP_RW },
+	{ 0x176, MSRTRAP_RW },	       { 0x660, MSRTRAP_READ },
+	{ 0x3fc, MSRTRAP_READ },       { 0x3fd, MSRTRAP_READ },
+	{ 0x3fe, MSRTRAP_READ },
+};
+
+/* SVM v5.19/v6.0: the nine "always" direct_access_msrs (D3, D9) */
+static const struct mt_kernel_open svm60_start[] = {
+	{ 0xc0000081, MSRTRAP_RW }, { 0x174, MSRTRAP_RW },
+	{ 0xc0000101, MSRTRAP_RW }, { 0xc0000100, MSRTRAP_RW },
+	{ 0xc0000102, MSRTRAP_RW }, { 0xc0000082, MSRTRAP_RW },
+	{ 0xc0000083, MSRTRAP_RW }, { 0xc0000084, MSRTRAP_RW },
+	{ 0xc0010130, MSRTRAP_RW },
+};
+
+/*
+ * SVM v6.19 recalc, not SEV-ES (§6c-1): FS/GS/KERNEL_GS, STAR/LSTAR/CSTAR/
+ * SFMASK, SYSENTER_CS, and SYSENTER_EIP/ESP for a guest whose CPUID vendor
+ * is not Intel-compatible (svm.c:1150-1176).
+ */
+static const struct mt_kernel_open svm619_start[] = {
+	{ 0xc0000100, MSRTRAP_RW }, { 0xc0000101, MSRTRAP_RW },
+	{ 0xc0000102, MSRTRAP_RW }, { 0xc0000081, MSRTRAP_RW },
+	{ 0xc0000082, MSRTRAP_RW }, { 0xc0000083, MSRTRAP_RW },
+	{ 0xc0000084, MSRTRAP_RW }, { 0x174, MSRTRAP_RW },
+	{ 0x175, MSRTRAP_RW },	    { 0x176, MSRTRAP_RW },
+};
+
+const struct mt_kernel_open *mt_kernel_start(enum msrtrap_kernel k,
+					     enum msrtrap_format fmt,
+					     unsigned int *n)
+{
+	bool svm = fmt == MSRTRAP_FMT_SVM;
+
+	switch (k) {
+	case MSRTRAP_KERNEL_V5_19:
+	case MSRTRAP_KERNEL_V6_0:
+		*n = svm ? MT_NELEM(svm60_start) : MT_NELEM(vmx_start);
+		return svm ? svm60_start : vmx_start;
+	case MSRTRAP_KERNEL_V6_19:
+		*n = svm ? MT_NELEM(svm619_start) : MT_NELEM(vmx_start);
+		return svm ? svm619_start : vmx_start;
+	case MSRTRAP_KERNEL_NONE:
+		break;
+	}
+	*n = 0;
+	return 0;
+}
+
+/*
  * MSRs is_valid_passthrough_msr() accepted without a slot in June 2022
  * (handled by the x2APIC, Intel PT and LBR code): disabling them did not
  * WARN. Inclusive intervals.
@@ -363,6 +422,23 @@ int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr,
 	if (!is_capable(v, (unsigned int)s, off))
 		return -MT_ENOENT;
 	return (int)((v->wish[s][access - 1][off / 64] >> (off % 64)) & 1);
+}
+
+/* D9: the kernel opens it at creation (wish only; hardware untouched). */
+void mt_vcpu_wish_pass(struct mt_vcpu *v, uint32_t msr,
+		       enum msrtrap_access access)
+{
+	int s = span_index(v, msr);
+	uint32_t off;
+
+	if (s < 0)
+		return;
+	off = msr - v->span[s].first;
+	if (!is_capable(v, (unsigned int)s, off))
+		return;
+	for (unsigned int d = 0; d < 2; d++)
+		if (access & (d + 1))
+			v->wish[s][d][off / 64] &= ~(1ULL << (off % 64));
 }
 
 /* ---- MSR-word access to the hardware bitmap (the word strategies) ---- */

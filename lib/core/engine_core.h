@@ -53,6 +53,24 @@ void mt_engine_capable(enum msrtrap_format fmt, enum msrtrap_passthrough pt,
  */
 int mt_kernel_strategy(enum msrtrap_kernel kernel, enum msrtrap_format fmt);
 
+/* One (MSR, access) a kernel opens for a new vCPU (kvm-versions.md D9). */
+struct mt_kernel_open {
+	uint32_t msr;
+	enum msrtrap_access access;
+};
+
+/* What kernel k opens at vCPU creation on fmt; NULL (n = 0) for none. */
+const struct mt_kernel_open *mt_kernel_start(enum msrtrap_kernel k,
+					     enum msrtrap_format fmt,
+					     unsigned int *n);
+
+/*
+ * Set the wish of a capable MSR to pass for `access`, without touching the
+ * hardware bit or a counter (v6.19's creation state before its recalc).
+ */
+void mt_vcpu_wish_pass(struct mt_vcpu *v, uint32_t msr,
+		       enum msrtrap_access access);
+
 /* Initialise a vCPU over caller memory `hw`: all intercepted, all wished. */
 int mt_vcpu_init(struct mt_vcpu *v, enum msrtrap_format fmt,
 		 enum msrtrap_passthrough pt, enum msrtrap_kernel kernel,

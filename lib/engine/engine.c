@@ -51,6 +51,7 @@ struct msrtrap_engine_vcpu {
 	struct msrtrap_engine *vm;
 	struct msrtrap_publisher_reader *reader;
 	uint64_t synced_gen;
+	bool recalc_pending; /* v6.19: the creation recalc (D9) */
 	void *own_bitmap;
 	struct mt_vcpu core;
 };
@@ -213,6 +214,35 @@ int msrtrap_engine_set_filter(struct msrtrap_engine *vm,
 	return err;
 }
 
+/*
+ * A kernel profile's vCPU starts with what that kernel opens at creation
+ * (kvm-versions.md D9): v5.19/v6.0 with the disable calls it makes then
+ * (counted, and consulting the filter in force, as for any vCPU created
+ * after a filter), v6.19 with the wishes its first recalc applies; vCPU
+ * creation requests that recalc (x86.c:12752, cpuid.c:465), so the vCPU
+ * starts with a refresh pending.
+ */
+static void kernel_start(struct msrtrap_engine_vcpu *v)
+{
+	unsigned int n;
+	const struct mt_kernel_open *o = mt_kernel_start(v->vm->kernel, v->vm->fmt, &n);
+	const struct msrtrap_cfilter *cf;
+
+	if (!n)
+		return;
+	if (v->vm->kernel == MSRTRAP_KERNEL_V6_19) {
+		for (unsigned int i = 0; i < n; i++)
+			mt_vcpu_wish_pass(&v->core, o[i].msr, o[i].access);
+		v->recalc_pending = true;
+		return;
+	}
+	cf = msrtrap_publisher_enter(v->reader);
+	for (unsigned int i = 0; i < n; i++)
+		mt_vcpu_intercept(&v->core, cf ? &cf->core : NULL, o[i].msr,
+				  o[i].msr, o[i].access, false);
+	msrtrap_publisher_exit(v->reader);
+}
+
 int msrtrap_engine_vcpu_new(struct msrtrap_engine *vm, const struct msrtrap_engine_vcpu_opts *opts,
 		     struct msrtrap_engine_vcpu **out)
 {
@@ -245,6 +275,7 @@ int msrtrap_engine_vcpu_new(struct msrtrap_engine *vm, const struct msrtrap_engi
 	/* all intercepted and all wished: consistent with any filter, so the
 	 * vCPU starts in sync with whatever is published now */
 	v->synced_gen = msrtrap_publisher_generation(vm->publisher);
+	kernel_start(v);
 	*out = v;
 	return 0;
 fail:
@@ -282,7 +313,9 @@ int msrtrap_engine_vcpu_intercept(struct msrtrap_engine_vcpu *vcpu, uint32_t fir
 
 bool msrtrap_engine_vcpu_refresh_pending(const struct msrtrap_engine_vcpu *vcpu)
 {
-	return vcpu && msrtrap_publisher_generation(vcpu->vm->publisher) != vcpu->synced_gen;
+	return vcpu && (vcpu->recalc_pending ||
+			msrtrap_publisher_generation(vcpu->vm->publisher) !=
+				vcpu->synced_gen);
 }
 
 /*
@@ -334,6 +367,7 @@ int msrtrap_engine_vcpu_sync(struct msrtrap_engine_vcpu *vcpu)
 			known ? &changes : NULL);
 	msrtrap_publisher_exit(vcpu->reader);
 	vcpu->synced_gen = gen;
+	vcpu->recalc_pending = false;
 	return 1;
 }
 

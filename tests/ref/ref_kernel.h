@@ -103,6 +103,24 @@ static inline bool rk_warns(enum msrtrap_kernel k, enum msrtrap_format fmt,
 	return fmt == MSRTRAP_FMT_SVM || !ref_exempt(msr);
 }
 
+/*
+ * D9 / §6c-1: what each kernel opens for a new vCPU, for a guest with
+ * C-states in it, no optional CPUID feature, AMD vendor on SVM, not SEV-ES.
+ * Entries: MSR, access (R 1, W 2, RW 3).
+ */
+static const uint32_t rk_open_vmx[][2] = {
+	{ 0x10, 1 } /* TSC R */, { 0xc0000100, 3 }, { 0xc0000101, 3 },
+	{ 0xc0000102, 3 }, { 0x174, 3 }, { 0x175, 3 }, { 0x176, 3 },
+	{ 0x660, 1 }, { 0x3fc, 1 }, { 0x3fd, 1 }, { 0x3fe, 1 } /* C-states R */,
+};
+
+/* D3: the nine "always" MSRs: the first nine of rk_svm_v6_0 */
+static const uint32_t rk_open_svm_v6_19[][2] = {
+	{ 0xc0000100, 3 }, { 0xc0000101, 3 }, { 0xc0000102, 3 },
+	{ 0xc0000081, 3 }, { 0xc0000082, 3 }, { 0xc0000083, 3 },
+	{ 0xc0000084, 3 }, { 0x174, 3 }, { 0x175, 3 }, { 0x176, 3 },
+};
+
 struct rk_counts {
 	uint64_t notifications, lookups, warnings, refreshes;
 };
@@ -147,6 +165,40 @@ static inline void rk_intercept(struct rk_vcpu *r, uint32_t msr,
 		}
 		ref_put(r->fmt, r->hw, msr, d, icpt);
 	}
+}
+
+/*
+ * The opens of a new vCPU: v5.19/v6.0 as intercept calls at creation
+ * (counted, against the filter in force); v6.19 as wishes only, applied
+ * by the recalc creation requests: returns true when a refresh is pending.
+ */
+static inline bool rk_create(struct rk_vcpu *r)
+{
+	uint32_t svm60[9][2];
+	const uint32_t(*o)[2] = rk_open_vmx;
+	unsigned int n = 11;
+
+	for (unsigned int i = 0; i < 9; i++) {
+		svm60[i][0] = rk_svm_v6_0[i];
+		svm60[i][1] = 3;
+	}
+	if (r->fmt == MSRTRAP_FMT_SVM) {
+		o = r->k == MSRTRAP_KERNEL_V6_19 ? rk_open_svm_v6_19 :
+						   (const uint32_t(*)[2])svm60;
+		n = r->k == MSRTRAP_KERNEL_V6_19 ? 10 : 9;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		int idx = rk_index(r->k, r->fmt, o[i][0]);
+
+		if (r->k != MSRTRAP_KERNEL_V6_19) {
+			rk_intercept(r, o[i][0], o[i][1], false);
+			continue;
+		}
+		for (int d = 0; d < 2; d++)
+			if (o[i][1] & dir_access(d))
+				r->wish[idx][d] = 0;
+	}
+	return r->k == MSRTRAP_KERNEL_V6_19;
 }
 
 /* The refresh a filter change causes at the next entry. */

@@ -51,6 +51,12 @@ static void pair_new(struct pair *p, enum msrtrap_kernel k,
 	assert_int_equal(msrtrap_engine_vcpu_new(p->vm, &vo, &p->v), 0);
 	rk_init(&p->ref, k, fmt);
 	p->filter = NULL;
+	/* D9: the kernel's creation opens; v6.19 through its first recalc */
+	assert_int_equal(msrtrap_engine_vcpu_refresh_pending(p->v), rk_create(&p->ref));
+	if (msrtrap_engine_vcpu_refresh_pending(p->v)) {
+		assert_int_equal(msrtrap_engine_vcpu_sync(p->v), 1);
+		rk_refresh(&p->ref);
+	}
 }
 
 static void pair_free(struct pair *p)
@@ -178,13 +184,14 @@ static void test_d3_svm_v6_0_list(void **state)
 
 	for (int k = 0; k < 2; k++) {
 		pair_new(&p, kernels[k], SVM);
+		/* the nine "always" entries come first, open (D9) */
 		for (unsigned int i = 0; i < 44; i++) {
 			assert_int_equal(msrtrap_engine_vcpu_wish(
 						 p.v, rk_svm_v6_0[i], R),
-					 1);
+					 i >= 9);
 			assert_int_equal(msrtrap_engine_vcpu_wish(
 						 p.v, rk_svm_v6_0[i], W),
-					 1);
+					 i >= 9);
 		}
 		for (size_t i = 0; i < sizeof(not_listed) / sizeof(*not_listed);
 		     i++)
@@ -229,25 +236,29 @@ static void test_d3_svm_warns_without_exemptions(void **state)
 }
 
 /*
- * D2 and D3: a filter change on a fresh vCPU (everything wished
- * intercepted). v5.19 VMX: 15 MSRs x 2 enable calls + 4 PT calls = 34
- * notifications; v6.0 VMX skips all (0); SVM v5.19/v6.0: one call per
+ * D2 and D3: a filter change on a fresh vCPU (only the creation opens of
+ * D9 wished open: VMX 17 directions, SVM v6.0 18, SVM v6.19 20). v5.19
+ * VMX: 15 MSRs x 2 calls + 4 PT calls = 34 notifications; v6.0 VMX one
+ * disable call per open direction (17); SVM v5.19/v6.0: one call per
  * direct_access_msrs entry (44), not per direction; v6.19: one per recalc
- * call (D4: 24 VMX, 21 SVM). No look-ups: nothing is wished open.
+ * call (D4: 24 VMX, 21 SVM). A look-up per open direction.
  */
 static void test_d2_d3_d4_refresh_notifications(void **state)
 {
-	static const uint64_t want[2][3] = { { 34, 0, 24 }, { 44, 44, 21 } };
-	struct msrtrap_engine_vcpu_stats st;
+	static const uint64_t want[2][3] = { { 34, 17, 24 }, { 44, 44, 21 } };
+	static const uint64_t open[2][3] = { { 17, 17, 17 }, { 18, 18, 20 } };
+	struct msrtrap_engine_vcpu_stats a, st;
 	struct pair p;
 
 	for (int f = 0; f < 2; f++)
 		for (int k = 0; k < 3; k++) {
 			pair_new(&p, kernels[k], fmts[f]);
+			stats(&p, &a);
 			pair_filter_sync(&p, deny1(FR, 0x571));
 			stats(&p, &st);
-			assert_int_equal(st.notifications, want[f][k]);
-			assert_int_equal(st.lookups, 0);
+			assert_int_equal(st.notifications - a.notifications,
+					 want[f][k]);
+			assert_int_equal(st.lookups - a.lookups, open[f][k]);
 			pair_check(&p, "D2 fresh refresh");
 			pair_free(&p);
 		}
@@ -292,13 +303,13 @@ static void test_d4_d5_v6_19_recalc(void **state)
 		struct pair p;
 
 		pair_new(&p, V6_19, fmts[f]);
-		pair_icpt(&p, 0xc0000100, 0xc0000102, RW, false); /* 6 open */
-		pair_icpt(&p, 0x174, 0x174, R, false);		  /* 1 open */
-		pair_icpt(&p, 0x1db, 0x1db, RW, false);		  /* LBR */
+		/* open: the D9 set (VMX 17 directions, SVM 20), and 0x48 W */
+		pair_icpt(&p, 0x48, 0x48, W, false);
+		pair_icpt(&p, 0x1db, 0x1db, RW, false); /* LBR */
 		stats(&p, &a);
 		pair_filter_sync(&p, deny1(FR | FW, 0x1db));
 		stats(&p, &b);
-		assert_int_equal(b.lookups - a.lookups, 7);
+		assert_int_equal(b.lookups - a.lookups, fmts[f] == VMX ? 18 : 21);
 		assert_int_equal(b.notifications - a.notifications,
 				 fmts[f] == VMX ? 24 : 21);
 		assert_int_equal(
@@ -315,6 +326,60 @@ static void test_d4_d5_v6_19_recalc(void **state)
 		pair_check(&p, "D4 recalc");
 		pair_free(&p);
 	}
+}
+
+/*
+ * D9: a kernel's vCPU starts with what that kernel opens at creation —
+ * v6.0 VMX TSC R, FS/GS/KERNEL_GS RW, SYSENTER RW, C-states R
+ * (vmx.c:7337-7353), made as disable calls that consult the filter in
+ * force; SVM v6.0 the nine "always" MSRs; v6.19 the same opens at the
+ * recalc vCPU creation requests, so the new vCPU has a refresh pending.
+ */
+static void test_d9_start_set(void **state)
+{
+	MSRTRAP_OPTS(msrtrap_engine_vcpu_opts, vo);
+	MSRTRAP_OPTS(msrtrap_error, d);
+	struct msrtrap_engine_vcpu_stats st;
+
+	for (int f = 0; f < 2; f++)
+		for (int k = 0; k < 3; k++) {
+			MSRTRAP_OPTS(msrtrap_engine_opts, o, .format = fmts[f],
+				     .kernel = kernels[k]);
+			struct msrtrap_filter *deny_fs = deny1(FR, 0xc0000100);
+			struct msrtrap_engine *vm;
+			struct msrtrap_engine_vcpu *v;
+			const void *hw;
+			bool v619 = kernels[k] == V6_19;
+
+			assert_int_equal(msrtrap_engine_new(&o, &vm), 0);
+			assert_int_equal(msrtrap_engine_set_filter(vm, deny_fs, &d), 0);
+			assert_int_equal(msrtrap_engine_vcpu_new(vm, &vo, &v), 0);
+			hw = msrtrap_engine_vcpu_bitmap(v);
+			assert_int_equal(msrtrap_engine_vcpu_refresh_pending(v), v619);
+			stats(&(struct pair){ .v = v }, &st);
+			if (!v619) {
+				/* VMX: 11 calls, 17 directions; SVM: 9 RW calls */
+				assert_int_equal(st.notifications, fmts[f] == VMX ? 11 : 9);
+				assert_int_equal(st.lookups, fmts[f] == VMX ? 17 : 18);
+			} else {
+				assert_int_equal(st.notifications, 0);
+				assert_int_equal(msrtrap_raw_test(fmts[f], hw, 0xc0000101, RW), RW);
+				assert_int_equal(msrtrap_engine_vcpu_sync(v), 1);
+			}
+			/* FS_BASE R denied by the filter in force: intercepted */
+			assert_int_equal(msrtrap_raw_test(fmts[f], hw, 0xc0000100, RW), R);
+			assert_int_equal(msrtrap_raw_test(fmts[f], hw, 0xc0000101, RW), 0);
+			assert_int_equal(msrtrap_raw_test(fmts[f], hw, 0x174, RW), 0);
+			assert_int_equal(msrtrap_raw_test(fmts[f], hw, 0x10, RW),
+					 fmts[f] == VMX ? W : RW);
+			assert_int_equal(msrtrap_raw_test(fmts[f], hw, 0xc0000081, RW),
+					 fmts[f] == VMX ? RW : 0);
+			assert_int_equal(msrtrap_raw_test(fmts[f], hw, 0x176, RW),
+					 fmts[f] == SVM && !v619 ? RW : 0);
+			msrtrap_engine_vcpu_free(v);
+			msrtrap_engine_free(vm);
+			msrtrap_filter_free(deny_fs);
+		}
 }
 
 /* ---- randomized differential test against ref_kernel.h ---- */
@@ -396,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_d2_d3_d4_refresh_notifications),
 		cmocka_unit_test(test_d2_v5_19_refreshes_pt),
 		cmocka_unit_test(test_d4_d5_v6_19_recalc),
+		cmocka_unit_test(test_d9_start_set),
 		cmocka_unit_test(test_profiles_differential),
 	};
 
