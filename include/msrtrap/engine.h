@@ -40,8 +40,11 @@ enum msrtrap_strategy {
 	 * hypervisor intercepts): re-run "disable" only where the wish is
 	 * pass-through */
 	MSRTRAP_STRATEGY_SKIP_INTERCEPTED = 1,
-	/* Linux 6.17: recompute every bit from wishes and filter, a
-	 * 64-bit word at a time */
+	/* msrtrap's word-wise equivalent of the 6.17 recalc: every bit
+	 * recomputed from wishes and filter, a 64-bit word at a time; the
+	 * same bits, not the kernel's per-MSR calls and counters (Linux
+	 * 6.19 vmx_recalc_msr_intercepts(): the v6.19 profile counts
+	 * those) */
 	MSRTRAP_STRATEGY_RECOMPUTE = 2,
 	/* ours: only the words whose verdict can have changed since this
 	 * vCPU's last sync */
@@ -60,11 +63,15 @@ enum msrtrap_passthrough {
 	MSRTRAP_PASSTHROUGH_ALL = 0,
 	/*
 	 * KVM, June 2022: the 15 MSRs of vmx_possible_passthrough_msrs[]
-	 * (arch/x86/kvm/vmx/vmx.c), for both formats. Disabling (or enabling: the two
-	 * shared the list look-up) the intercept of another MSR still
-	 * updates the bitmap but counts a warning (unless it is an x2APIC,
-	 * Intel PT or LBR MSR, which KVM handled elsewhere), and it is never
-	 * refreshed on a filter change.
+	 * (arch/x86/kvm/vmx/vmx.c), for both formats (synthetic on SVM,
+	 * whose list, direct_access_msrs[] in svm.c, differed: the kernel
+	 * profiles model it). Disabling (or enabling:
+	 * the two shared the list look-up) the intercept of another MSR
+	 * still updates the bitmap but counts a warning (unless it is an
+	 * x2APIC, Intel PT or LBR MSR, which KVM handled elsewhere), and the
+	 * strategies never refresh it on a filter change. (v5.19 KVM did
+	 * refresh the PT MSRs, through pt_update_intercept_for_msr(); the
+	 * v5.19 profile models that.)
 	 */
 	MSRTRAP_PASSTHROUGH_KVM2022 = 1,
 };
@@ -83,8 +90,20 @@ struct msrtrap_engine_opts {
 	enum msrtrap_strategy strategy;	      /* default REAPPLY_ALL (0) */
 	enum msrtrap_passthrough passthrough; /* default ALL (0) */
 	unsigned int max_vcpus;		      /* default 64, at most 4096 */
+	/*
+	 * default NONE (0): the model above, chosen by strategy and
+	 * passthrough. A kernel (v5.19, v6.0, v6.19) models that kernel
+	 * for the format, call for call (libmsrtrap(3), "Kernel
+	 * profiles" of the engine documentation): its pass-through-capable list,
+	 * which calls warn, what a filter change refreshes and the counters
+	 * of its calls, and the pass-through a new vCPU starts with (a
+	 * v6.19 vCPU starts with a refresh pending: its creation recalc).
+	 * passthrough must then be ALL (0) and strategy 0 or the one the
+	 * profile reproduces; anything else is -EINVAL.
+	 */
+	enum msrtrap_kernel kernel;
 };
-#define msrtrap_engine_opts__last_field max_vcpus
+#define msrtrap_engine_opts__last_field kernel
 
 MSRTRAP_API int msrtrap_engine_new(const struct msrtrap_engine_opts *opts,
 			       struct msrtrap_engine **out);
@@ -116,7 +135,11 @@ struct msrtrap_engine_vcpu_opts {
 };
 #define msrtrap_engine_vcpu_opts__last_field bitmap
 
-/* A vCPU: everything intercepted, every wish "intercept". -ENOSPC past max_vcpus. */
+/*
+ * A vCPU: everything intercepted, every wish "intercept" — with a kernel
+ * profile, plus what that kernel opens at creation. -ENOSPC past
+ * max_vcpus.
+ */
 MSRTRAP_API int msrtrap_engine_vcpu_new(struct msrtrap_engine *vm,
 				 const struct msrtrap_engine_vcpu_opts *opts,
 				 struct msrtrap_engine_vcpu **out);
@@ -170,12 +193,14 @@ struct msrtrap_engine_vcpu_stats {
 	uint64_t bits_changed;	/* bitmap bits whose value actually changed */
 	/*
 	 * "bitmap changed" notifications: KVM's vmx_msr_bitmap_l01_changed(),
-	 * which forces the nested (L2) bitmap to be rebuilt. Per-MSR
+	 * which forces the nested (L2) bitmap to be rebuilt (where L1 uses
+	 * Hyper-V's enlightened bitmap: vmx/nested.c, svm/nested.c). Per-MSR
 	 * strategies raise one per enable/disable call, as KVM does; the
-	 * word strategies one per sync that changed anything.
+	 * word strategies one per sync that changed anything; a kernel
+	 * profile one per call of that kernel.
 	 */
 	uint64_t notifications;
-	uint64_t warnings;	/* kvm-2022: enable/disable of an MSR not in the list */
+	uint64_t warnings; /* kvm-2022, kernels v5.19/v6.0: a call on an MSR not in the list */
 	uint64_t refreshes;	/* syncs that performed a refresh */
 };
 

@@ -35,6 +35,154 @@ static const uint32_t kvm2022_list[] = {
 };
 
 /*
+ * v5.19/v6.0 SVM: direct_access_msrs[] (v6.0 svm.c:79-136, 44 entries,
+ * kvm-versions.md D3): the nine "always" MSRs, the eleven opened on
+ * demand, and the 24 x2AVIC MSRs (§6a-SVM). The audit gives v6.0's list;
+ * v5.19 is modelled with the same one.
+ */
+static const uint32_t svm60_list[] = {
+	0xc0000081, 0x174,	0xc0000101, 0xc0000100, 0xc0000102,
+	0xc0000082, 0xc0000083, 0xc0000084, 0xc0010130, /* "always" */
+	0x176,	    0x175,	0x48,	    0x49,	0x1db,
+	0x1dc,	    0x1dd,	0x1de,	    0xc0000080, 0x277,
+	0xc0000103, /* SYSENTER_EIP/ESP .. TSC_AUX */
+	0x802,	    0x803,	0x808,	    0x809,	0x80a,
+	0x80b,	    0x80c,	0x80d,	    0x80e,	0x80f,
+	0x810,	    0x818,	0x820,	    0x828,	0x830,
+	0x831,	    0x833,	0x834,	    0x835,	0x836,
+	0x837,	    0x838,	0x839,	    0x83e, /* x2AVIC */
+};
+
+/*
+ * v6.19 VMX: the MSRs vmx_recalc_msr_intercepts() sets (v6.19
+ * vmx.c:4238-4295, kvm-versions.md D5), with every condition true except
+ * Intel PT host/guest mode (the default pt_mode is system): TSC, FS/GS/
+ * KERNEL_GS, SYSENTER, C1/C3/C6/C7, APERF/MPERF, XFD, SPEC_CTRL, XFD_ERR,
+ * PRED_CMD, FLUSH_CMD, U/S_CET, PL0-3_SSP. x2APIC and LBR intercepts are
+ * not touched (vmx.c:4297-4300), so they are not refreshed.
+ */
+static const uint32_t vmx619_list[] = {
+	0x10,  0xc0000100, 0xc0000101, 0xc0000102, 0x174, 0x175, 0x176, 0x660,
+	0x3fc, 0x3fd,	   0x3fe,      0xe8,	   0xe7,  0x1c4, 0x48,	0x1c5,
+	0x49,  0x10b,	   0x6a0,      0x6a2,	   0x6a4, 0x6a5, 0x6a6, 0x6a7,
+};
+
+/*
+ * v6.19 SVM: svm_recalc_msr_intercepts() (v6.19 svm.c:737-796) for a
+ * guest that is not SEV-ES (sev.c:4519-4548 adds its set only then):
+ * FS/GS/KERNEL_GS, SYSENTER, STAR/LSTAR/CSTAR/SFMASK, APERF/MPERF,
+ * SPEC_CTRL, PRED_CMD, FLUSH_CMD, U/S_CET, PL0-3_SSP (§6c-1). LBR returns
+ * early on its cache since 3fa05f96fc08 (D5): not refreshed.
+ */
+static const uint32_t svm619_list[] = {
+	0xc0000100, 0xc0000101, 0xc0000102, 0x174, 0x175, 0x176, 0xc0000081,
+	0xc0000082, 0xc0000083, 0xc0000084, 0xe8,  0xe7,  0x48,	 0x49,
+	0x10b,	    0x6a0,	0x6a2,	    0x6a4, 0x6a5, 0x6a6, 0x6a7,
+};
+
+#define MT_NELEM(a) (sizeof(a) / sizeof(*(a)))
+
+/* The capable list of a kernel profile, NULL for none. */
+static const uint32_t *kernel_list(enum msrtrap_kernel k,
+				   enum msrtrap_format fmt, unsigned int *n)
+{
+	bool svm = fmt == MSRTRAP_FMT_SVM;
+
+	switch (k) {
+	case MSRTRAP_KERNEL_V5_19:
+	case MSRTRAP_KERNEL_V6_0:
+		*n = svm ? MT_NELEM(svm60_list) : MT_NELEM(kvm2022_list);
+		return svm ? svm60_list : kvm2022_list;
+	case MSRTRAP_KERNEL_V6_19:
+		*n = svm ? MT_NELEM(svm619_list) : MT_NELEM(vmx619_list);
+		return svm ? svm619_list : vmx619_list;
+	case MSRTRAP_KERNEL_NONE:
+		break;
+	}
+	*n = 0;
+	return 0;
+}
+
+int mt_kernel_strategy(enum msrtrap_kernel k, enum msrtrap_format fmt)
+{
+	switch (k) {
+	case MSRTRAP_KERNEL_V5_19:
+		/* v5.19 vmx.c:3974-3995; SVM svm_msr_filter_changed() */
+		return MSRTRAP_STRATEGY_REAPPLY_ALL;
+	case MSRTRAP_KERNEL_V6_0:
+		/* the seed patch was VMX-only (D3) */
+		return fmt == MSRTRAP_FMT_SVM ?
+			       MSRTRAP_STRATEGY_REAPPLY_ALL :
+			       MSRTRAP_STRATEGY_SKIP_INTERCEPTED;
+	case MSRTRAP_KERNEL_V6_19:
+		/* the recalc: same bits as recompute, per-MSR counters (D4) */
+		return MSRTRAP_STRATEGY_RECOMPUTE;
+	case MSRTRAP_KERNEL_NONE:
+		break;
+	}
+	return -1;
+}
+
+/*
+ * D9: what a kernel opens when it creates a vCPU, for the configuration the
+ * profiles model (C-states in the guest, no optional CPUID feature, an AMD
+ * guest on SVM). VMX v5.19/v6.0 vmx_vcpu_create() (v6.0 vmx.c:7337-7353):
+ * TSC R, FS/GS/KERNEL_GS RW, SYSENTER RW, C1/C3/C6/C7 R; v6.19 opens the
+ * same at the first recalc (x86.c:12752, cpuid.c:465).
+ */
+static const struct mt_kernel_open vmx_start[] = {
+	{ 0x10, MSRTRAP_READ },	       { 0xc0000100, MSRTRAP_RW },
+	{ 0xc0000101, MSRTRAP_RW },    { 0xc0000102, MSRTRAP_RW },
+	{ 0x174, MSRTRAP_RW },	       { 0x175, MSRTRAP_RW },
+	{ 0x176, MSRTRAP_RW },	       { 0x660, MSRTRAP_READ },
+	{ 0x3fc, MSRTRAP_READ },       { 0x3fd, MSRTRAP_READ },
+	{ 0x3fe, MSRTRAP_READ },
+};
+
+/* SVM v5.19/v6.0: the nine "always" direct_access_msrs (D3, D9) */
+static const struct mt_kernel_open svm60_start[] = {
+	{ 0xc0000081, MSRTRAP_RW }, { 0x174, MSRTRAP_RW },
+	{ 0xc0000101, MSRTRAP_RW }, { 0xc0000100, MSRTRAP_RW },
+	{ 0xc0000102, MSRTRAP_RW }, { 0xc0000082, MSRTRAP_RW },
+	{ 0xc0000083, MSRTRAP_RW }, { 0xc0000084, MSRTRAP_RW },
+	{ 0xc0010130, MSRTRAP_RW },
+};
+
+/*
+ * SVM v6.19 recalc, not SEV-ES (§6c-1): FS/GS/KERNEL_GS, STAR/LSTAR/CSTAR/
+ * SFMASK, SYSENTER_CS, and SYSENTER_EIP/ESP for a guest whose CPUID vendor
+ * is not Intel-compatible (svm.c:1150-1176).
+ */
+static const struct mt_kernel_open svm619_start[] = {
+	{ 0xc0000100, MSRTRAP_RW }, { 0xc0000101, MSRTRAP_RW },
+	{ 0xc0000102, MSRTRAP_RW }, { 0xc0000081, MSRTRAP_RW },
+	{ 0xc0000082, MSRTRAP_RW }, { 0xc0000083, MSRTRAP_RW },
+	{ 0xc0000084, MSRTRAP_RW }, { 0x174, MSRTRAP_RW },
+	{ 0x175, MSRTRAP_RW },	    { 0x176, MSRTRAP_RW },
+};
+
+const struct mt_kernel_open *mt_kernel_start(enum msrtrap_kernel k,
+					     enum msrtrap_format fmt,
+					     unsigned int *n)
+{
+	bool svm = fmt == MSRTRAP_FMT_SVM;
+
+	switch (k) {
+	case MSRTRAP_KERNEL_V5_19:
+	case MSRTRAP_KERNEL_V6_0:
+		*n = svm ? MT_NELEM(svm60_start) : MT_NELEM(vmx_start);
+		return svm ? svm60_start : vmx_start;
+	case MSRTRAP_KERNEL_V6_19:
+		*n = svm ? MT_NELEM(svm619_start) : MT_NELEM(vmx_start);
+		return svm ? svm619_start : vmx_start;
+	case MSRTRAP_KERNEL_NONE:
+		break;
+	}
+	*n = 0;
+	return 0;
+}
+
+/*
  * MSRs is_valid_passthrough_msr() accepted without a slot in June 2022
  * (handled by the x2APIC, Intel PT and LBR code): disabling them did not
  * WARN. Inclusive intervals.
@@ -48,8 +196,12 @@ static const uint32_t no_slot_ok[][2] = {
 	{ 0xdc0, 0xddf },   /* LBR_INFO_0 .. +31 */
 	{ 0x680, 0x69f },   /* LASTBRANCH_0_FROM_IP .. +31 */
 	{ 0x6c0, 0x6df },   /* LASTBRANCH_0_TO_IP .. +31 */
-	{ 0x40, 0x47 },	    /* LASTBRANCH_0 .. (Core) FROM */
-	{ 0x60, 0x67 },	    /* LASTBRANCH_0 .. (Core) TO */
+	/*
+	 * Core LBR: inclusive case ranges base..base+8, nine MSRs each
+	 * (kvm-versions.md D1, v6.0 vmx.c:639-640)
+	 */
+	{ 0x40, 0x48 },	    /* LBR_CORE_FROM .. +8 */
+	{ 0x60, 0x68 },	    /* LBR_CORE_TO .. +8 */
 };
 
 static bool warns_when_unlisted(uint32_t msr)
@@ -70,9 +222,17 @@ static int span_index(const struct mt_vcpu *v, uint32_t msr)
 }
 
 void mt_engine_capable(enum msrtrap_format fmt, enum msrtrap_passthrough pt,
+		       enum msrtrap_kernel kernel,
 		       uint64_t capable[MT_MAX_SPANS][MT_SPAN_WORDS])
 {
+	const uint32_t *list = kvm2022_list;
+	unsigned int n = MT_NELEM(kvm2022_list);
 	struct mt_span_geom g;
+
+	if (kernel != MSRTRAP_KERNEL_NONE) {
+		list = kernel_list(kernel, fmt, &n);
+		pt = MSRTRAP_PASSTHROUGH_KVM2022; /* a list, not "all" */
+	}
 
 	for (unsigned int s = 0; s < MT_MAX_SPANS; s++)
 		for (unsigned int w = 0; w < MT_SPAN_WORDS; w++)
@@ -81,8 +241,8 @@ void mt_engine_capable(enum msrtrap_format fmt, enum msrtrap_passthrough pt,
 						~0ULL : 0;
 	if (pt != MSRTRAP_PASSTHROUGH_KVM2022)
 		return;
-	for (unsigned int i = 0; i < sizeof(kvm2022_list) / sizeof(*kvm2022_list); i++) {
-		uint32_t msr = kvm2022_list[i];
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t msr = list[i];
 
 		for (unsigned int s = 0; mt_layout_span(fmt, s, &g) == 0; s++) {
 			uint32_t off = msr - g.first;
@@ -94,7 +254,7 @@ void mt_engine_capable(enum msrtrap_format fmt, enum msrtrap_passthrough pt,
 }
 
 int mt_vcpu_init(struct mt_vcpu *v, enum msrtrap_format fmt,
-		 enum msrtrap_passthrough pt,
+		 enum msrtrap_passthrough pt, enum msrtrap_kernel kernel,
 		 const uint64_t (*capable)[MT_SPAN_WORDS], void *hw)
 {
 	int err = msrtrap_raw_init(fmt, hw);
@@ -103,6 +263,7 @@ int mt_vcpu_init(struct mt_vcpu *v, enum msrtrap_format fmt,
 		return err;
 	v->fmt = fmt;
 	v->passthrough = pt;
+	v->kernel = kernel;
 	v->capable = capable;
 	v->hw = hw;
 	v->nspans = 0;
@@ -188,6 +349,30 @@ static MT_ALWAYS_INLINE void disable_one(struct mt_vcpu *v, int s, uint32_t msr,
 	hw_put(v, (unsigned int)s, off, d, !allowed);
 }
 
+/* Does a call on this MSR, which is not in the capable list, WARN? */
+static bool warns_unlisted(const struct mt_vcpu *v, uint32_t msr)
+{
+	switch (v->kernel) {
+	case MSRTRAP_KERNEL_NONE:
+		/*
+		 * June 2022: enable and disable share the preamble that looks
+		 * the MSR up in the list, and is_valid_passthrough_msr() WARNs
+		 * ("please adapt vmx_possible_passthrough_msrs") for an MSR
+		 * that is neither listed nor handled by x2APIC/PT/LBR code.
+		 */
+		return v->passthrough == MSRTRAP_PASSTHROUGH_KVM2022 &&
+		       warns_when_unlisted(msr);
+	case MSRTRAP_KERNEL_V5_19:
+	case MSRTRAP_KERNEL_V6_0:
+		/* SVM: WARN_ON for any unlisted MSR, no exemption (D3,
+		 * v6.0 svm.c:759); VMX as above (§2 "WARN") */
+		return v->fmt == MSRTRAP_FMT_SVM || warns_when_unlisted(msr);
+	case MSRTRAP_KERNEL_V6_19:
+		break; /* no list to miss: the 6.17 recalc dropped it (D4, D7) */
+	}
+	return false;
+}
+
 int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
 		      uint32_t first, uint32_t last, enum msrtrap_access access,
 		      bool intercept)
@@ -202,15 +387,8 @@ int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
 	for (uint64_t m = first; m <= last; m++) {
 		uint32_t msr = (uint32_t)m;
 
-		/*
-		 * June 2022: enable and disable share the preamble that looks
-		 * the MSR up in the list, and is_valid_passthrough_msr() WARNs
-		 * ("please adapt vmx_possible_passthrough_msrs") for an MSR
-		 * that is neither listed nor handled by x2APIC/PT/LBR code.
-		 */
-		if (v->passthrough == MSRTRAP_PASSTHROUGH_KVM2022 &&
-		    !is_capable(v, (unsigned int)s, msr - v->span[s].first) &&
-		    warns_when_unlisted(msr))
+		if (!is_capable(v, (unsigned int)s, msr - v->span[s].first) &&
+		    warns_unlisted(v, msr))
 			v->stats.warnings++;
 		/* one KVM call per MSR: one notification, whatever the access */
 		if (intercept) {
@@ -244,6 +422,23 @@ int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr,
 	if (!is_capable(v, (unsigned int)s, off))
 		return -MT_ENOENT;
 	return (int)((v->wish[s][access - 1][off / 64] >> (off % 64)) & 1);
+}
+
+/* D9: the kernel opens it at creation (wish only; hardware untouched). */
+void mt_vcpu_wish_pass(struct mt_vcpu *v, uint32_t msr,
+		       enum msrtrap_access access)
+{
+	int s = span_index(v, msr);
+	uint32_t off;
+
+	if (s < 0)
+		return;
+	off = msr - v->span[s].first;
+	if (!is_capable(v, (unsigned int)s, off))
+		return;
+	for (unsigned int d = 0; d < 2; d++)
+		if (access & (d + 1))
+			v->wish[s][d][off / 64] &= ~(1ULL << (off % 64));
 }
 
 /* ---- MSR-word access to the hardware bitmap (the word strategies) ---- */
@@ -396,10 +591,80 @@ static void refresh_msrs(struct mt_vcpu *v, const struct mt_cfilter *cf,
 		}
 }
 
+/*
+ * One kernel call per capable MSR, both directions at once: SVM v5.19/v6.0
+ * svm_msr_filter_changed() re-applies every direct_access_msrs[] entry
+ * (svm.c:846-863, one notification per MSR, D3), and the 6.17+ recalc
+ * calls the set-intercept helper per MSR (v6.19 vmx.c:4130-4153,
+ * svm.c:666-688, D4): every call notifies, and the filter is asked only
+ * for the directions wished open (the intercepted ones short-circuit).
+ */
+static void refresh_per_call(struct mt_vcpu *v, const struct mt_cfilter *cf)
+{
+	for (unsigned int s = 0; s < v->nspans; s++)
+		for (unsigned int w = 0; w < MT_SPAN_WORDS; w++) {
+			uint64_t cap = v->capable[s][w];
+
+			while (cap) {
+				unsigned int b = mt_ctz64(cap);
+				uint32_t msr = v->span[s].first + 64 * w + b;
+
+				cap &= cap - 1;
+				v->stats.notifications++;
+				for (unsigned int d = 0; d < 2; d++) {
+					bool icpt = (v->wish[s][d][w] >> b) & 1;
+
+					if (!icpt) {
+						v->stats.lookups++;
+						icpt = !mt_cfilter_allowed(
+							cf, msr, d + 1);
+					}
+					hw_put(v, s, 64 * w + b, d, icpt);
+				}
+			}
+		}
+}
+
+/*
+ * v5.19 vmx_msr_filter_changed() ends with pt_update_intercept_for_msr()
+ * (v5.19 vmx.c:3938, 3974-3995; kvm-versions.md D2), unconditionally:
+ * RTIT_STATUS, OUTPUT_BASE, OUTPUT_MASK and CR3_MATCH, each one RW call
+ * that intercepts while RTIT_CTL.TraceEn is 0 (the guest has not traced;
+ * num_address_ranges 0). So 4 enable calls: 4 notifications, no look-up.
+ */
+static void refresh_pt_v5_19(struct mt_vcpu *v)
+{
+	static const uint32_t pt[] = { 0x571, 0x560, 0x561, 0x572 };
+
+	for (unsigned int i = 0; i < MT_NELEM(pt); i++) {
+		enable_one(v, 0, pt[i], MSRTRAP_READ);
+		enable_one(v, 0, pt[i], MSRTRAP_WRITE);
+		v->stats.notifications--; /* one RW call */
+	}
+}
+
+static void refresh_kernel(struct mt_vcpu *v, const struct mt_cfilter *cf)
+{
+	if (v->fmt == MSRTRAP_FMT_SVM || v->kernel == MSRTRAP_KERNEL_V6_19) {
+		refresh_per_call(v, cf);
+		return;
+	}
+	/* VMX v5.19 re-applies both directions as separate calls, v6.0
+	 * (the seed patch) only disables where the shadow is pass (§2) */
+	refresh_msrs(v, cf, v->kernel == MSRTRAP_KERNEL_V6_0);
+	if (v->kernel == MSRTRAP_KERNEL_V5_19)
+		refresh_pt_v5_19(v);
+}
+
 void mt_vcpu_refresh(struct mt_vcpu *v, enum msrtrap_strategy strategy,
 		     const struct mt_cfilter *cf,
 		     const struct mt_wordset *changed)
 {
+	if (v->kernel != MSRTRAP_KERNEL_NONE) {
+		refresh_kernel(v, cf);
+		v->stats.refreshes++;
+		return;
+	}
 	switch (strategy) {
 	case MSRTRAP_STRATEGY_REAPPLY_ALL:
 		refresh_msrs(v, cf, false);

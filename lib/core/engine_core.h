@@ -28,6 +28,7 @@ struct mt_wordset {
 struct mt_vcpu {
 	enum msrtrap_format fmt;
 	enum msrtrap_passthrough passthrough;
+	enum msrtrap_kernel kernel; /* NONE: the passthrough/strategy model */
 	unsigned int nspans;
 	struct mt_span_geom span[MT_MAX_SPANS];
 	uint8_t *hw; /* the hardware bitmap */
@@ -38,13 +39,41 @@ struct mt_vcpu {
 	struct msrtrap_engine_vcpu_stats stats;
 };
 
-/* Fill the capable set for a format and profile. */
+/*
+ * Fill the capable set for a format and profile: with a kernel set, that
+ * kernel's list for the format (kvm-versions.md D3, D5), else `pt`'s.
+ */
 void mt_engine_capable(enum msrtrap_format fmt, enum msrtrap_passthrough pt,
+		       enum msrtrap_kernel kernel,
 		       uint64_t capable[MT_MAX_SPANS][MT_SPAN_WORDS]);
+
+/*
+ * The strategy whose bitmaps a kernel profile reproduces on a format
+ * (kvm-versions.md §2, D3, D4); -1 for MSRTRAP_KERNEL_NONE or a bad one.
+ */
+int mt_kernel_strategy(enum msrtrap_kernel kernel, enum msrtrap_format fmt);
+
+/* One (MSR, access) a kernel opens for a new vCPU (kvm-versions.md D9). */
+struct mt_kernel_open {
+	uint32_t msr;
+	enum msrtrap_access access;
+};
+
+/* What kernel k opens at vCPU creation on fmt; NULL (n = 0) for none. */
+const struct mt_kernel_open *mt_kernel_start(enum msrtrap_kernel k,
+					     enum msrtrap_format fmt,
+					     unsigned int *n);
+
+/*
+ * Set the wish of a capable MSR to pass for `access`, without touching the
+ * hardware bit or a counter (v6.19's creation state before its recalc).
+ */
+void mt_vcpu_wish_pass(struct mt_vcpu *v, uint32_t msr,
+		       enum msrtrap_access access);
 
 /* Initialise a vCPU over caller memory `hw`: all intercepted, all wished. */
 int mt_vcpu_init(struct mt_vcpu *v, enum msrtrap_format fmt,
-		 enum msrtrap_passthrough pt,
+		 enum msrtrap_passthrough pt, enum msrtrap_kernel kernel,
 		 const uint64_t (*capable)[MT_SPAN_WORDS], void *hw);
 
 /* vmx_{enable,disable}_intercept_for_msr() over [first, last]. */
@@ -54,7 +83,8 @@ int mt_vcpu_intercept(struct mt_vcpu *v, const struct mt_cfilter *cf,
 
 /*
  * The refresh after a filter change, against `cf` (the filter in force).
- * For DELTA, `changed` holds the words whose verdict may differ from the
+ * With a kernel profile the kernel's own refresh runs, call for call, and
+ * `strategy` is not looked at. For DELTA, `changed` holds the words whose verdict may differ from the
  * filter of the last sync (NULL: unknown, treat all as changed).
  */
 void mt_vcpu_refresh(struct mt_vcpu *v, enum msrtrap_strategy strategy,

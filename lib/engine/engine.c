@@ -39,6 +39,7 @@ struct msrtrap_engine {
 	enum msrtrap_format fmt;
 	enum msrtrap_strategy strategy;
 	enum msrtrap_passthrough passthrough;
+	enum msrtrap_kernel kernel;
 	struct msrtrap_publisher *publisher;
 	pthread_mutex_t lock;		/* filter writers */
 	struct msrtrap_cfilter *current; /* what the publisher holds (writers only) */
@@ -50,6 +51,7 @@ struct msrtrap_engine_vcpu {
 	struct msrtrap_engine *vm;
 	struct msrtrap_publisher_reader *reader;
 	uint64_t synced_gen;
+	bool recalc_pending; /* v6.19: the creation recalc (D9) */
 	void *own_bitmap;
 	struct mt_vcpu core;
 };
@@ -94,27 +96,54 @@ int msrtrap_passthrough_parse(const char *name)
 	return -EINVAL;
 }
 
+/*
+ * A kernel profile brings its own list and refresh: `passthrough` must be
+ * left at ALL (0), and `strategy` at 0 or the one the profile reproduces
+ * (mt_kernel_strategy()); the VM then runs with that strategy's name.
+ */
+static int check_kernel(const struct msrtrap_engine_opts *opts,
+			enum msrtrap_kernel kernel, int *strategy)
+{
+	int ks;
+
+	if (kernel == MSRTRAP_KERNEL_NONE)
+		return 0;
+	if (!msrtrap_kernel_name(kernel) ||
+	    OPTS_GET(opts, passthrough, 0) != MSRTRAP_PASSTHROUGH_ALL)
+		return -EINVAL;
+	ks = mt_kernel_strategy(kernel, opts->format);
+	if (*strategy != 0 && *strategy != ks)
+		return -EINVAL;
+	*strategy = ks;
+	return 0;
+}
+
 int msrtrap_engine_new(const struct msrtrap_engine_opts *opts, struct msrtrap_engine **out)
 {
 	MSRTRAP_OPTS(msrtrap_publisher_opts, sopts);
 	struct msrtrap_engine *vm;
+	enum msrtrap_kernel kernel;
 	unsigned int max;
-	int err;
+	int err, strategy;
 
 	if (!out || !opts || !OPTS_VALID(opts, msrtrap_engine_opts))
 		return -EINVAL;
 	max = OPTS_GET(opts, max_vcpus, 0u);
+	strategy = OPTS_GET(opts, strategy, 0);
+	kernel = OPTS_GET(opts, kernel, MSRTRAP_KERNEL_NONE);
 	if (!msrtrap_format_size(OPTS_GET(opts, format, MSRTRAP_FMT_NONE)) ||
-	    !msrtrap_strategy_name(OPTS_GET(opts, strategy, 0)) ||
+	    !msrtrap_strategy_name(strategy) ||
 	    !msrtrap_passthrough_name(OPTS_GET(opts, passthrough, 0)) ||
-	    max > MSRTRAP_PUBLISHER_MAX_READERS)
+	    max > MSRTRAP_PUBLISHER_MAX_READERS ||
+	    check_kernel(opts, kernel, &strategy))
 		return -EINVAL;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
 	vm->fmt = opts->format;
-	vm->strategy = OPTS_GET(opts, strategy, 0);
+	vm->strategy = strategy;
 	vm->passthrough = OPTS_GET(opts, passthrough, 0);
+	vm->kernel = kernel;
 	sopts.max_readers = max ? max : MSRTRAP_PUBLISHER_DEFAULT_READERS;
 	err = msrtrap_publisher_new(&sopts, &vm->publisher);
 	if (err) {
@@ -122,7 +151,7 @@ int msrtrap_engine_new(const struct msrtrap_engine_opts *opts, struct msrtrap_en
 		return err;
 	}
 	pthread_mutex_init(&vm->lock, NULL);
-	mt_engine_capable(vm->fmt, vm->passthrough, vm->capable);
+	mt_engine_capable(vm->fmt, vm->passthrough, vm->kernel, vm->capable);
 	*out = vm;
 	return 0;
 }
@@ -185,6 +214,35 @@ int msrtrap_engine_set_filter(struct msrtrap_engine *vm,
 	return err;
 }
 
+/*
+ * A kernel profile's vCPU starts with what that kernel opens at creation
+ * (kvm-versions.md D9): v5.19/v6.0 with the disable calls it makes then
+ * (counted, and consulting the filter in force, as for any vCPU created
+ * after a filter), v6.19 with the wishes its first recalc applies; vCPU
+ * creation requests that recalc (x86.c:12752, cpuid.c:465), so the vCPU
+ * starts with a refresh pending.
+ */
+static void kernel_start(struct msrtrap_engine_vcpu *v)
+{
+	unsigned int n;
+	const struct mt_kernel_open *o = mt_kernel_start(v->vm->kernel, v->vm->fmt, &n);
+	const struct msrtrap_cfilter *cf;
+
+	if (!n)
+		return;
+	if (v->vm->kernel == MSRTRAP_KERNEL_V6_19) {
+		for (unsigned int i = 0; i < n; i++)
+			mt_vcpu_wish_pass(&v->core, o[i].msr, o[i].access);
+		v->recalc_pending = true;
+		return;
+	}
+	cf = msrtrap_publisher_enter(v->reader);
+	for (unsigned int i = 0; i < n; i++)
+		mt_vcpu_intercept(&v->core, cf ? &cf->core : NULL, o[i].msr,
+				  o[i].msr, o[i].access, false);
+	msrtrap_publisher_exit(v->reader);
+}
+
 int msrtrap_engine_vcpu_new(struct msrtrap_engine *vm, const struct msrtrap_engine_vcpu_opts *opts,
 		     struct msrtrap_engine_vcpu **out)
 {
@@ -208,14 +266,16 @@ int msrtrap_engine_vcpu_new(struct msrtrap_engine *vm, const struct msrtrap_engi
 		if (!bitmap)
 			goto fail;
 	}
-	err = mt_vcpu_init(&v->core, vm->fmt, vm->passthrough,
-			   (const uint64_t(*)[MT_SPAN_WORDS])vm->capable, bitmap);
+	err = mt_vcpu_init(&v->core, vm->fmt, vm->passthrough, vm->kernel,
+			   (const uint64_t(*)[MT_SPAN_WORDS])vm->capable,
+			   bitmap);
 	if (err)
 		goto fail;
 	v->vm = vm;
 	/* all intercepted and all wished: consistent with any filter, so the
 	 * vCPU starts in sync with whatever is published now */
 	v->synced_gen = msrtrap_publisher_generation(vm->publisher);
+	kernel_start(v);
 	*out = v;
 	return 0;
 fail:
@@ -253,7 +313,9 @@ int msrtrap_engine_vcpu_intercept(struct msrtrap_engine_vcpu *vcpu, uint32_t fir
 
 bool msrtrap_engine_vcpu_refresh_pending(const struct msrtrap_engine_vcpu *vcpu)
 {
-	return vcpu && msrtrap_publisher_generation(vcpu->vm->publisher) != vcpu->synced_gen;
+	return vcpu && (vcpu->recalc_pending ||
+			msrtrap_publisher_generation(vcpu->vm->publisher) !=
+				vcpu->synced_gen);
 }
 
 /*
@@ -305,6 +367,7 @@ int msrtrap_engine_vcpu_sync(struct msrtrap_engine_vcpu *vcpu)
 			known ? &changes : NULL);
 	msrtrap_publisher_exit(vcpu->reader);
 	vcpu->synced_gen = gen;
+	vcpu->recalc_pending = false;
 	return 1;
 }
 

@@ -294,6 +294,33 @@ static const struct msrtrap_publisher_opts *too_many_readers(void)
 				     .format = VMX, .passthrough = 2 },        \
 			     OBJ(msrtrap_engine)),                             \
 	  -EINVAL)                                                             \
+	X(engine_new_bad_kernel,                                               \
+	  msrtrap_engine_new(&(struct msrtrap_engine_opts){                    \
+				     .sz = sizeof(struct msrtrap_engine_opts), \
+				     .format = VMX, .kernel = 4 },             \
+			     OBJ(msrtrap_engine)),                             \
+	  -EINVAL)                                                             \
+	X(engine_new_kernel_with_passthrough,                                  \
+	  msrtrap_engine_new(&(struct msrtrap_engine_opts){                    \
+				     .sz = sizeof(struct msrtrap_engine_opts), \
+				     .format = VMX, .kernel = 2,               \
+				     .passthrough = 1 },                       \
+			     OBJ(msrtrap_engine)),                             \
+	  -EINVAL)                                                             \
+	X(engine_new_kernel_other_strategy,                                    \
+	  msrtrap_engine_new(&(struct msrtrap_engine_opts){                    \
+				     .sz = sizeof(struct msrtrap_engine_opts), \
+				     .format = VMX, .kernel = 2,               \
+				     .strategy = 3 },                          \
+			     OBJ(msrtrap_engine)),                             \
+	  -EINVAL)                                                             \
+	X(engine_new_svm_v6_0_skip_intercepted,                                \
+	  msrtrap_engine_new(&(struct msrtrap_engine_opts){                    \
+				     .sz = sizeof(struct msrtrap_engine_opts), \
+				     .format = MSRTRAP_FMT_SVM, .kernel = 2,  \
+				     .strategy = 1 },                          \
+			     OBJ(msrtrap_engine)),                             \
+	  -EINVAL)                                                             \
 	X(engine_new_too_many_vcpus,                                           \
 	  msrtrap_engine_new(&(struct msrtrap_engine_opts){                    \
 				     .sz = sizeof(struct msrtrap_engine_opts), \

@@ -89,6 +89,41 @@ static void test_publisher_padding(void **state)
 	msrtrap_publisher_free(pub);
 }
 
+/*
+ * msrtrap_engine_opts grew `kernel` after max_vcpus (issue 14.1): a byte
+ * past it is refused, and an older program's struct that ends at
+ * max_vcpus gets no profile even if memory past its sz says otherwise.
+ */
+static void test_engine_opts_kernel(void **state)
+{
+	struct msrtrap_engine_opts o;
+	struct msrtrap_engine *vm = NULL;
+
+	assert_true(END_OF(struct msrtrap_engine_opts,
+			   msrtrap_engine_opts__last_field) ==
+		    END_OF(struct msrtrap_engine_opts, kernel));
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.format = MSRTRAP_FMT_VMX;
+	o.kernel = MSRTRAP_KERNEL_V6_0;
+	assert_int_equal(msrtrap_engine_new(&o, &vm), 0);
+	msrtrap_engine_free(vm);
+	vm = NULL;
+	if (END_OF(struct msrtrap_engine_opts, kernel) < sizeof(o)) {
+		((unsigned char *)&o)[END_OF(struct msrtrap_engine_opts,
+					     kernel)] = 1;
+		assert_int_equal(msrtrap_engine_new(&o, &vm), -EINVAL);
+		assert_null(vm);
+	}
+	memset(&o, 0, sizeof(o));
+	o.sz = END_OF(struct msrtrap_engine_opts, max_vcpus);
+	o.format = MSRTRAP_FMT_VMX;
+	o.strategy = MSRTRAP_STRATEGY_DELTA; /* refused with a v6.0 profile */
+	o.kernel = MSRTRAP_KERNEL_V6_0;	     /* past sz: must not be read */
+	assert_int_equal(msrtrap_engine_new(&o, &vm), 0);
+	msrtrap_engine_free(vm);
+}
+
 /* A newer program's longer struct: zero extras pass, set ones are refused. */
 struct future_map_opts {
 	struct msrtrap_map_opts v1;
@@ -216,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_map_padding),
 		cmocka_unit_test(test_policy_padding),
 		cmocka_unit_test(test_publisher_padding),
+		cmocka_unit_test(test_engine_opts_kernel),
 		cmocka_unit_test(test_future_and_older_structs),
 		cmocka_unit_test(test_output_structs),
 		cmocka_unit_test(test_error_struct),

@@ -53,8 +53,10 @@ static inline bool ref_exempt(uint32_t msr)
 		return true;
 	if (msr == 0x1c8 || msr == 0x1c9 ||	/* LBR */
 	    (msr >= 0xdc0 && msr <= 0xddf) || (msr >= 0x680 && msr <= 0x69f) ||
-	    (msr >= 0x6c0 && msr <= 0x6df) || (msr >= 0x40 && msr <= 0x47) ||
-	    (msr >= 0x60 && msr <= 0x67))
+	    (msr >= 0x6c0 && msr <= 0x6df) ||
+	    /* kvm-versions.md D1: MSR_LBR_CORE_FROM/TO (0x40, 0x60) + 0..8
+	     * inclusive, v6.0 vmx.c:639-640 and msr-index.h:205-206 */
+	    (msr >= 0x40 && msr <= 0x48) || (msr >= 0x60 && msr <= 0x68))
 		return true;
 	return false;
 }

@@ -306,7 +306,7 @@ static const uint32_t interesting[] = {
 	0x560, 0x561, 0x562, 0x570, 0x571, 0x572, 0x580, 0x587, 0x588,
 	0x1c8, 0x1c9, 0x1ca, 0xdbf, 0xdc0, 0xddf, 0xde0, 0x67f, 0x680, 0x69f,
 	0x6a0, 0x6bf, 0x6c0, 0x6df, 0x6e0, 0x3f, 0x40, 0x47, 0x48, 0x5f, 0x60,
-	0x67, 0x68,
+	0x67, 0x68, 0x69, /* kvm-versions.md D1: Core LBR ends at 0x48/0x68 */
 	/* span edges and 64-bit word boundaries */
 	0x0, 0x1, 0x3e, 0x7f, 0x80, 0x81, 0x1fc0, 0x1fbf, 0x1ffe, 0x1fff,
 	0x2000, 0x2001, 0xbfffffff, 0xc0000000, 0xc0000001, 0xc000003f,
@@ -2010,6 +2010,7 @@ static void test_inv39_unlisted_warns_not_refreshed(void **state)
 		{ 0xddf, false }, { 0x680, false }, { 0x69f, false },
 		{ 0x6c0, false }, { 0x6df, false }, { 0x40, false },
 		{ 0x47, false }, { 0x60, false }, { 0x67, false },
+		{ 0x68, false }, { 0x69, true }, /* D1 */
 		{ MSR_FS_BASE, false }, { 0x3fe, false }, { 0x48, false },
 	};
 
@@ -2062,6 +2063,48 @@ static void test_inv39_unlisted_warns_not_refreshed(void **state)
 			rig_same(&r);
 			rig_free(&r);
 		}
+	}
+}
+
+/*
+ * kvm-versions.md D1: is_valid_passthrough_msr() (v6.0 vmx.c:639-640)
+ * accepts the Core LBR MSRs as the inclusive case ranges
+ * MSR_LBR_CORE_FROM..+8 and MSR_LBR_CORE_TO..+8 (bases 0x40 and 0x60,
+ * msr-index.h:205-206): nine MSRs each, so 0x68 does not WARN and 0x69
+ * does. 0x48/0x49 (SPEC_CTRL, PRED_CMD) are in the list: no warning
+ * either; 0x3f, 0x4a, 0x5f are outside everything: one per call.
+ */
+static void test_d1_core_lbr_ranges(void **state)
+{
+	static const struct { uint32_t msr; unsigned int warns; } cases[] = {
+		{ 0x40, 0 }, { 0x47, 0 }, { 0x48, 0 }, { 0x49, 0 },
+		{ 0x60, 0 }, { 0x67, 0 }, { 0x68, 0 }, { 0x69, 1 },
+		{ 0x3f, 1 }, { 0x4a, 1 }, { 0x5f, 1 },
+	};
+
+	for (int i = 0; i < 2; i++) {
+		struct msrtrap_engine_vcpu_stats a, b;
+		struct rig r;
+
+		rig_new(&r, fmts[i], PT_2022);
+		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+			for (int on = 0; on < 2; on++)
+				for (int s = 0; s < NSTRAT; s++) {
+					stats_of(r.v[s], &a);
+					assert_int_equal(msrtrap_engine_vcpu_intercept(
+								 r.v[s], cases[k].msr, cases[k].msr,
+								 RW, on),
+							 0);
+					stats_of(r.v[s], &b);
+					if (b.warnings - a.warnings != cases[k].warns)
+						fail_msg("D1 %s %s %s: MSR %#x: %llu warnings, want %u",
+							 msrtrap_format_name(fmts[i]),
+							 msrtrap_strategy_name(s),
+							 on ? "enable" : "disable", cases[k].msr,
+							 (unsigned long long)(b.warnings - a.warnings),
+							 cases[k].warns);
+				}
+		rig_free(&r);
 	}
 }
 
@@ -2276,6 +2319,7 @@ int main(void)
 		cmocka_unit_test(test_inv37_reapply_equals_skip),
 		cmocka_unit_test(test_inv38_kvm2022_wish_or_denied),
 		cmocka_unit_test(test_inv39_unlisted_warns_not_refreshed),
+		cmocka_unit_test(test_d1_core_lbr_ranges),
 		cmocka_unit_test(test_inv40_svm_wish_or_denied),
 		cmocka_unit_test(test_u3_s17_fs_gs_swap),
 		cmocka_unit_test(test_counters_skip_vs_reapply),
