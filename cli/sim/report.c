@@ -320,14 +320,20 @@ static void summary_json(const struct report *r, const struct sim *m, bool ok)
 	for (unsigned int k = 0; k < m->nstrat; k++)
 		json_array_append_new(strategies,
 				      json_string(strategy_name(m, k)));
-	print_json(json_pack("{s:s, s:s, s:i, s:s, s:o, s:O, s:i, s:{s:i, s:i}, s:b}",
-			     "script", s->path, "vendor",
-			     msrtrap_format_name(s->fmt), "vcpus", s->vcpus,
-			     "passthrough",
-			     msrtrap_passthrough_name(s->passthrough),
-			     "strategies", strategies, "events", r->events,
-			     "syncs", m->syncs, "expects", "total",
-			     m->expects, "failed", m->expects_failed, "ok", ok));
+	json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:o, s:O, s:i, s:{s:i, s:i}, s:b}",
+				"script", s->path, "vendor",
+				msrtrap_format_name(s->fmt), "vcpus", s->vcpus,
+				"passthrough",
+				msrtrap_passthrough_name(s->passthrough),
+				"strategies", strategies, "events", r->events,
+				"syncs", m->syncs, "expects", "total",
+				m->expects, "failed", m->expects_failed, "ok", ok);
+
+	/* only with a kernel line, so that older documents stay as they were */
+	if (s->kernel)
+		json_object_set_new(doc, "kernel",
+				    json_string(msrtrap_kernel_name(s->kernel)));
+	print_json(doc);
 }
 
 static void summary(const struct report *r, const struct sim *m, bool ok)

@@ -242,7 +242,8 @@ static int l2_map(struct sim *m, const struct op *op, unsigned int k,
 		  unsigned int v)
 {
 	const struct op *n = m->nested[v];
-	int err = msrtrap_nested_merge(m->s->fmt, m->s->kernel, n->controls,
+	enum msrtrap_kernel kernel = m->s->kernel ? m->s->kernel : MSRTRAP_KERNEL_V6_19;
+	int err = msrtrap_nested_merge(m->s->fmt, kernel, n->controls,
 				       bitmap(m, k, v), n->l1map, m->l2);
 
 	return err < 0 ? run_error(m, op, "nested merge", err, NULL) : EXIT_OK;
@@ -579,7 +580,8 @@ int sim_setup(struct sim *m)
 			     .format = m->s->fmt,
 			     .strategy = m->strat[k],
 			     .passthrough = m->s->passthrough,
-			     .max_vcpus = m->s->vcpus);
+			     .max_vcpus = m->s->vcpus,
+			     .kernel = m->s->kernel);
 
 		err = msrtrap_engine_new(&opts, &m->vm[k]);
 		if (err)

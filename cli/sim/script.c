@@ -35,6 +35,7 @@ static const struct keyword {
 	{ "vcpus", OP_VCPUS, 1, { "N" }, 0, NULL },
 	{ "passthrough", OP_PASSTHROUGH, 1, { "all|kvm-2022" }, 0, NULL },
 	{ "strategy", OP_STRATEGY, 1, { "NAME|all" }, 0, NULL },
+	{ "kernel", OP_KERNEL, 1, { "v5.19|v6.0|v6.19" }, 0, NULL },
 	{ "intercept", OP_INTERCEPT, 4,
 	  { "VCPU|all", "MSR[-MSR]", "r|w|rw", "on|off" }, 0, NULL },
 	{ "filter", OP_FILTER, 1, { "FILE.json|none" }, 0, NULL },
@@ -444,6 +445,16 @@ static bool parse_setup(struct script *s, unsigned int line,
 		}
 		s->passthrough = (enum msrtrap_passthrough)v;
 		return true;
+	case OP_KERNEL:
+		v = msrtrap_kernel_parse(word);
+		if (v < 0) {
+			script_error(s, line, t[1].col,
+				     "unknown kernel '%s': expected v5.19, v6.0 or v6.19",
+				     clip(t[1].s));
+			return false;
+		}
+		s->kernel = (enum msrtrap_kernel)v;
+		return true;
 	default:
 		if (!sim_strategy_parse(t[1].s, &s->strategy)) {
 			script_error(
@@ -578,6 +589,12 @@ static bool parse_nested(struct script *s, unsigned int line,
 		if (ok)
 			set_l2(s, op->vcpu, false);
 		return ok;
+	}
+	if (s->kernel == MSRTRAP_KERNEL_V5_19) {
+		script_error(s, line, t[0].col,
+			     "nested: the merge is modelled for kernel v6.0 and "
+			     "v6.19, not v5.19");
+		ok = false;
 	}
 	ok &= load_l1_map(s, line, &t[2], op);
 	for (unsigned int i = 3; t[i].s[0]; i++) {
@@ -725,6 +742,34 @@ static void parse_line(struct script *s, unsigned int line, char *text)
 	s->ops[s->nops++] = op;
 }
 
+/*
+ * A kernel profile brings its own pass-through list and runs the one
+ * strategy that reproduces that kernel (msrtrap_kernel_strategy()):
+ * `passthrough` does not go with it, and a strategy, if chosen, must be
+ * that one; with none (all) the profile's is run.
+ */
+static void check_kernel(struct script *s)
+{
+	unsigned int line = s->setup_line[OP_KERNEL];
+	int ks;
+
+	if (s->kernel == MSRTRAP_KERNEL_NONE)
+		return;
+	ks = msrtrap_kernel_strategy(s->kernel, s->fmt);
+	if (s->setup_line[OP_PASSTHROUGH])
+		script_error(s, s->setup_line[OP_PASSTHROUGH], 1,
+			     "'passthrough' does not go with 'kernel' (line %u): "
+			     "the kernel's own list is used", line);
+	if (s->strategy == STRATEGY_ALL)
+		s->strategy = ks;
+	else if (s->strategy != ks)
+		script_error(s, line, 1,
+			     "kernel %s on %s is reproduced by strategy %s, not %s",
+			     msrtrap_kernel_name(s->kernel), msrtrap_format_name(s->fmt),
+			     msrtrap_strategy_name((enum msrtrap_strategy)ks),
+			     msrtrap_strategy_name((enum msrtrap_strategy)s->strategy));
+}
+
 void script_free(struct script *s)
 {
 	for (size_t i = 0; i < s->nops; i++) {
@@ -755,7 +800,7 @@ int script_parse(struct script *s, const char *path, char *text,
 	s->vcpus = 1;
 	s->passthrough = MSRTRAP_PASSTHROUGH_ALL;
 	s->strategy = STRATEGY_ALL;
-	s->kernel = MSRTRAP_KERNEL_V6_19;
+	s->kernel = MSRTRAP_KERNEL_NONE;
 	s->dir = strdup("");
 	if (slash && strcmp(path, "-")) {
 		free(s->dir);
@@ -775,5 +820,6 @@ int script_parse(struct script *s, const char *path, char *text,
 	}
 	if (strategy != STRATEGY_UNSET)
 		s->strategy = strategy;
+	check_kernel(s);
 	return s->errors ? EXIT_BAD_INPUT : EXIT_OK;
 }

@@ -28,6 +28,7 @@ enum op_kind {
 	OP_VCPUS,
 	OP_PASSTHROUGH,
 	OP_STRATEGY,
+	OP_KERNEL,
 	OP_INTERCEPT,
 	OP_FILTER,
 	OP_SYNC,
@@ -40,7 +41,7 @@ enum op_kind {
 	OP_REFLECT,
 };
 
-#define SETUP_OPS 4 /* OP_VENDOR .. OP_STRATEGY come first */
+#define SETUP_OPS 5 /* OP_VENDOR .. OP_KERNEL come first */
 
 struct op {
 	enum op_kind kind;
@@ -65,7 +66,9 @@ struct script {
 	unsigned int vcpus;
 	enum msrtrap_passthrough passthrough;
 	int strategy;		/* STRATEGY_ALL or an enum msrtrap_strategy */
-	enum msrtrap_kernel kernel; /* whose nested merge: v6.19 */
+	/* `kernel`: the engine's profile (NONE: msrtrap's model) and so whose
+	 * nested merge (NONE: v6.19's) */
+	enum msrtrap_kernel kernel;
 	unsigned int setup_line[SETUP_OPS];
 	unsigned int first_op_line;
 	bool *in_l2;		/* per vCPU while parsing: after a nested line */

@@ -105,6 +105,13 @@ struct msrtrap_engine_opts {
 };
 #define msrtrap_engine_opts__last_field kernel
 
+/*
+ * The strategy that reproduces @kernel's refresh on @format (the one
+ * msrtrap_engine_new() runs a profile with), or -EINVAL.
+ */
+MSRTRAP_API int msrtrap_kernel_strategy(enum msrtrap_kernel kernel,
+					enum msrtrap_format format);
+
 MSRTRAP_API int msrtrap_engine_new(const struct msrtrap_engine_opts *opts,
 			       struct msrtrap_engine **out);
 /* Frees the VM; its vCPUs must have been freed. */

@@ -96,6 +96,14 @@ int msrtrap_passthrough_parse(const char *name)
 	return -EINVAL;
 }
 
+int msrtrap_kernel_strategy(enum msrtrap_kernel kernel,
+			    enum msrtrap_format format)
+{
+	if (!msrtrap_kernel_name(kernel) || !msrtrap_format_size(format))
+		return -EINVAL;
+	return mt_kernel_strategy(kernel, format);
+}
+
 /*
  * A kernel profile brings its own list and refresh: `passthrough` must be
  * left at ALL (0), and `strategy` at 0 or the one the profile reproduces

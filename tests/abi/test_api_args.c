@@ -168,6 +168,9 @@ static const struct msrtrap_publisher_opts *too_many_readers(void)
 	X(nested_reflect_null_l1, msrtrap_nested_reflect(MSRTRAP_FMT_SVM, MSRTRAP_NESTED_MSR_PROT, NULL, 0x10, RD), -EINVAL) \
 	X(nested_reflect_bad_controls, msrtrap_nested_reflect(VMX, 0x40, fx.page, 0x10, RD), -EINVAL) \
 	X(kernel_parse_null, msrtrap_kernel_parse(NULL), -EINVAL) \
+	X(kernel_strategy_none, msrtrap_kernel_strategy(0, VMX), -EINVAL) \
+	X(kernel_strategy_bad_fmt, msrtrap_kernel_strategy(MSRTRAP_KERNEL_V6_0, 0), -EINVAL) \
+	X(kernel_strategy_v6_0_vmx, msrtrap_kernel_strategy(MSRTRAP_KERNEL_V6_0, VMX), MSRTRAP_STRATEGY_SKIP_INTERCEPTED) \
 	X(kernel_name_0, msrtrap_kernel_name(0) == NULL, 1) \
 	/* filter.h: the submitted filter */                                   \
 	X(content_recognise_null,                                              \

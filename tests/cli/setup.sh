@@ -388,3 +388,24 @@ nested 0 l1-pass.svm
 reflect 0 0x10-0x11 rw maybe
 nested 0 off msr-bitmaps
 EOF2
+cat >sim/kernel-errors.sim <<'EOF2'
+vendor vmx
+passthrough kvm-2022
+strategy delta
+kernel v6.0
+EOF2
+cat >sim/kernel-bad.sim <<'EOF2'
+kernel v7
+EOF2
+cat >sim/kernel-nested-v5.19.sim <<'EOF2'
+kernel v5.19
+nested 0 l1-pass.vmx msr-bitmaps
+EOF2
+cat >sim/kernel-svm-v6.19.sim <<'EOF2'
+vendor svm
+kernel v6.19
+intercept 0 STAR rw off
+sync 0
+expect 0 STAR rw pass
+stats
+EOF2

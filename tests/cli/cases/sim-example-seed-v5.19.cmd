@@ -1,0 +1,1 @@
+msrtrap sim examples/kernels/seed-v5.19.sim

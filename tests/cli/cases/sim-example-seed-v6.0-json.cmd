@@ -1,0 +1,1 @@
+msrtrap sim --json examples/kernels/seed-v6.0.sim

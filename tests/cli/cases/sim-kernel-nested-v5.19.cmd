@@ -1,0 +1,1 @@
+msrtrap sim sim/kernel-nested-v5.19.sim

@@ -1,0 +1,1 @@
+msrtrap sim --strategy recompute examples/kernels/seed-v6.0.sim

@@ -1,0 +1,1 @@
+msrtrap sim sim/kernel-svm-v6.19.sim
