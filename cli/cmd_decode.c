@@ -34,35 +34,22 @@ static const char help_json[] =
 static int decode(const char *path, enum msrtrap_format fmt, bool json)
 {
 	struct msrtrap_map *map;
-	size_t len;
-	uint8_t *data;
-	int err;
+	bool text;
+	int rc = input_read_map(path, fmt, &map, &text);
 
-	err = read_file(path, &data, &len);
-	if (err)
-		return input_read_fail(path, err);
-	err = msrtrap_map_from_bytes(fmt, data, len, &map);
+	if (rc)
+		return rc;
 	/*
 	 * A policy or JSON file that happens to have a map's size decodes
 	 * as nonsense: say so, since decode goes by the size alone.
 	 */
-	if (!err && input_is_text(data, len))
+	if (text)
 		fprintf(stderr,
 			"%s: %s: warning: %zu bytes of text decoded as %s; a "
 			"policy or JSON filter? (see 'msrtrap check')\n",
-			progname, path, len,
-			len == MSRTRAP_VMX_BITMAP_SIZE ? "a VMX bitmap" :
-							"an SVM map");
-	free(data);
-	if (err && fmt != MSRTRAP_FMT_NONE)
-		return fail(path, "%zu bytes, but %s is %zu bytes", len,
-			    fmt == MSRTRAP_FMT_VMX ? "a VMX bitmap" : "an SVM map",
-			    msrtrap_format_size(fmt));
-	if (err)
-		return fail(path,
-			    "%zu bytes is not a VMX bitmap (4096) or an SVM map (8192)",
-			    len);
-
+			progname, path, msrtrap_map_size(map),
+			msrtrap_map_format(map) == MSRTRAP_FMT_VMX ? "a VMX bitmap" :
+								  "an SVM map");
 	if (json)
 		print_json(decode_json(map));
 	else

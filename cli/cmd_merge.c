@@ -82,29 +82,6 @@ struct merge_args {
 	bool json;
 };
 
-/* Read a map file; fmt NONE: by its size. Returns 0 or the exit code. */
-static int read_map(const char *path, enum msrtrap_format fmt,
-		    struct msrtrap_map **map)
-{
-	uint8_t *data;
-	size_t len;
-	int err = read_file(path, &data, &len);
-
-	if (err)
-		return input_read_fail(path, err);
-	err = msrtrap_map_from_bytes(fmt, data, len, map);
-	free(data);
-	if (err && fmt != MSRTRAP_FMT_NONE)
-		return fail(path, "%zu bytes, but %s is %zu bytes", len,
-			    fmt == MSRTRAP_FMT_VMX ? "a VMX bitmap" : "an SVM map",
-			    msrtrap_format_size(fmt));
-	if (err)
-		return fail(path,
-			    "%zu bytes is not a VMX bitmap (4096) or an SVM map (8192)",
-			    len);
-	return 0;
-}
-
 static int report(const struct merge_args *a, const uint8_t *bytes, size_t size, enum msrtrap_format fmt,
 		  bool in_use)
 {
@@ -158,9 +135,9 @@ static int merge(const struct merge_args *a, const char *l0_path,
 	}
 	if (a->out && (same_file(l0_path, a->out) || same_file(l1_path, a->out)))
 		return usage_error("merge", "-o %s is an input file", a->out);
-	rc = read_map(l0_path, fmt, &l0);
+	rc = input_read_map(l0_path, fmt, &l0, NULL);
 	if (!rc)
-		rc = read_map(l1_path, msrtrap_map_format(l0), &l1);
+		rc = input_read_map(l1_path, msrtrap_map_format(l0), &l1, NULL);
 	if (rc)
 		goto out;
 	fmt = msrtrap_map_format(l0);

@@ -492,3 +492,27 @@ int input_diags_verdict(const struct input *in,
 		return input_strict_fail(in->path, nwarn);
 	return EXIT_OK;
 }
+
+int input_read_map(const char *path, enum msrtrap_format fmt,
+		   struct msrtrap_map **map, bool *text)
+{
+	uint8_t *data;
+	size_t len;
+	int err = read_file(path, &data, &len);
+
+	if (err)
+		return input_read_fail(path, err);
+	err = msrtrap_map_from_bytes(fmt, data, len, map);
+	if (text)
+		*text = !err && input_is_text(data, len);
+	free(data);
+	if (err && fmt != MSRTRAP_FMT_NONE)
+		return fail(path, "%zu bytes, but %s is %zu bytes", len,
+			    fmt == MSRTRAP_FMT_VMX ? "a VMX bitmap" : "an SVM map",
+			    msrtrap_format_size(fmt));
+	if (err)
+		return fail(path,
+			    "%zu bytes is not a VMX bitmap (4096) or an SVM map (8192)",
+			    len);
+	return EXIT_OK;
+}

@@ -197,4 +197,13 @@ const char *input_kind_name(enum input_kind kind);
 /* A long human name: "KVM MSR filter", "VMX MSR bitmap", ... */
 const char *input_kind_title(enum input_kind kind);
 
+/*
+ * Read a raw map file (fmt NONE: VMX or SVM by its size) into *map: 0, or
+ * the exit code after the one-line error (an unreadable file, a size that
+ * is not the format's). *text (may be NULL): the bytes look like text, a
+ * policy or JSON file that happens to have a map's size.
+ */
+int input_read_map(const char *path, enum msrtrap_format fmt,
+		   struct msrtrap_map **map, bool *text);
+
 #endif

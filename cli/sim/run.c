@@ -193,31 +193,47 @@ static bool first_mismatch(enum msrtrap_format fmt, const void *map,
 	return false;
 }
 
+/* The failures of one expect, expect-l2 or reflect line. */
+struct failures {
+	struct sim_failure *v;
+	size_t n, cap;
+};
+
+static void failure_add(struct failures *fl, const struct sim_failure *f)
+{
+	if (mt_vec_reserve(&fl->v, &fl->cap, fl->n + 1))
+		abort(); /* the CLI may die on OOM */
+	fl->v[fl->n++] = *f;
+}
+
+/* Report the line (held, or its failures) and free them. */
+static void expect_done(struct sim *m, const struct op *op,
+			struct failures *fl)
+{
+	struct sim_event ev = { .kind = SIM_EV_EXPECT, .op = op,
+				.failures = fl->v, .nfailures = fl->n };
+
+	if (fl->n)
+		m->expects_failed++;
+	emit(m, &ev);
+	free(fl->v);
+}
+
 /* The failures in vCPU order, strategy order within a vCPU. */
 static int run_expect(struct sim *m, const struct op *op)
 {
-	struct sim_event ev = { .kind = SIM_EV_EXPECT, .op = op };
-	struct sim_failure *fails = NULL, f;
-	size_t n = 0, cap = 0;
+	struct failures fl = { NULL, 0, 0 };
+	struct sim_failure f;
 	unsigned int lo, hi;
 
 	m->expects++;
 	vcpu_range(m, op->vcpu, &lo, &hi);
 	for (f.vcpu = lo; f.vcpu <= hi; f.vcpu++)
-		for (f.k = 0; f.k < m->nstrat; f.k++) {
-			if (!first_mismatch(m->s->fmt, bitmap(m, f.k, f.vcpu),
-					    op, &f.msr, &f.access))
-				continue;
-			if (mt_vec_reserve(&fails, &cap, n + 1))
-				abort(); /* the CLI may die on OOM */
-			fails[n++] = f;
-		}
-	if (n)
-		m->expects_failed++;
-	ev.failures = fails;
-	ev.nfailures = n;
-	emit(m, &ev);
-	free(fails);
+		for (f.k = 0; f.k < m->nstrat; f.k++)
+			if (first_mismatch(m->s->fmt, bitmap(m, f.k, f.vcpu), op,
+					   &f.msr, &f.access))
+				failure_add(&fl, &f);
+	expect_done(m, op, &fl);
 	return EXIT_OK;
 }
 
@@ -251,42 +267,32 @@ static int l2_map(struct sim *m, const struct op *op, unsigned int k,
 
 static int run_expect_l2(struct sim *m, const struct op *op)
 {
-	struct sim_event ev = { .kind = SIM_EV_EXPECT, .op = op };
-	struct sim_failure *fails = NULL, f;
-	size_t n = 0, cap = 0;
+	struct failures fl = { NULL, 0, 0 };
+	struct sim_failure f;
 	unsigned int lo, hi;
-	int rc = EXIT_OK;
 
 	m->expects++;
 	vcpu_range(m, op->vcpu, &lo, &hi);
-	for (f.vcpu = lo; f.vcpu <= hi && rc == EXIT_OK; f.vcpu++)
-		for (f.k = 0; f.k < m->nstrat && rc == EXIT_OK; f.k++) {
-			rc = l2_map(m, op, f.k, f.vcpu);
-			if (rc || !first_mismatch(m->s->fmt, m->l2, op, &f.msr,
-						  &f.access))
-				continue;
-			if (mt_vec_reserve(&fails, &cap, n + 1))
-				abort(); /* the CLI may die on OOM */
-			fails[n++] = f;
+	for (f.vcpu = lo; f.vcpu <= hi; f.vcpu++)
+		for (f.k = 0; f.k < m->nstrat; f.k++) {
+			int rc = l2_map(m, op, f.k, f.vcpu);
+
+			if (rc) {
+				free(fl.v);
+				return rc;
+			}
+			if (first_mismatch(m->s->fmt, m->l2, op, &f.msr, &f.access))
+				failure_add(&fl, &f);
 		}
-	if (rc == EXIT_OK) {
-		if (n)
-			m->expects_failed++;
-		ev.failures = fails;
-		ev.nfailures = n;
-		emit(m, &ev);
-	}
-	free(fails);
-	return rc;
+	expect_done(m, op, &fl);
+	return EXIT_OK;
 }
 
 /* reflect: L1's map and controls decide, the same for every strategy */
 static int run_reflect(struct sim *m, const struct op *op)
 {
-	struct sim_event ev = { .kind = SIM_EV_EXPECT, .op = op };
-	struct sim_failure *fails = NULL, f = { .k = 0, .msr = op->first,
-						.access = op->access };
-	size_t n = 0, cap = 0;
+	struct failures fl = { NULL, 0, 0 };
+	struct sim_failure f = { .k = 0, .msr = op->first, .access = op->access };
 	unsigned int lo, hi;
 
 	m->expects++;
@@ -297,21 +303,13 @@ static int run_reflect(struct sim *m, const struct op *op)
 					       op->first, op->access);
 
 		if (r < 0) {
-			free(fails);
+			free(fl.v);
 			return run_error(m, op, "nested reflect", r, NULL);
 		}
-		if (r == op->on)
-			continue;
-		if (mt_vec_reserve(&fails, &cap, n + 1))
-			abort(); /* the CLI may die on OOM */
-		fails[n++] = f;
+		if (r != op->on)
+			failure_add(&fl, &f);
 	}
-	if (n)
-		m->expects_failed++;
-	ev.failures = fails;
-	ev.nfailures = n;
-	emit(m, &ev);
-	free(fails);
+	expect_done(m, op, &fl);
 	return EXIT_OK;
 }
 

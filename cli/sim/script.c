@@ -328,6 +328,29 @@ static char *resolve(const struct script *s, const char *file)
 }
 
 /* Load and validate a filter file now, so that errors stop the run. */
+/*
+ * Read the file a `filter` or `nested` operand names (resolved against the
+ * script's directory into op->path), reporting failures at the operand,
+ * the limit as every command words read_file()'s.
+ */
+static bool read_operand_file(struct script *s, unsigned int line,
+			      const struct tok *t, struct op *op,
+			      uint8_t **data, size_t *len)
+{
+	int err;
+
+	op->path = resolve(s, t->s);
+	err = s->env->read_filter(op->path, data, len);
+	if (err == -EFBIG)
+		script_error(s, line, t->col,
+			     "%s: larger than %zu bytes (see --max-input)",
+			     op->path, read_file_limit);
+	else if (err)
+		script_error(s, line, t->col, "%s: cannot read: %s", op->path,
+			     strerror(-err));
+	return !err;
+}
+
 static bool load_filter(struct script *s, unsigned int line,
 			const struct tok *t, struct op *op)
 {
@@ -340,20 +363,8 @@ static bool load_filter(struct script *s, unsigned int line,
 		op->filter = NULL;
 		return true;
 	}
-	op->path = resolve(s, t->s);
-	err = s->env->read_filter(op->path, &data, &len);
-	if (err == -EFBIG) {
-		/* as every command words read_file()'s limit */
-		script_error(s, line, t->col,
-			     "%s: larger than %zu bytes (see --max-input)",
-			     op->path, read_file_limit);
+	if (!read_operand_file(s, line, t, op, &data, &len))
 		return false;
-	}
-	if (err) {
-		script_error(s, line, t->col, "%s: cannot read: %s", op->path,
-			     strerror(-err));
-		return false;
-	}
 	/*
 	 * A file that is no JSON document at all is said to be so, without
 	 * jansson's "near '...'" quoting its first word: a script may name
@@ -546,21 +557,9 @@ static bool load_l1_map(struct script *s, unsigned int line,
 {
 	size_t want = msrtrap_format_size(s->fmt), len;
 	uint8_t *data;
-	int err;
 
-	op->path = resolve(s, t->s);
-	err = s->env->read_filter(op->path, &data, &len);
-	if (err == -EFBIG) {
-		script_error(s, line, t->col,
-			     "%s: larger than %zu bytes (see --max-input)",
-			     op->path, read_file_limit);
+	if (!read_operand_file(s, line, t, op, &data, &len))
 		return false;
-	}
-	if (err) {
-		script_error(s, line, t->col, "%s: cannot read: %s", op->path,
-			     strerror(-err));
-		return false;
-	}
 	if (len != want) {
 		free(data);
 		script_error(s, line, t->col,
