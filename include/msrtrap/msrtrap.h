@@ -13,6 +13,7 @@
 #include <msrtrap/map.h>
 #include <msrtrap/names.h>
 #include <msrtrap/nested.h>
+#include <msrtrap/x2apic.h>
 #include <msrtrap/policy.h>
 #include <msrtrap/publisher.h>
 #include <msrtrap/version.h>

@@ -23,6 +23,7 @@
 static struct {
 	uint64_t page[MSRTRAP_SVM_MSRPM_SIZE / 8];
 	uint64_t page2[MSRTRAP_SVM_MSRPM_SIZE / 8], page3[MSRTRAP_SVM_MSRPM_SIZE / 8];
+	struct msrtrap_x2apic_state x2;
 	uint8_t bits[8];
 	struct msrtrap_map *map;
 	struct msrtrap_filter *filter;
@@ -168,6 +169,12 @@ static const struct msrtrap_publisher_opts *too_many_readers(void)
 	X(nested_reflect_null_l1, msrtrap_nested_reflect(MSRTRAP_FMT_SVM, MSRTRAP_NESTED_MSR_PROT, NULL, 0x10, RD), -EINVAL) \
 	X(nested_reflect_bad_controls, msrtrap_nested_reflect(VMX, 0x40, fx.page, 0x10, RD), -EINVAL) \
 	X(kernel_parse_null, msrtrap_kernel_parse(NULL), -EINVAL) \
+	X(x2apic_update_null_state, msrtrap_x2apic_update(VMX, MSRTRAP_KERNEL_V6_19, 1, NULL, fx.page), -EINVAL) \
+	X(x2apic_update_null_map, msrtrap_x2apic_update(VMX, MSRTRAP_KERNEL_V6_19, 1, &fx.x2, NULL), -EINVAL) \
+	X(x2apic_update_bad_flags, msrtrap_x2apic_update(VMX, MSRTRAP_KERNEL_V6_19, 0x10, &fx.x2, fx.page), -EINVAL) \
+	X(x2apic_update_bad_fmt, msrtrap_x2apic_update(0, MSRTRAP_KERNEL_V6_19, 1, &fx.x2, fx.page), -EINVAL) \
+	X(x2apic_update_svm_v5_19, msrtrap_x2apic_update(MSRTRAP_FMT_SVM, MSRTRAP_KERNEL_V5_19, 1, &fx.x2, fx.page), -EINVAL) \
+	X(x2apic_update_kernel_0, msrtrap_x2apic_update(VMX, 0, 1, &fx.x2, fx.page), -EINVAL) \
 	X(kernel_strategy_none, msrtrap_kernel_strategy(0, VMX), -EINVAL) \
 	X(kernel_strategy_bad_fmt, msrtrap_kernel_strategy(MSRTRAP_KERNEL_V6_0, 0), -EINVAL) \
 	X(kernel_strategy_v6_0_vmx, msrtrap_kernel_strategy(MSRTRAP_KERNEL_V6_0, VMX), MSRTRAP_STRATEGY_SKIP_INTERCEPTED) \
