@@ -166,6 +166,18 @@ MSRTRAP_API int msrtrap_engine_vcpu_intercept(struct msrtrap_engine_vcpu *vcpu,
 				       bool intercept);
 
 /* Has the filter changed since this vCPU last synced? */
+/*
+ * The vCPU's local APIC mode or APIC virtualization changed
+ * (MSRTRAP_APIC_* of <msrtrap/x2apic.h>): the x2APIC MSRs of its bitmap
+ * become what the VM's kernel (without a profile: v6.19) sets, at once,
+ * the filter not consulted (KVM never filters them); the wishes of those
+ * of them the vCPU may pass through follow. Returns the notifications
+ * KVM raised (0: the state did not change), or -EINVAL (also for SVM
+ * under v5.19, which had no x2AVIC).
+ */
+MSRTRAP_API int msrtrap_engine_vcpu_set_apic(struct msrtrap_engine_vcpu *vcpu,
+					     unsigned int flags);
+
 MSRTRAP_API bool msrtrap_engine_vcpu_refresh_pending(const struct msrtrap_engine_vcpu *vcpu);
 
 /*

@@ -9,6 +9,7 @@
  * unconditionally; disabling consults the filter in force (§4.2, §4.3).
  */
 #include <msrtrap/map.h>
+#include <msrtrap/x2apic.h>
 
 #include "engine_core.h"
 
@@ -654,6 +655,34 @@ static void refresh_kernel(struct mt_vcpu *v, const struct mt_cfilter *cf)
 	refresh_msrs(v, cf, v->kernel == MSRTRAP_KERNEL_V6_0);
 	if (v->kernel == MSRTRAP_KERNEL_V5_19)
 		refresh_pt_v5_19(v);
+}
+
+/*
+ * An APIC mode or APICv change (<msrtrap/x2apic.h>): the kernel's x2APIC
+ * update on the hardware bitmap, its notifications counted; then the
+ * wishes of the x2APIC MSRs this vCPU's list holds follow the bits, so a
+ * later refresh (which re-applies wish OR denied, and the filter never
+ * denies x2APIC) keeps them — what KVM's shadow does for the 24 x2AVIC
+ * MSRs of v6.0 SVM's direct_access_msrs.
+ */
+int mt_vcpu_x2apic(struct mt_vcpu *v, enum msrtrap_kernel kernel,
+		   unsigned int flags, struct msrtrap_x2apic_state *state)
+{
+	const unsigned int first = (MSRTRAP_X2APIC_FIRST - v->span[0].first) / 64,
+			   last = (MSRTRAP_X2APIC_LAST - v->span[0].first) / 64;
+	int rc = msrtrap_x2apic_update(v->fmt, kernel, flags, state, v->hw);
+
+	if (rc <= 0)
+		return rc;
+	v->stats.notifications += (uint64_t)rc;
+	for (unsigned int d = 0; d < 2; d++)
+		for (unsigned int w = first; w <= last; w++) {
+			uint64_t cap = v->capable[0][w];
+
+			v->wish[0][d][w] = (v->wish[0][d][w] & ~cap) |
+					   (hw_word_get(v, 0, d, w) & cap);
+		}
+	return rc;
 }
 
 void mt_vcpu_refresh(struct mt_vcpu *v, enum msrtrap_strategy strategy,

@@ -97,6 +97,9 @@ void mt_filter_word_diff(enum msrtrap_format fmt, const struct mt_cfilter *a,
 
 void mt_vcpu_stats_reset(struct mt_vcpu *v);
 
+struct msrtrap_x2apic_state;
+int mt_vcpu_x2apic(struct mt_vcpu *v, enum msrtrap_kernel kernel,
+		   unsigned int flags, struct msrtrap_x2apic_state *state);
 int mt_vcpu_wish(const struct mt_vcpu *v, uint32_t msr,
 		 enum msrtrap_access access);
 

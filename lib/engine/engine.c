@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <msrtrap/engine.h>
+#include <msrtrap/x2apic.h>
 #include <msrtrap/map.h>
 #include <msrtrap/publisher.h>
 
@@ -52,6 +53,7 @@ struct msrtrap_engine_vcpu {
 	struct msrtrap_publisher_reader *reader;
 	uint64_t synced_gen;
 	bool recalc_pending; /* v6.19: the creation recalc (D9) */
+	struct msrtrap_x2apic_state apic; /* the kernel's cached x2APIC mode */
 	void *own_bitmap;
 	struct mt_vcpu core;
 };
@@ -317,6 +319,18 @@ int msrtrap_engine_vcpu_intercept(struct msrtrap_engine_vcpu *vcpu, uint32_t fir
 				access, intercept);
 	msrtrap_publisher_exit(vcpu->reader);
 	return err;
+}
+
+int msrtrap_engine_vcpu_set_apic(struct msrtrap_engine_vcpu *vcpu,
+				 unsigned int flags)
+{
+	enum msrtrap_kernel kernel;
+
+	if (!vcpu)
+		return -EINVAL;
+	/* without a profile, the newest kernel's update */
+	kernel = vcpu->vm->kernel ? vcpu->vm->kernel : MSRTRAP_KERNEL_V6_19;
+	return mt_vcpu_x2apic(&vcpu->core, kernel, flags, &vcpu->apic);
 }
 
 bool msrtrap_engine_vcpu_refresh_pending(const struct msrtrap_engine_vcpu *vcpu)

@@ -169,6 +169,8 @@ static const struct msrtrap_publisher_opts *too_many_readers(void)
 	X(nested_reflect_null_l1, msrtrap_nested_reflect(MSRTRAP_FMT_SVM, MSRTRAP_NESTED_MSR_PROT, NULL, 0x10, RD), -EINVAL) \
 	X(nested_reflect_bad_controls, msrtrap_nested_reflect(VMX, 0x40, fx.page, 0x10, RD), -EINVAL) \
 	X(kernel_parse_null, msrtrap_kernel_parse(NULL), -EINVAL) \
+	X(engine_vcpu_set_apic_null, msrtrap_engine_vcpu_set_apic(NULL, 1), -EINVAL) \
+	X(engine_vcpu_set_apic_bad_flags, msrtrap_engine_vcpu_set_apic(fx.vcpu, 0x10), -EINVAL) \
 	X(x2apic_update_null_state, msrtrap_x2apic_update(VMX, MSRTRAP_KERNEL_V6_19, 1, NULL, fx.page), -EINVAL) \
 	X(x2apic_update_null_map, msrtrap_x2apic_update(VMX, MSRTRAP_KERNEL_V6_19, 1, &fx.x2, NULL), -EINVAL) \
 	X(x2apic_update_bad_flags, msrtrap_x2apic_update(VMX, MSRTRAP_KERNEL_V6_19, 0x10, &fx.x2, fx.page), -EINVAL) \

@@ -3,12 +3,15 @@
  * x2APIC intercept modes (<msrtrap/x2apic.h>) against kvm-versions.md
  * §6a: the word table of X1 as constants, X2, X4-X6, S1-S4 one test
  * each, and random APIC transitions checked MSR by MSR against
- * tests/ref/ref_x2apic.h (written from the procedure). X3 (filters never
- * matter) holds by construction: the update takes no filter.
+ * tests/ref/ref_x2apic.h (written from the procedure); X3 through the
+ * engine (msrtrap_engine_vcpu_set_apic()): a deny-all filter and a
+ * refresh in every strategy leave the x2APIC bits as the update set them.
  */
 #include <errno.h>
 #include <string.h>
 
+#include <msrtrap/engine.h>
+#include <msrtrap/filter.h>
 #include <msrtrap/map.h>
 #include <msrtrap/x2apic.h>
 
@@ -183,6 +186,43 @@ static void test_random_transitions(void **state)
 	printf("# %lu random APIC histories of 8 transitions checked\n", n);
 }
 
+/* X3: any filter, refreshed by any strategy, leaves the x2APIC bits */
+static void test_x3_engine_filters_never_matter(void **state)
+{
+	(void)state;
+	for (int k = 0; k < MSRTRAP_STRATEGY_COUNT; k++)
+		for (int f = 0; f < 2; f++) {
+			enum msrtrap_format fmt = f ? SVM : VMX;
+			MSRTRAP_OPTS(msrtrap_engine_opts, opts, .format = fmt,
+				     .strategy = (enum msrtrap_strategy)k);
+			struct msrtrap_engine *vm;
+			struct msrtrap_engine_vcpu *vcpu;
+			struct msrtrap_filter *deny;
+			uint8_t bits[8] = { 0 };
+			const uint8_t *bm;
+
+			assert_int_equal(msrtrap_engine_new(&opts, &vm), 0);
+			assert_int_equal(msrtrap_engine_vcpu_new(vm, NULL, &vcpu), 0);
+			assert_int_equal(msrtrap_engine_vcpu_set_apic(vcpu, X2 | APICV),
+					 fmt == VMX ? 4 : 24);
+			assert_int_equal(msrtrap_filter_new(1, &deny), 0);
+			/* deny everything the range covers, x2APIC included */
+			assert_int_equal(msrtrap_filter_add_range(deny, MSRTRAP_RW, 0x800,
+								  8, bits, sizeof(bits)), 0);
+			assert_int_equal(msrtrap_engine_set_filter(vm, deny, NULL), 0);
+			assert_int_equal(msrtrap_engine_vcpu_sync(vcpu), 1);
+			bm = msrtrap_engine_vcpu_bitmap(vcpu);
+			for (uint32_t m = 0x800; m <= 0x8ff; m++)
+				for (int w = 0; w < 2; w++)
+					assert_int_equal(ref_test(fmt, bm, m, w),
+							 ref_x2apic_bit(fmt, MSRTRAP_KERNEL_V6_19,
+									X2 | APICV, m, w));
+			msrtrap_filter_free(deny);
+			msrtrap_engine_vcpu_free(vcpu);
+			msrtrap_engine_free(vm);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_x6_v6_0_reads),
 		cmocka_unit_test(test_s1_s3_x2avic),
 		cmocka_unit_test(test_random_transitions),
+		cmocka_unit_test(test_x3_engine_filters_never_matter),
 	};
 
 	return TEST_MAIN(tests);
