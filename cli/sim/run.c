@@ -313,6 +313,22 @@ static int run_reflect(struct sim *m, const struct op *op)
 	return EXIT_OK;
 }
 
+/* apic: the x2APIC update of every strategy's vCPU, as its kernel does */
+static int run_apic(struct sim *m, const struct op *op)
+{
+	unsigned int lo, hi;
+
+	vcpu_range(m, op->vcpu, &lo, &hi);
+	for (unsigned int v = lo; v <= hi; v++)
+		for (unsigned int k = 0; k < m->nstrat; k++) {
+			int rc = msrtrap_engine_vcpu_set_apic(m->vcpu[k][v], op->controls);
+
+			if (rc < 0)
+				return run_error(m, op, "apic", rc, NULL);
+		}
+	return agree(m, op, op->vcpu) ? EXIT_OK : EXIT_BAD_INPUT;
+}
+
 static int run_print(struct sim *m, const struct op *op)
 {
 	struct sim_event ev = { .kind = SIM_EV_PRINT, .op = op };
@@ -535,6 +551,8 @@ static int run_op(struct sim *m, const struct op *op)
 		return run_expect_l2(m, op);
 	case OP_REFLECT:
 		return run_reflect(m, op);
+	case OP_APIC:
+		return run_apic(m, op);
 	default:
 		return EXIT_OK;
 	}

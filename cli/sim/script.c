@@ -50,6 +50,7 @@ static const struct keyword {
 	{ "expect-l2", OP_EXPECT_L2, 4,
 	  { "VCPU|all", "MSR[-MSR]", "r|w|rw", "intercept|pass" }, 0, NULL },
 	{ "reflect", OP_REFLECT, 4, { "VCPU|all", "MSR", "r|w", "yes|no" }, 0, NULL },
+	{ "apic", OP_APIC, 2, { "VCPU|all", "xapic|x2apic|disabled" }, 3, "apicv|ipiv|cmci" },
 };
 
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
@@ -620,6 +621,51 @@ static bool parse_nested(struct script *s, unsigned int line,
 	return ok;
 }
 
+/* apic VCPU|all xapic|x2apic|disabled [apicv] [ipiv] [cmci] */
+static bool parse_apic(struct script *s, unsigned int line,
+		       const struct tok *t, struct op *op)
+{
+	static const struct {
+		const char *word;
+		unsigned int flag;
+	} extras[] = {
+		{ "apicv", MSRTRAP_APIC_APICV },
+		{ "ipiv", MSRTRAP_APIC_IPIV },
+		{ "cmci", MSRTRAP_APIC_CMCI },
+	};
+	bool ok = parse_vcpu(s, line, &t[1], true, &op->vcpu);
+
+	if (!strcasecmp(t[2].s, "x2apic")) {
+		op->controls = MSRTRAP_APIC_X2APIC;
+	} else if (strcasecmp(t[2].s, "xapic") && strcasecmp(t[2].s, "disabled")) {
+		script_error(s, line, t[2].col,
+			     "unknown APIC mode '%s': expected xapic, x2apic or disabled",
+			     clip(t[2].s));
+		ok = false;
+	}
+	for (unsigned int i = 3; t[i].s[0]; i++) {
+		size_t e;
+
+		for (e = 0; e < sizeof(extras) / sizeof(extras[0]); e++)
+			if (!strcasecmp(t[i].s, extras[e].word))
+				break;
+		if (e == sizeof(extras) / sizeof(extras[0])) {
+			script_error(s, line, t[i].col,
+				     "unknown APIC feature '%s': expected apicv, ipiv or cmci",
+				     clip(t[i].s));
+			ok = false;
+			continue;
+		}
+		op->controls |= extras[e].flag;
+	}
+	if (s->fmt == MSRTRAP_FMT_SVM && s->kernel == MSRTRAP_KERNEL_V5_19) {
+		script_error(s, line, t[0].col,
+			     "apic: SVM under kernel v5.19 had no x2AVIC");
+		ok = false;
+	}
+	return ok;
+}
+
 /* reflect VCPU|all MSR r|w yes|no */
 static bool parse_reflect(struct script *s, unsigned int line,
 			  const struct tok *t, struct op *op)
@@ -670,6 +716,8 @@ static bool parse_op(struct script *s, unsigned int line, const struct tok *t,
 		return parse_nested(s, line, t, op);
 	case OP_REFLECT:
 		return parse_reflect(s, line, t, op);
+	case OP_APIC:
+		return parse_apic(s, line, t, op);
 	case OP_FILTER:
 		return load_filter(s, line, &t[1], op);
 	case OP_SYNC:

@@ -39,6 +39,7 @@ enum op_kind {
 	OP_NESTED,	/* enter L2 with L1's map, or leave (l1map NULL) */
 	OP_EXPECT_L2,
 	OP_REFLECT,
+	OP_APIC,	/* controls: MSRTRAP_APIC_* */
 };
 
 #define SETUP_OPS 5 /* OP_VENDOR .. OP_KERNEL come first */

@@ -409,3 +409,47 @@ sync 0
 expect 0 STAR rw pass
 stats
 EOF2
+cat >sim/apic.sim <<'EOF2'
+vendor vmx
+vcpus 2
+# x2APIC mode with APICv (kvm-versions.md §6a): 40 registers read, TPR,
+# EOI and SELF_IPI written without an exit, TMCCT reads exit
+apic all x2apic apicv
+expect all 0x802 r pass
+expect all 0x839 r intercept
+expect all 0x808 rw pass
+expect all 0x80b w pass
+expect all 0x830 w intercept
+expect all 0x840-0x8ff rw intercept
+# a deny-all filter changes none of it (X3)
+filter deny-x2apic.json
+sync all
+expect all 0x802 r pass
+# back to x2APIC without APICv: only TPR (X4)
+apic 1 x2apic
+expect 1 0x802 r intercept
+expect 1 0x808 rw pass
+apic 1 xapic
+expect 1 0x808 rw intercept
+stats
+EOF2
+cat >sim/deny-x2apic.json <<'EOF2'
+{"default": "deny", "ranges": [{"flags": ["read", "write"], "base": "0x800", "nmsrs": 256, "bitmap": "0000000000000000000000000000000000000000000000000000000000000000"}]}
+EOF2
+cat >sim/apic-svm.sim <<'EOF2'
+vendor svm
+kernel v6.0
+apic 0 x2apic apicv
+expect 0 0x802-0x803 rw pass
+expect 0 0x832 rw intercept
+expect 0 0x83f w intercept
+apic 0 disabled
+expect 0 0x800-0x8ff rw intercept
+stats
+EOF2
+cat >sim/apic-errors.sim <<'EOF2'
+vendor svm
+kernel v5.19
+apic 0 x2apic apicv
+apic 0 x3apic avic
+EOF2

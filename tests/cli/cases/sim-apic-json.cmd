@@ -1,0 +1,1 @@
+msrtrap sim --json -s recompute sim/apic.sim

@@ -1,0 +1,1 @@
+msrtrap sim sim/apic.sim
