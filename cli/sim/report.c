@@ -129,13 +129,14 @@ static void on_expect(struct report *r, const struct sim *m,
 {
 	const struct op *op = ev->op;
 	const char *got = op->on ? "pass" : "intercept";
-	json_t *failures = json_array();
+	json_t *failures;
 	size_t i, j;
 
 	if (op->kind == OP_REFLECT) {
 		on_reflect(r, ev);
 		return;
 	}
+	failures = json_array();
 
 	for (i = 0; i < ev->nfailures; i++) {
 		const struct sim_failure *f = &ev->failures[i];
