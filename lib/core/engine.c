@@ -83,47 +83,6 @@ static const uint32_t svm619_list[] = {
 
 #define MT_NELEM(a) (sizeof(a) / sizeof(*(a)))
 
-/* The capable list of a kernel profile, NULL for none. */
-static const uint32_t *kernel_list(enum msrtrap_kernel k,
-				   enum msrtrap_format fmt, unsigned int *n)
-{
-	bool svm = fmt == MSRTRAP_FMT_SVM;
-
-	switch (k) {
-	case MSRTRAP_KERNEL_V5_19:
-	case MSRTRAP_KERNEL_V6_0:
-		*n = svm ? MT_NELEM(svm60_list) : MT_NELEM(kvm2022_list);
-		return svm ? svm60_list : kvm2022_list;
-	case MSRTRAP_KERNEL_V6_19:
-		*n = svm ? MT_NELEM(svm619_list) : MT_NELEM(vmx619_list);
-		return svm ? svm619_list : vmx619_list;
-	case MSRTRAP_KERNEL_NONE:
-		break;
-	}
-	*n = 0;
-	return 0;
-}
-
-int mt_kernel_strategy(enum msrtrap_kernel k, enum msrtrap_format fmt)
-{
-	switch (k) {
-	case MSRTRAP_KERNEL_V5_19:
-		/* v5.19 vmx.c:3974-3995; SVM svm_msr_filter_changed() */
-		return MSRTRAP_STRATEGY_REAPPLY_ALL;
-	case MSRTRAP_KERNEL_V6_0:
-		/* the seed patch was VMX-only (D3) */
-		return fmt == MSRTRAP_FMT_SVM ?
-			       MSRTRAP_STRATEGY_REAPPLY_ALL :
-			       MSRTRAP_STRATEGY_SKIP_INTERCEPTED;
-	case MSRTRAP_KERNEL_V6_19:
-		/* the recalc: same bits as recompute, per-MSR counters (D4) */
-		return MSRTRAP_STRATEGY_RECOMPUTE;
-	case MSRTRAP_KERNEL_NONE:
-		break;
-	}
-	return -1;
-}
-
 /*
  * D9: what a kernel opens when it creates a vCPU, for the configuration the
  * profiles model (C-states in the guest, no optional CPUID feature, an AMD
@@ -162,25 +121,64 @@ static const struct mt_kernel_open svm619_start[] = {
 	{ 0x175, MSRTRAP_RW },	    { 0x176, MSRTRAP_RW },
 };
 
+/*
+ * The profiles, [kernel][svm]: the capable list, the creation set and the
+ * strategy that reproduces the kernel's refresh.
+ */
+static const struct profile {
+	const uint32_t *list;
+	unsigned int nlist;
+	const struct mt_kernel_open *start;
+	unsigned int nstart;
+	enum msrtrap_strategy strategy;
+} profiles[MSRTRAP_KERNEL_V6_19 + 1][2] = {
+	/* v5.19 vmx.c:3974-3995; SVM svm_msr_filter_changed() */
+	[MSRTRAP_KERNEL_V5_19] = {
+		{ kvm2022_list, MT_NELEM(kvm2022_list), vmx_start,
+		  MT_NELEM(vmx_start), MSRTRAP_STRATEGY_REAPPLY_ALL },
+		{ svm60_list, MT_NELEM(svm60_list), svm60_start,
+		  MT_NELEM(svm60_start), MSRTRAP_STRATEGY_REAPPLY_ALL },
+	},
+	/* the seed patch was VMX-only (D3) */
+	[MSRTRAP_KERNEL_V6_0] = {
+		{ kvm2022_list, MT_NELEM(kvm2022_list), vmx_start,
+		  MT_NELEM(vmx_start), MSRTRAP_STRATEGY_SKIP_INTERCEPTED },
+		{ svm60_list, MT_NELEM(svm60_list), svm60_start,
+		  MT_NELEM(svm60_start), MSRTRAP_STRATEGY_REAPPLY_ALL },
+	},
+	/* the recalc: same bits as recompute, per-MSR counters (D4) */
+	[MSRTRAP_KERNEL_V6_19] = {
+		{ vmx619_list, MT_NELEM(vmx619_list), vmx_start,
+		  MT_NELEM(vmx_start), MSRTRAP_STRATEGY_RECOMPUTE },
+		{ svm619_list, MT_NELEM(svm619_list), svm619_start,
+		  MT_NELEM(svm619_start), MSRTRAP_STRATEGY_RECOMPUTE },
+	},
+};
+
+/* The profile of a kernel, NULL for none. */
+static const struct profile *profile_of(enum msrtrap_kernel k,
+					enum msrtrap_format fmt)
+{
+	if (k < MSRTRAP_KERNEL_V5_19 || k > MSRTRAP_KERNEL_V6_19)
+		return 0;
+	return &profiles[k][fmt == MSRTRAP_FMT_SVM];
+}
+
+int mt_kernel_strategy(enum msrtrap_kernel k, enum msrtrap_format fmt)
+{
+	const struct profile *p = profile_of(k, fmt);
+
+	return p ? (int)p->strategy : -1;
+}
+
 const struct mt_kernel_open *mt_kernel_start(enum msrtrap_kernel k,
 					     enum msrtrap_format fmt,
 					     unsigned int *n)
 {
-	bool svm = fmt == MSRTRAP_FMT_SVM;
+	const struct profile *p = profile_of(k, fmt);
 
-	switch (k) {
-	case MSRTRAP_KERNEL_V5_19:
-	case MSRTRAP_KERNEL_V6_0:
-		*n = svm ? MT_NELEM(svm60_start) : MT_NELEM(vmx_start);
-		return svm ? svm60_start : vmx_start;
-	case MSRTRAP_KERNEL_V6_19:
-		*n = svm ? MT_NELEM(svm619_start) : MT_NELEM(vmx_start);
-		return svm ? svm619_start : vmx_start;
-	case MSRTRAP_KERNEL_NONE:
-		break;
-	}
-	*n = 0;
-	return 0;
+	*n = p ? p->nstart : 0;
+	return p ? p->start : 0;
 }
 
 /*
@@ -231,7 +229,10 @@ void mt_engine_capable(enum msrtrap_format fmt, enum msrtrap_passthrough pt,
 	struct mt_span_geom g;
 
 	if (kernel != MSRTRAP_KERNEL_NONE) {
-		list = kernel_list(kernel, fmt, &n);
+		const struct profile *p = profile_of(kernel, fmt);
+
+		list = p ? p->list : 0;
+		n = p ? p->nlist : 0;
 		pt = MSRTRAP_PASSTHROUGH_KVM2022; /* a list, not "all" */
 	}
 
