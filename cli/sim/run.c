@@ -219,23 +219,6 @@ static void expect_done(struct sim *m, const struct op *op,
 	free(fl->v);
 }
 
-/* The failures in vCPU order, strategy order within a vCPU. */
-static int run_expect(struct sim *m, const struct op *op)
-{
-	struct failures fl = { NULL, 0, 0 };
-	struct sim_failure f;
-	unsigned int lo, hi;
-
-	m->expects++;
-	vcpu_range(m, op->vcpu, &lo, &hi);
-	for (f.vcpu = lo; f.vcpu <= hi; f.vcpu++)
-		for (f.k = 0; f.k < m->nstrat; f.k++)
-			if (first_mismatch(m->s->fmt, bitmap(m, f.k, f.vcpu), op,
-					   &f.msr, &f.access))
-				failure_add(&fl, &f);
-	expect_done(m, op, &fl);
-	return EXIT_OK;
-}
 
 /* nested VCPU L1FILE [CONTROL...] / nested VCPU off: the L1 side only */
 static int run_nested(struct sim *m, const struct op *op)
@@ -265,7 +248,11 @@ static int l2_map(struct sim *m, const struct op *op, unsigned int k,
 	return err < 0 ? run_error(m, op, "nested merge", err, NULL) : EXIT_OK;
 }
 
-static int run_expect_l2(struct sim *m, const struct op *op)
+/*
+ * expect and expect-l2: the vCPU's bitmap, or the map it runs L2 with;
+ * the failures in vCPU order, strategy order within a vCPU.
+ */
+static int run_expect(struct sim *m, const struct op *op)
 {
 	struct failures fl = { NULL, 0, 0 };
 	struct sim_failure f;
@@ -275,13 +262,18 @@ static int run_expect_l2(struct sim *m, const struct op *op)
 	vcpu_range(m, op->vcpu, &lo, &hi);
 	for (f.vcpu = lo; f.vcpu <= hi; f.vcpu++)
 		for (f.k = 0; f.k < m->nstrat; f.k++) {
-			int rc = l2_map(m, op, f.k, f.vcpu);
+			const void *map = bitmap(m, f.k, f.vcpu);
 
-			if (rc) {
-				free(fl.v);
-				return rc;
+			if (op->kind == OP_EXPECT_L2) {
+				int rc = l2_map(m, op, f.k, f.vcpu);
+
+				if (rc) {
+					free(fl.v);
+					return rc;
+				}
+				map = m->l2;
 			}
-			if (first_mismatch(m->s->fmt, m->l2, op, &f.msr, &f.access))
+			if (first_mismatch(m->s->fmt, map, op, &f.msr, &f.access))
 				failure_add(&fl, &f);
 		}
 	expect_done(m, op, &fl);
@@ -538,6 +530,7 @@ static int run_op(struct sim *m, const struct op *op)
 	case OP_SYNC:
 		return run_sync(m, op);
 	case OP_EXPECT:
+	case OP_EXPECT_L2:
 		return run_expect(m, op);
 	case OP_PRINT:
 		return run_print(m, op);
@@ -547,8 +540,6 @@ static int run_op(struct sim *m, const struct op *op)
 		return run_stats(m, op);
 	case OP_NESTED:
 		return run_nested(m, op);
-	case OP_EXPECT_L2:
-		return run_expect_l2(m, op);
 	case OP_REFLECT:
 		return run_reflect(m, op);
 	case OP_APIC:
